@@ -1,0 +1,24 @@
+/**
+ * @file weft.h
+ * @brief The umbrella header: includes every area of weft.
+ *
+ * weft is Python's "Concurrent Execution" chapter as a C library. Include
+ * this header, link with `pkg-config --libs weft`, and see the area headers
+ * for the API: weft/core.h (versions, errors, callables), weft/thread.h,
+ * weft/sync.h, weft/queue.h, weft/futures.h, weft/sched.h, weft/context.h,
+ * weft/subprocess.h.
+ */
+#ifndef WEFT_H
+#define WEFT_H
+
+#include "weft/core.h"
+#include "weft/status.h"
+#include "weft/thread.h"
+#include "weft/sync.h"
+#include "weft/queue.h"
+#include "weft/futures.h"
+#include "weft/sched.h"
+#include "weft/context.h"
+#include "weft/subprocess.h"
+
+#endif /* WEFT_H */

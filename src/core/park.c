@@ -1,0 +1,90 @@
+/* Blocking on a 32-bit word: futexes on Linux, a table of condition variables
+ * keyed by address elsewhere. Both give the same contract (see internal.h). */
+#include "core/internal.h"
+
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int weft__park(atomic_uint *addr, unsigned expected, const weft__deadline *d)
+{
+    const struct timespec *at = NULL;
+    if (d != NULL && !d->forever) {
+        if (d->once)
+            return ETIMEDOUT;
+        at = &d->at;
+    }
+    /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, so signals
+     * and spurious wake-ups never stretch the wait. */
+    long rc = syscall(SYS_futex, addr, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, at, NULL,
+                      FUTEX_BITSET_MATCH_ANY);
+    if (rc == -1 && errno == ETIMEDOUT)
+        return ETIMEDOUT;
+    return 0; /* woken, value changed (EAGAIN) or interrupted (EINTR): re-check */
+}
+
+void weft__unpark(atomic_uint *addr, int n)
+{
+    syscall(SYS_futex, addr, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n, NULL, NULL, 0);
+}
+
+#else /* portable POSIX fallback */
+#include <pthread.h>
+
+#define WEFT__BUCKETS 64
+
+typedef struct weft__bucket {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} weft__bucket;
+
+static weft__bucket weft__buckets[WEFT__BUCKETS];
+static pthread_once_t weft__buckets_once = PTHREAD_ONCE_INIT;
+
+static void weft__buckets_init(void)
+{
+    for (int i = 0; i < WEFT__BUCKETS; i++) {
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_mutex_init(&weft__buckets[i].mu, NULL);
+        pthread_cond_init(&weft__buckets[i].cv, &attr);
+        pthread_condattr_destroy(&attr);
+    }
+}
+
+static weft__bucket *weft__bucket_of(const void *addr)
+{
+    pthread_once(&weft__buckets_once, weft__buckets_init);
+    uintptr_t h = (uintptr_t)addr;
+    h ^= h >> 7;
+    return &weft__buckets[h % WEFT__BUCKETS];
+}
+
+int weft__park(atomic_uint *addr, unsigned expected, const weft__deadline *d)
+{
+    if (d != NULL && !d->forever && d->once)
+        return ETIMEDOUT;
+    weft__bucket *b = weft__bucket_of(addr);
+    int rc = 0;
+    pthread_mutex_lock(&b->mu);
+    if (atomic_load(addr) == expected) {
+        if (d == NULL || d->forever)
+            pthread_cond_wait(&b->cv, &b->mu);
+        else
+            rc = pthread_cond_timedwait(&b->cv, &b->mu, &d->at);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return rc == ETIMEDOUT ? ETIMEDOUT : 0;
+}
+
+void weft__unpark(atomic_uint *addr, int n)
+{
+    (void)n; /* buckets are shared, so everyone waiting in one is woken */
+    weft__bucket *b = weft__bucket_of(addr);
+    pthread_mutex_lock(&b->mu);
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+#endif

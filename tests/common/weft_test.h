@@ -1,0 +1,28 @@
+/* Assertions shared by the Criterion suites: a failing status prints its
+ * name and the thread's weft_errmsg(). */
+#ifndef WEFT_TEST_H
+#define WEFT_TEST_H
+
+#include <criterion/criterion.h>
+#include <weft.h>
+
+#define WEFT_ASSERT_STATUS(expr, want)                                                             \
+    do {                                                                                           \
+        weft_status st_ = (expr);                                                                  \
+        cr_assert_eq(st_, (want), "%s returned %s, wanted %s (%s)", #expr, weft_status_name(st_), \
+                     weft_status_name(want), weft_errmsg());                                      \
+    } while (0)
+
+#define WEFT_ASSERT_OK(expr) WEFT_ASSERT_STATUS(expr, WEFT_OK)
+
+/* Seconds on the monotonic clock, for tests that check a wait lasted at least
+ * as long as its timeout (lower bounds only: upper bounds are for benchmarks). */
+#include <time.h>
+static inline double weft_test_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#endif
