@@ -1,0 +1,1 @@
+/* go section of bindings/weft.i */

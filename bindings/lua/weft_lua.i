@@ -1,0 +1,1 @@
+/* lua section of bindings/weft.i */

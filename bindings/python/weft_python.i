@@ -1,0 +1,1 @@
+/* python section of bindings/weft.i */
