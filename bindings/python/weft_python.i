@@ -1,1 +1,380 @@
-/* python section of bindings/weft.i */
+/* Python section of bindings/weft.i: the generic typemaps that turn the C
+ * shapes of the whole API into Python ones, so a function added to a public
+ * header reaches Python with no code of its own:
+ *
+ *  - a `weft_status` result becomes None, or raises the exception that
+ *    weft_status_exception() names for the code, with weft_errmsg();
+ *  - `T **out` handle parameters become return values: shadow objects whose
+ *    destructor calls weft_<object>_free (weft_handles.i, generated from the
+ *    headers, lists the handle types);
+ *  - scalar out-parameters (`int *out`, `size_t *out`, `double *out`, ...)
+ *    become return values;
+ *  - the callable triple `(weft_fn fn, void *arg, weft_free_fn free_arg)`
+ *    takes any Python callable, run by one trampoline that takes the GIL;
+ *  - `(void *value, weft_free_fn free_value)` stores a Python object (one
+ *    reference, dropped by the free function) and `(void **value,
+ *    weft_free_fn *free_value)` hands one back.
+ *
+ * The module is built with `-threads`: every wrapper releases the GIL around
+ * the C call, so blocking calls never hold it. */
+
+%{
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* Exception classes by status code: resolved from weft_status_exception()
+ * the first time a code is raised, or set by the `weft` package for the
+ * codes whose standard class is missing (queue.ShutDown before 3.13) or
+ * needs an adapter (subprocess.CalledProcessError's constructor). */
+static PyObject *weft_py_exc_cache;
+
+static int weft_py_alive(void)
+{
+    return Py_IsInitialized() && !_Py_IsFinalizing();
+}
+
+/* Drops the reference a Python object stored in weft held. Called by the
+ * library from any thread, with or without the GIL. */
+static void weft_py_decref(void *p)
+{
+    if (p == NULL || !weft_py_alive())
+        return; /* at interpreter exit the object is reclaimed with it */
+    PyGILState_STATE g = PyGILState_Ensure();
+    Py_DECREF((PyObject *)p);
+    PyGILState_Release(g);
+}
+
+/* Resolves a dotted name such as "concurrent.futures.CancelledError". */
+static PyObject *weft_py_resolve(const char *dotted)
+{
+    if (dotted == NULL || *dotted == '\0')
+        return NULL;
+    const char *dot = strrchr(dotted, '.');
+    if (dot == NULL) {
+        PyObject *b = PyEval_GetBuiltins(); /* borrowed */
+        PyObject *cls = b != NULL ? PyDict_GetItemString(b, dotted) : NULL;
+        Py_XINCREF(cls);
+        return cls;
+    }
+    PyObject *modname = PyUnicode_FromStringAndSize(dotted, dot - dotted);
+    if (modname == NULL)
+        return NULL;
+    PyObject *mod = PyImport_Import(modname);
+    Py_DECREF(modname);
+    if (mod == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *cls = PyObject_GetAttrString(mod, dot + 1);
+    Py_DECREF(mod);
+    if (cls == NULL)
+        PyErr_Clear();
+    return cls;
+}
+
+/* The exception class for `code` (borrowed), never NULL. */
+static PyObject *weft_py_exc_class(int code)
+{
+    if (weft_py_exc_cache == NULL && (weft_py_exc_cache = PyDict_New()) == NULL) {
+        PyErr_Clear();
+        return PyExc_RuntimeError;
+    }
+    PyObject *key = PyLong_FromLong(code);
+    if (key == NULL) {
+        PyErr_Clear();
+        return PyExc_RuntimeError;
+    }
+    PyObject *cls = PyDict_GetItemWithError(weft_py_exc_cache, key);
+    if (cls == NULL) {
+        PyErr_Clear();
+        PyObject *found = weft_py_resolve(weft_status_exception(code));
+        if (found == NULL || !PyExceptionClass_Check(found)) {
+            Py_XDECREF(found);
+            found = PyExc_RuntimeError;
+            Py_INCREF(found);
+        }
+        if (PyDict_SetItem(weft_py_exc_cache, key, found) < 0)
+            PyErr_Clear();
+        cls = found;
+        Py_DECREF(found); /* the cache holds it */
+    }
+    Py_DECREF(key);
+    return cls;
+}
+
+/* Raises the Python exception for a failed call, with the thread's message.
+ * WEFT_OS becomes OSError(errno, message), which Python turns into the
+ * matching subclass (FileNotFoundError, ...). */
+static void weft_py_raise(int code)
+{
+    const char *msg = weft_errmsg();
+    if (msg == NULL || *msg == '\0')
+        msg = weft_strerror(code);
+    PyObject *cls = weft_py_exc_class(code);
+    if (code == WEFT_OS && weft_errno() != 0) {
+        PyObject *args = Py_BuildValue("(is)", weft_errno(), msg);
+        if (args != NULL) {
+            PyErr_SetObject(PyExc_OSError, args);
+            Py_DECREF(args);
+            return;
+        }
+    }
+    PyErr_SetString(cls, msg);
+}
+
+/* The one trampoline: runs a Python callable for the library, from any
+ * thread. A return value becomes the outcome's value (a new reference); an
+ * exception becomes a WEFT_FAILED failure whose payload is the exception
+ * object itself, so that whoever reads the outcome re-raises that object. */
+static void weft_py_trampoline(void *arg, weft_outcome *outcome)
+{
+    if (arg == NULL || !weft_py_alive())
+        return;
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *r = PyObject_CallNoArgs((PyObject *)arg);
+    if (r != NULL) {
+        if (weft_outcome_set_value(outcome, r, weft_py_decref) != WEFT_OK)
+            Py_DECREF(r);
+    } else {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        if (value != NULL && tb != NULL)
+            PyException_SetTraceback(value, tb);
+        Py_XDECREF(type);
+        Py_XDECREF(tb);
+        const char *text = NULL;
+        PyObject *s = value != NULL ? PyObject_Str(value) : NULL;
+        if (s != NULL)
+            text = PyUnicode_AsUTF8(s);
+        if (text == NULL)
+            PyErr_Clear();
+        if (weft_outcome_set_error(outcome, WEFT_FAILED, text, value, weft_py_decref) != WEFT_OK)
+            Py_XDECREF(value);
+        Py_XDECREF(s);
+    }
+    PyGILState_Release(g);
+}
+
+/* A value the library hands back: our own Python object (the reference
+ * passes to the caller), None for NULL, or a capsule that frees a foreign
+ * C value when collected. */
+static void weft_py_capsule_free(PyObject *cap)
+{
+    weft_free_fn f = (weft_free_fn)(uintptr_t)PyCapsule_GetContext(cap);
+    void *p = PyCapsule_GetPointer(cap, "weft.value");
+    if (f != NULL && p != NULL)
+        f(p);
+}
+
+static PyObject *weft_py_take_value(void *v, weft_free_fn f)
+{
+    if (f == weft_py_decref && v != NULL)
+        return (PyObject *)v;
+    if (v == NULL)
+        Py_RETURN_NONE;
+    PyObject *cap = PyCapsule_New(v, "weft.value", f != NULL ? weft_py_capsule_free : NULL);
+    if (cap != NULL && f != NULL)
+        PyCapsule_SetContext(cap, (void *)(uintptr_t)f);
+    else if (cap == NULL && f != NULL)
+        f(v);
+    return cap;
+}
+%}
+
+%init %{
+%}
+
+/* ---- status -> exception ---------------------------------------------- */
+
+/* The C functions that give text about a status cannot fail: they keep
+ * their int parameters. Every other weft_status result raises. */
+%typemap(out) weft_status {
+    if ($1 != WEFT_OK) {
+        weft_py_raise((int)$1);
+        SWIG_fail;
+    }
+    $result = SWIG_Py_Void();
+}
+
+/* ---- handles ------------------------------------------------------------ */
+
+/* A handle type becomes a shadow class with no constructor (objects come
+ * from weft_<object>_new and friends) and a destructor calling
+ * weft_<object>_free. */
+%define %weft_handle(TYPE)
+%nodefaultctor TYPE;
+struct TYPE {};
+%extend TYPE {
+    ~TYPE() { (void)TYPE##_free($self); }
+}
+%enddef
+
+%include "weft_handles.i"
+
+/* `T **out`: the new handle (one reference, owned by the shadow object) is
+ * the return value. */
+%typemap(in, numinputs=0) SWIGTYPE **out ($*1_ltype temp = NULL) {
+    $1 = &temp;
+}
+%typemap(argout) SWIGTYPE **out {
+    $result = SWIG_Python_AppendOutput($result,
+        SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, *$1 != NULL ? SWIG_POINTER_OWN : 0));
+}
+
+/* ---- scalar out-parameters ---------------------------------------------- */
+
+%include "typemaps.i"
+%apply int *OUTPUT { int *out };
+%apply unsigned int *OUTPUT { unsigned *out, unsigned int *out };
+%apply long *OUTPUT { long *out };
+%apply size_t *OUTPUT { size_t *out };
+%apply double *OUTPUT { double *out };
+
+%typemap(in, numinputs=0) uint64_t *out (uint64_t temp = 0), int64_t *out (int64_t temp = 0) {
+    $1 = &temp;
+}
+%typemap(argout) uint64_t *out {
+    $result = SWIG_Python_AppendOutput($result, PyLong_FromUnsignedLongLong((unsigned long long)*$1));
+}
+%typemap(argout) int64_t *out {
+    $result = SWIG_Python_AppendOutput($result, PyLong_FromLongLong((long long)*$1));
+}
+
+%typemap(in, numinputs=0) bool *out (bool temp = false) {
+    $1 = &temp;
+}
+%typemap(argout) bool *out {
+    $result = SWIG_Python_AppendOutput($result, PyBool_FromLong(*$1));
+}
+
+/* `const char **out`: a static or borrowed string, copied into a str. */
+%typemap(in, numinputs=0) const char **out (const char *temp = NULL) {
+    $1 = &temp;
+}
+%typemap(argout) const char **out {
+    PyObject *s_;
+    if (*$1 == NULL) {
+        s_ = Py_None;
+        Py_INCREF(s_);
+    } else {
+        s_ = PyUnicode_DecodeUTF8(*$1, (Py_ssize_t)strlen(*$1), "surrogateescape");
+    }
+    $result = SWIG_Python_AppendOutput($result, s_);
+}
+
+/* ---- callables ------------------------------------------------------------ */
+
+/* Any Python callable; the library holds one reference, dropped by free_arg. */
+%typemap(in) (weft_fn fn, void *arg, weft_free_fn free_arg) {
+    if (!PyCallable_Check($input)) {
+        PyErr_SetString(PyExc_TypeError, "a callable is required");
+        SWIG_fail;
+    }
+    Py_INCREF($input);
+    $1 = weft_py_trampoline;
+    $2 = (void *)$input;
+    $3 = weft_py_decref;
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) (weft_fn fn, void *arg, weft_free_fn free_arg) {
+    $1 = PyCallable_Check($input);
+}
+
+/* A callable the library runs only during the call (weft_call): borrowed. */
+%typemap(in) (weft_fn fn, void *arg) {
+    if (!PyCallable_Check($input)) {
+        PyErr_SetString(PyExc_TypeError, "a callable is required");
+        SWIG_fail;
+    }
+    $1 = weft_py_trampoline;
+    $2 = (void *)$input;
+}
+
+/* ---- values: Python objects stored in weft -------------------------------- */
+
+%typemap(in) (void *value, weft_free_fn free_value), (void *item, weft_free_fn free_item) {
+    Py_INCREF($input);
+    $1 = (void *)$input;
+    $2 = weft_py_decref;
+}
+/* If the call failed the caller still owns the value: drop our reference. */
+%typemap(argout) (void *value, weft_free_fn free_value), (void *item, weft_free_fn free_item) "";
+
+%typemap(in, numinputs=0) (void **value, weft_free_fn *free_value) (void *v = NULL, weft_free_fn f = NULL),
+                          (void **item, weft_free_fn *free_item) (void *v = NULL, weft_free_fn f = NULL) {
+    $1 = &v;
+    $2 = &f;
+}
+%typemap(argout) (void **value, weft_free_fn *free_value), (void **item, weft_free_fn *free_item) {
+    $result = SWIG_Python_AppendOutput($result, weft_py_take_value(*$1, *$2));
+}
+
+/* A value handed back by the library that stays the library's (thread-local
+ * data, a context variable's value): a new reference to our object. */
+%typemap(in, numinputs=0) void **value (void *v = NULL), void **item (void *v = NULL) {
+    $1 = &v;
+}
+%typemap(argout) void **value, void **item {
+    PyObject *o_ = *$1 != NULL ? (PyObject *)*$1 : Py_None;
+    Py_INCREF(o_);
+    $result = SWIG_Python_AppendOutput($result, o_);
+}
+
+/* ---- module-level helpers for the `weft` package ---------------------------- */
+
+/* They touch Python objects: they keep the GIL. */
+%nothread weft_py_set_exception;
+%nothread weft_py_status_table;
+%nothread weft_py_raise_status;
+
+/* Frees memory by address: meaningless from Python, and a crash if misused. */
+%ignore weft_free;
+
+%inline %{
+/* Sets the class raised for a status code (the package's adapters). */
+static PyObject *weft_py_set_exception(int code, PyObject *cls)
+{
+    if (!PyExceptionClass_Check(cls)) {
+        PyErr_SetString(PyExc_TypeError, "an exception class is required");
+        return NULL;
+    }
+    if (weft_py_exc_cache == NULL && (weft_py_exc_cache = PyDict_New()) == NULL)
+        return NULL;
+    PyObject *key = PyLong_FromLong(code);
+    if (key == NULL)
+        return NULL;
+    int rc = PyDict_SetItem(weft_py_exc_cache, key, cls);
+    Py_DECREF(key);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* The status table as a list of (code, name, python exception, message). */
+static PyObject *weft_py_status_table(void)
+{
+    PyObject *list = PyList_New(0);
+    if (list == NULL)
+        return NULL;
+#define WEFT_PY_ROW(name, value, pyexc, message)                                         \
+    do {                                                                                 \
+        PyObject *row_ = Py_BuildValue("(isss)", value, "WEFT_" #name, pyexc, message); \
+        if (row_ == NULL || PyList_Append(list, row_) < 0) {                             \
+            Py_XDECREF(row_);                                                            \
+            Py_DECREF(list);                                                             \
+            return NULL;                                                                 \
+        }                                                                                \
+        Py_DECREF(row_);                                                                 \
+    } while (0);
+    WEFT_STATUS_MAP(WEFT_PY_ROW)
+#undef WEFT_PY_ROW
+    return list;
+}
+
+/* Raises what a failed call with this code would raise (for tests). */
+static PyObject *weft_py_raise_status(int code)
+{
+    weft_py_raise(code);
+    return NULL;
+}
+%}

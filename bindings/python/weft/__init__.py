@@ -1,0 +1,34 @@
+"""weft: Python's concurrent execution modules over the weft C library.
+
+The submodules mirror the standard library's, with the same names,
+arguments and exceptions, so code written for the standard modules runs
+after changing only its imports::
+
+    from weft import threading, queue
+    from weft.concurrent import futures
+
+The SWIG extension ``weft._weft`` holds the C functions themselves.
+"""
+from . import _weft
+from . import _errors
+
+__all__ = ["version", "version_string", "status_table"]
+
+#: The loaded library's version string, such as "1.0.0".
+__version__ = _weft.weft_version_string()
+
+
+def version():
+    """The loaded library's version as a (major, minor, patch) tuple."""
+    v = _weft.weft_version()
+    return (v >> 16, (v >> 8) & 0xFF, v & 0xFF)
+
+
+def version_string():
+    """The loaded library's version string."""
+    return _weft.weft_version_string()
+
+
+def status_table():
+    """The status table: a list of (code, name, Python exception, message)."""
+    return _weft.weft_py_status_table()
