@@ -1,6 +1,7 @@
 /* Versions, status table, messages and the callable protocol. */
 #include "weft_test.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,10 +117,24 @@ Test(callable, bad_input)
     WEFT_ASSERT_STATUS(weft_outcome_set_error(NULL, WEFT_FAILED, "m", NULL, NULL), WEFT_EINVAL);
 }
 
+static void *other_thread_message(void *unused)
+{
+    (void)unused;
+    return strdup(weft_errmsg()); /* the thread's own storage ends with it */
+}
+
 Test(errors, message_is_per_thread)
 {
     weft_call(NULL, NULL, NULL, NULL);
     cr_assert(strlen(weft_errmsg()) > 0);
+    pthread_t t;
+    void *msg = NULL;
+    cr_assert_eq(pthread_create(&t, NULL, other_thread_message, NULL), 0);
+    pthread_join(t, &msg);
+    cr_assert_not_null(msg);
+    cr_assert_str_eq((const char *)msg, "", "a new thread has no message of its own yet");
+    free(msg);
+    cr_assert(strlen(weft_errmsg()) > 0, "this thread's message is unchanged");
+    cr_assert_eq(weft_errno(), 0, "no WEFT_OS failure happened");
     weft_free(NULL);
-    cr_assert_eq(weft_errno(), 0);
 }
