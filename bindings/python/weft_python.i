@@ -18,6 +18,9 @@
  * The module is built with `-threads`: every wrapper releases the GIL around
  * the C call, so blocking calls never hold it. */
 
+/* Docstrings generated from the headers' Doxygen comments. */
+%include "weft_docstrings.i"
+
 %{
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
