@@ -15,8 +15,10 @@
  *    reference, dropped by the free function) and `(void **value,
  *    weft_free_fn *free_value)` hands one back.
  *
- * The module is built with `-threads`: every wrapper releases the GIL around
- * the C call, so blocking calls never hold it. */
+ * The GIL is released around every C call (the %exception below), so
+ * blocking calls never hold it; a call given `timeout == 0` cannot block and
+ * keeps it, which spares the thread switch on fast paths such as
+ * get_nowait() or a first non-blocking try. */
 
 /* Docstrings generated from the headers' Doxygen comments. */
 %include "weft_docstrings.i"
@@ -30,6 +32,10 @@
  * codes whose standard class is missing (queue.ShutDown before 3.13) or
  * needs an adapter (subprocess.CalledProcessError's constructor). */
 static PyObject *weft_py_exc_cache;
+
+/* Set by the `double timeout` check typemap when the call cannot block;
+ * read and reset by %exception. Only touched with the GIL held. */
+static int weft_py_keep_gil;
 
 static int weft_py_alive(void)
 {
@@ -188,6 +194,23 @@ static PyObject *weft_py_take_value(void *v, weft_free_fn f)
 %init %{
 %}
 
+/* ---- the GIL ------------------------------------------------------------- */
+
+%exception {
+    if (weft_py_keep_gil) {
+        weft_py_keep_gil = 0;
+        $action
+    } else {
+        PyThreadState *weft_py_save_ = PyEval_SaveThread();
+        $action
+        PyEval_RestoreThread(weft_py_save_);
+    }
+}
+%typemap(check) double timeout {
+    if ($1 == 0.0)
+        weft_py_keep_gil = 1;
+}
+
 /* ---- status -> exception ---------------------------------------------- */
 
 /* The C functions that give text about a status cannot fail: they keep
@@ -326,9 +349,9 @@ struct TYPE {};
 /* ---- module-level helpers for the `weft` package ---------------------------- */
 
 /* They touch Python objects: they keep the GIL. */
-%nothread weft_py_set_exception;
-%nothread weft_py_status_table;
-%nothread weft_py_raise_status;
+%noexception weft_py_set_exception;
+%noexception weft_py_status_table;
+%noexception weft_py_raise_status;
 
 /* Frees memory by address: meaningless from Python, and a crash if misused. */
 %ignore weft_free;
