@@ -7,7 +7,7 @@
  *  - `T **out` handle parameters become return values: shadow objects whose
  *    destructor calls weft_<object>_free (weft_handles.i, generated from the
  *    headers, lists the handle types);
- *  - scalar out-parameters (`int *out`, `size_t *out`, `double *out`, ...)
+ *  - scalar out-parameters (`int *`, `size_t *`, `double *`, `char **`, ...)
  *    become return values;
  *  - the callable triple `(weft_fn fn, void *arg, weft_free_fn free_arg)`
  *    takes any Python callable, run by one trampoline that takes the GIL;
@@ -228,18 +228,9 @@ static PyObject *weft_py_take_value(void *v, weft_free_fn f)
 /* A handle type becomes a shadow class with no constructor (objects come
  * from weft_<object>_new and friends) and a destructor calling
  * weft_<object>_free. */
-%define %weft_handle(TYPE)
-%nodefaultctor TYPE;
-struct TYPE {};
-%extend TYPE {
-    ~TYPE() { (void)TYPE##_free($self); }
-}
-%enddef
-
-%include "weft_handles.i"
-
 /* `T **out`: the new handle (one reference, owned by the shadow object) is
- * the return value. */
+ * the return value. Every `T **` of a handle type is such a result, whatever
+ * its name (input arrays of handles are `T *const *`). */
 %typemap(in, numinputs=0) SWIGTYPE **out ($*1_ltype temp = NULL) {
     $1 = &temp;
 }
@@ -248,37 +239,52 @@ struct TYPE {};
         SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, *$1 != NULL ? SWIG_POINTER_OWN : 0));
 }
 
+%define %weft_handle(TYPE)
+%nodefaultctor TYPE;
+struct TYPE {};
+%extend TYPE {
+    ~TYPE() { (void)TYPE##_free($self); }
+}
+%apply SWIGTYPE **out { TYPE ** };
+%enddef
+
+%include "weft_handles.i"
+
 /* ---- scalar out-parameters ---------------------------------------------- */
 
-%include "typemaps.i"
-%apply int *OUTPUT { int *out };
-%apply unsigned int *OUTPUT { unsigned *out, unsigned int *out };
-%apply long *OUTPUT { long *out };
-%apply size_t *OUTPUT { size_t *out };
-%apply double *OUTPUT { double *out };
-
-%typemap(in, numinputs=0) uint64_t *out (uint64_t temp = 0), int64_t *out (int64_t temp = 0) {
+/* In this API a pointer to a non-const scalar is always a result (inputs are
+ * passed by value, input arrays are const), so every such parameter, whatever
+ * its name, becomes a return value. */
+%define %weft_scalar_out(CTYPE, TOPY)
+%typemap(in, numinputs=0) CTYPE * (CTYPE temp = 0) {
     $1 = &temp;
 }
-%typemap(argout) uint64_t *out {
-    $result = SWIG_Python_AppendOutput($result, PyLong_FromUnsignedLongLong((unsigned long long)*$1));
+%typemap(argout) CTYPE * {
+    $result = SWIG_Python_AppendOutput($result, TOPY);
 }
-%typemap(argout) int64_t *out {
-    $result = SWIG_Python_AppendOutput($result, PyLong_FromLongLong((long long)*$1));
-}
+%enddef
+%weft_scalar_out(int, PyLong_FromLong((long)*$1))
+%weft_scalar_out(unsigned, PyLong_FromUnsignedLong((unsigned long)*$1))
+%weft_scalar_out(long, PyLong_FromLong(*$1))
+%weft_scalar_out(size_t, PyLong_FromSize_t(*$1))
+%weft_scalar_out(int64_t, PyLong_FromLongLong((long long)*$1))
+%weft_scalar_out(uint64_t, PyLong_FromUnsignedLongLong((unsigned long long)*$1))
+%weft_scalar_out(double, PyFloat_FromDouble(*$1))
+%weft_scalar_out(bool, PyBool_FromLong(*$1))
 
-%typemap(in, numinputs=0) bool *out (bool temp = false) {
+/* A status reported by a call (a future's failure code). */
+%typemap(in, numinputs=0) weft_status * (weft_status temp = WEFT_OK) {
     $1 = &temp;
 }
-%typemap(argout) bool *out {
-    $result = SWIG_Python_AppendOutput($result, PyBool_FromLong(*$1));
+%typemap(argout) weft_status * {
+    $result = SWIG_Python_AppendOutput($result, PyLong_FromLong((long)*$1));
 }
 
-/* `const char **out`: a static or borrowed string, copied into a str. */
-%typemap(in, numinputs=0) const char **out (const char *temp = NULL) {
+/* `const char **`: a static or borrowed string, copied into a str. */
+%typemap(in, numinputs=0) const char ** (const char *temp = NULL) {
     $1 = &temp;
 }
-%typemap(argout) const char **out {
+%typemap(argout) const char ** {
     PyObject *s_;
     if (*$1 == NULL) {
         s_ = Py_None;
@@ -287,6 +293,24 @@ struct TYPE {};
         s_ = PyUnicode_DecodeUTF8(*$1, (Py_ssize_t)strlen(*$1), "surrogateescape");
     }
     $result = SWIG_Python_AppendOutput($result, s_);
+}
+
+/* `char **`: a string the caller owns, copied into a str and weft_free()d. */
+%typemap(in, numinputs=0) char ** (char *temp = NULL) {
+    $1 = &temp;
+}
+%typemap(argout) char ** {
+    PyObject *s_;
+    if (*$1 == NULL) {
+        s_ = Py_None;
+        Py_INCREF(s_);
+    } else {
+        s_ = PyUnicode_DecodeUTF8(*$1, (Py_ssize_t)strlen(*$1), "surrogateescape");
+    }
+    $result = SWIG_Python_AppendOutput($result, s_);
+}
+%typemap(freearg) char ** {
+    weft_free(*$1);
 }
 
 /* ---- callables ------------------------------------------------------------ */
