@@ -26,6 +26,8 @@
 %{
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 
 /* Exception classes by status code: resolved from weft_status_exception()
  * the first time a code is raised, or set by the `weft` package for the
@@ -42,15 +44,69 @@ static int weft_py_alive(void)
     return Py_IsInitialized() && !_Py_IsFinalizing();
 }
 
-/* Drops the reference a Python object stored in weft held. Called by the
- * library from any thread, with or without the GIL. */
+/* Drops the reference a Python object stored in weft held. The library calls
+ * it from any thread, with or without the GIL, and possibly while holding
+ * one of its own locks (a queue freeing items at shutdown). Waiting for the
+ * GIL there could deadlock with a thread that holds the GIL and waits for
+ * that lock, so a thread without the GIL never waits: it pushes the object
+ * on a lock-free list that the next thread entering the module with the GIL
+ * drains (every wrapper and the trampoline check it), and asks the
+ * interpreter for a pending call so the list drains even if nobody calls
+ * weft. Objects are released a little later, never lost. */
+typedef struct weft_py_pending {
+    struct weft_py_pending *next;
+    PyObject *obj;
+} weft_py_pending;
+
+static _Atomic(weft_py_pending *) weft_py_pending_head;
+
+static void weft_py_flush(void)
+{
+    weft_py_pending *p = atomic_exchange_explicit(&weft_py_pending_head, NULL, memory_order_acquire);
+    while (p != NULL) {
+        weft_py_pending *next = p->next;
+        Py_DECREF(p->obj);
+        free(p);
+        p = next;
+    }
+}
+
+static int weft_py_flush_pending(void *unused)
+{
+    (void)unused;
+    weft_py_flush();
+    return 0;
+}
+
+#define WEFT_PY_FLUSH()                                                                  \
+    do {                                                                                 \
+        if (atomic_load_explicit(&weft_py_pending_head, memory_order_relaxed) != NULL) \
+            weft_py_flush();                                                             \
+    } while (0)
+
 static void weft_py_decref(void *p)
 {
     if (p == NULL || !weft_py_alive())
         return; /* at interpreter exit the object is reclaimed with it */
-    PyGILState_STATE g = PyGILState_Ensure();
-    Py_DECREF((PyObject *)p);
-    PyGILState_Release(g);
+    if (PyGILState_Check()) {
+        Py_DECREF((PyObject *)p);
+        return;
+    }
+    weft_py_pending *node = malloc(sizeof *node);
+    if (node == NULL) { /* no memory for the list: wait for the GIL after all */
+        PyGILState_STATE g = PyGILState_Ensure();
+        Py_DECREF((PyObject *)p);
+        PyGILState_Release(g);
+        return;
+    }
+    node->obj = (PyObject *)p;
+    weft_py_pending *head = atomic_load_explicit(&weft_py_pending_head, memory_order_relaxed);
+    do {
+        node->next = head;
+    } while (!atomic_compare_exchange_weak_explicit(&weft_py_pending_head, &head, node,
+                                                    memory_order_release, memory_order_relaxed));
+    if (head == NULL)
+        (void)Py_AddPendingCall(weft_py_flush_pending, NULL);
 }
 
 /* Resolves a dotted name such as "concurrent.futures.CancelledError". */
@@ -140,6 +196,7 @@ static void weft_py_trampoline(void *arg, weft_outcome *outcome)
     if (arg == NULL || !weft_py_alive())
         return;
     PyGILState_STATE g = PyGILState_Ensure();
+    WEFT_PY_FLUSH();
     PyObject *r = PyObject_CallNoArgs((PyObject *)arg);
     if (r != NULL) {
         if (weft_outcome_set_value(outcome, r, weft_py_decref) != WEFT_OK)
@@ -197,6 +254,7 @@ static PyObject *weft_py_take_value(void *v, weft_free_fn f)
 /* ---- the GIL ------------------------------------------------------------- */
 
 %exception {
+    WEFT_PY_FLUSH();
     if (weft_py_keep_gil) {
         weft_py_keep_gil = 0;
         $action
@@ -282,7 +340,7 @@ struct TYPE {};
 
 /* `const char **`: a static or borrowed string, copied into a str. */
 %typemap(in, numinputs=0) const char ** (const char *temp = NULL) {
-    $1 = &temp;
+    $1 = ($1_ltype)&temp;
 }
 %typemap(argout) const char ** {
     PyObject *s_;
@@ -342,14 +400,38 @@ struct TYPE {};
 
 /* ---- values: Python objects stored in weft -------------------------------- */
 
-%typemap(in) (void *value, weft_free_fn free_value), (void *item, weft_free_fn free_item) {
+/* A value or item handed to weft is a Python object with one reference the
+ * library owns once the call succeeds; on failure the caller still owns it
+ * and the reference is dropped again (freearg). Its free function, whether
+ * passed beside it or given at the container's creation (a lone
+ * weft_free_fn parameter), is weft_py_decref. */
+%typemap(in, numinputs=0) weft_free_fn {
+    $1 = weft_py_decref;
+}
+%typemap(in) (void *value, weft_free_fn free_value) (int owned = 0),
+             (void *item, weft_free_fn free_item) (int owned = 0),
+             (void *payload, weft_free_fn free_payload) (int owned = 0) {
     Py_INCREF($input);
+    owned = 1;
     $1 = (void *)$input;
     $2 = weft_py_decref;
 }
-/* If the call failed the caller still owns the value: drop our reference. */
-%typemap(argout) (void *value, weft_free_fn free_value), (void *item, weft_free_fn free_item) "";
+%typemap(in) void *value (int owned = 0), void *item (int owned = 0) {
+    Py_INCREF($input);
+    owned = 1;
+    $1 = (void *)$input;
+}
+%typemap(argout) (void *value, weft_free_fn free_value), (void *item, weft_free_fn free_item),
+                 (void *payload, weft_free_fn free_payload), void *value, void *item {
+    owned$argnum = 0;
+}
+%typemap(freearg) (void *value, weft_free_fn free_value), (void *item, weft_free_fn free_item),
+                  (void *payload, weft_free_fn free_payload), void *value, void *item {
+    if (owned$argnum)
+        Py_DECREF((PyObject *)$1);
+}
 
+/* A value handed back with its free function: the caller owns it. */
 %typemap(in, numinputs=0) (void **value, weft_free_fn *free_value) (void *v = NULL, weft_free_fn f = NULL),
                           (void **item, weft_free_fn *free_item) (void *v = NULL, weft_free_fn f = NULL) {
     $1 = &v;
@@ -359,15 +441,56 @@ struct TYPE {};
     $result = SWIG_Python_AppendOutput($result, weft_py_take_value(*$1, *$2));
 }
 
-/* A value handed back by the library that stays the library's (thread-local
- * data, a context variable's value): a new reference to our object. */
-%typemap(in, numinputs=0) void **value (void *v = NULL), void **item (void *v = NULL) {
+/* `void **item`: an item taken out of a container (a queue's get); the
+ * caller owns it, so its reference passes to Python. */
+%typemap(in, numinputs=0) void **item (void *v = NULL) {
     $1 = &v;
 }
-%typemap(argout) void **value, void **item {
+%typemap(argout) void **item {
+    PyObject *o_ = *$1 != NULL ? (PyObject *)*$1 : Py_None;
+    if (*$1 == NULL)
+        Py_INCREF(o_);
+    $result = SWIG_Python_AppendOutput($result, o_);
+}
+
+/* `void **value`, `void **payload`: borrowed from the object that keeps
+ * owning it (a future's result, a thread-local value): a new reference. */
+%typemap(in, numinputs=0) void **value (void *v = NULL), void **payload (void *v = NULL) {
+    $1 = &v;
+}
+%typemap(argout) void **value, void **payload {
     PyObject *o_ = *$1 != NULL ? (PyObject *)*$1 : Py_None;
     Py_INCREF(o_);
     $result = SWIG_Python_AppendOutput($result, o_);
+}
+
+/* An input array of handles, `(T *const *xs, size_t n)`: any sequence of
+ * shadow objects. */
+%typemap(in) (SWIGTYPE *const *, size_t) {
+    PyObject *seq_ = PySequence_Fast($input, "a sequence is required");
+    if (seq_ == NULL)
+        SWIG_fail;
+    Py_ssize_t n_ = PySequence_Fast_GET_SIZE(seq_);
+    $1 = ($1_ltype)calloc(n_ > 0 ? (size_t)n_ : 1, sizeof(void *));
+    if ($1 == NULL) {
+        Py_DECREF(seq_);
+        PyErr_NoMemory();
+        SWIG_fail;
+    }
+    $2 = (size_t)n_;
+    for (Py_ssize_t i_ = 0; i_ < n_; i_++) {
+        void *p_ = NULL;
+        int res_ = SWIG_ConvertPtr(PySequence_Fast_GET_ITEM(seq_, i_), &p_, $*1_descriptor, 0);
+        if (!SWIG_IsOK(res_)) {
+            Py_DECREF(seq_);
+            SWIG_exception_fail(SWIG_ArgError(res_), "in '$symname', an element of argument $argnum has the wrong type");
+        }
+        ((void **)$1)[i_] = p_;
+    }
+    Py_DECREF(seq_);
+}
+%typemap(freearg) (SWIGTYPE *const *, size_t) {
+    free((void *)$1);
 }
 
 /* ---- module-level helpers for the `weft` package ---------------------------- */
