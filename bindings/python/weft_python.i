@@ -297,6 +297,8 @@ static PyObject *weft_py_take_value(void *v, weft_free_fn f)
         SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, *$1 != NULL ? SWIG_POINTER_OWN : 0));
 }
 
+/* `(T ***out, size_t *n)`: an array of new references (the caller frees each
+ * and the array with weft_free()) becomes a list of shadow objects. */
 %define %weft_handle(TYPE)
 %nodefaultctor TYPE;
 struct TYPE {};
@@ -304,6 +306,29 @@ struct TYPE {};
     ~TYPE() { (void)TYPE##_free($self); }
 }
 %apply SWIGTYPE **out { TYPE ** };
+%typemap(in, numinputs=0) (TYPE ***, size_t *) (TYPE **arr = NULL, size_t cnt = 0) {
+    $1 = &arr;
+    $2 = &cnt;
+}
+%typemap(argout) (TYPE ***, size_t *) {
+    PyObject *list_ = PyList_New((Py_ssize_t)*$2);
+    for (size_t i_ = 0; i_ < *$2; i_++) {
+        PyObject *o_ = list_ != NULL ? SWIG_NewPointerObj(SWIG_as_voidptr((*$1)[i_]), $descriptor(TYPE *), SWIG_POINTER_OWN) : NULL;
+        if (o_ == NULL) { /* drop the references not handed over */
+            for (size_t j_ = i_; j_ < *$2; j_++)
+                (void)TYPE##_free((*$1)[j_]);
+            break;
+        }
+        PyList_SET_ITEM(list_, (Py_ssize_t)i_, o_);
+    }
+    weft_free(*$1);
+    *$1 = NULL;
+    if (list_ == NULL || PyErr_Occurred()) {
+        Py_XDECREF(list_);
+        SWIG_fail;
+    }
+    $result = SWIG_Python_AppendOutput($result, list_);
+}
 %enddef
 
 %include "weft_handles.i"
@@ -373,19 +398,36 @@ struct TYPE {};
 
 /* ---- callables ------------------------------------------------------------ */
 
-/* Any Python callable; the library holds one reference, dropped by free_arg. */
-%typemap(in) (weft_fn fn, void *arg, weft_free_fn free_arg) {
-    if (!PyCallable_Check($input)) {
+/* Any Python callable (the names are the API's: fn or action, arg, free_arg); the library holds one
+ * reference, dropped by free_arg (by us again if the call fails: the caller
+ * then keeps the argument). None stands for "no callable" (a Barrier
+ * without action). */
+%typemap(in) (weft_fn fn, void *arg, weft_free_fn free_arg) (int owned = 0),
+             (weft_fn action, void *arg, weft_free_fn free_arg) (int owned = 0) {
+    if ($input == Py_None) {
+        $1 = NULL;
+        $2 = NULL;
+        $3 = NULL;
+    } else if (!PyCallable_Check($input)) {
         PyErr_SetString(PyExc_TypeError, "a callable is required");
         SWIG_fail;
+    } else {
+        Py_INCREF($input);
+        owned = 1;
+        $1 = weft_py_trampoline;
+        $2 = (void *)$input;
+        $3 = weft_py_decref;
     }
-    Py_INCREF($input);
-    $1 = weft_py_trampoline;
-    $2 = (void *)$input;
-    $3 = weft_py_decref;
 }
-%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) (weft_fn fn, void *arg, weft_free_fn free_arg) {
-    $1 = PyCallable_Check($input);
+%typemap(argout) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) {
+    owned$argnum = 0;
+}
+%typemap(freearg) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) {
+    if (owned$argnum)
+        Py_DECREF((PyObject *)$2);
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) {
+    $1 = $input == Py_None || PyCallable_Check($input);
 }
 
 /* A callable the library runs only during the call (weft_call): borrowed. */
@@ -493,12 +535,64 @@ struct TYPE {};
     free((void *)$1);
 }
 
+/* ---- orderings ------------------------------------------------------------ */
+
+%{
+/* An exception raised by a comparison the library asked for (a priority
+ * queue ordering its items) cannot cross the C call: it waits here, in the
+ * thread that made the call, for the package to re-raise it. */
+static _Thread_local PyObject *weft_py_cmp_error;
+
+/* Orders two Python objects with `<`, as heapq does. Runs in the thread
+ * that put or got, under the container's lock. */
+static int weft_py_compare(const void *a, const void *b, void *arg)
+{
+    (void)arg;
+    if (!weft_py_alive())
+        return 0;
+    PyGILState_STATE g = PyGILState_Ensure();
+    int r = 0;
+    PyObject *x = a != NULL ? (PyObject *)a : Py_None, *y = b != NULL ? (PyObject *)b : Py_None;
+    int lt = PyObject_RichCompareBool(x, y, Py_LT);
+    if (lt > 0) {
+        r = -1;
+    } else if (lt == 0) {
+        int gt = PyObject_RichCompareBool(y, x, Py_LT);
+        r = gt > 0 ? 1 : 0;
+        lt = gt;
+    }
+    if (lt < 0) {
+        if (weft_py_cmp_error == NULL) {
+            PyObject *t, *v, *tb;
+            PyErr_Fetch(&t, &v, &tb);
+            PyErr_NormalizeException(&t, &v, &tb);
+            if (v != NULL && tb != NULL)
+                PyException_SetTraceback(v, tb);
+            Py_XDECREF(t);
+            Py_XDECREF(tb);
+            weft_py_cmp_error = v;
+        } else {
+            PyErr_Clear();
+        }
+    }
+    PyGILState_Release(g);
+    return r;
+}
+%}
+
+/* A priority queue of Python objects orders them with `<`. */
+%typemap(in, numinputs=0) (weft_queue_compare_fn cmp, void *cmp_arg) {
+    $1 = weft_py_compare;
+    $2 = NULL;
+}
+
 /* ---- module-level helpers for the `weft` package ---------------------------- */
 
 /* They touch Python objects: they keep the GIL. */
 %noexception weft_py_set_exception;
 %noexception weft_py_status_table;
 %noexception weft_py_raise_status;
+%noexception weft_py_take_error;
 
 /* Frees memory by address: meaningless from Python, and a crash if misused. */
 %ignore weft_free;
@@ -542,6 +636,19 @@ static PyObject *weft_py_status_table(void)
     WEFT_STATUS_MAP(WEFT_PY_ROW)
 #undef WEFT_PY_ROW
     return list;
+}
+
+/* Raises, in the calling thread, the exception a comparison raised during
+ * its last call into weft (None if there was none). */
+static PyObject *weft_py_take_error(void)
+{
+    PyObject *e = weft_py_cmp_error;
+    weft_py_cmp_error = NULL;
+    if (e == NULL)
+        Py_RETURN_NONE;
+    PyErr_SetObject((PyObject *)Py_TYPE(e), e);
+    Py_DECREF(e);
+    return NULL;
 }
 
 /* Raises what a failed call with this code would raise (for tests). */
