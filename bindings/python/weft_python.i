@@ -187,6 +187,66 @@ static void weft_py_raise(int code)
     PyErr_SetString(cls, msg);
 }
 
+/* Thread states. PyGILState_Ensure in a thread without a Python thread
+ * state makes one and the matching Release destroys it: for a worker that
+ * runs many tasks that is an allocation and a teardown per task. A weft
+ * thread (marked by the start hook below) instead keeps the thread state
+ * made by its first call into Python until the thread ends (end hook). */
+static _Thread_local int weft_py_weft_thread;
+static _Thread_local PyThreadState *weft_py_kept_state;
+
+static PyGILState_STATE weft_py_ensure(void)
+{
+    if (weft_py_weft_thread && weft_py_kept_state == NULL && PyGILState_GetThisThreadState() == NULL) {
+        (void)PyGILState_Ensure(); /* this count is dropped by the end hook */
+        weft_py_kept_state = PyEval_SaveThread();
+    }
+    return PyGILState_Ensure();
+}
+
+#ifdef WEFT_THREAD_START
+static void weft_py_thread_hook(void *arg, weft_thread *thread, int event)
+{
+    (void)arg;
+    (void)thread;
+    if (event == WEFT_THREAD_START) {
+        weft_py_weft_thread = 1;
+    } else if (event == WEFT_THREAD_END) {
+        weft_py_weft_thread = 0;
+        if (weft_py_kept_state != NULL && weft_py_alive()) {
+            PyEval_RestoreThread(weft_py_kept_state);
+            weft_py_kept_state = NULL;
+            PyGILState_Release(PyGILState_UNLOCKED);
+        }
+    }
+}
+
+/* Failures of weft threads that Python did not start (a C callable
+ * reported one) go to the function weft.threading registers, which hands
+ * them to threading.excepthook. Threads started from Python catch their
+ * exceptions themselves, so the payload here is never a Python object. */
+static PyObject *weft_py_excepthook_fn;
+
+static void weft_py_excepthook(void *arg, weft_thread *thread, weft_status status, const char *message,
+                               void *payload)
+{
+    (void)arg;
+    (void)payload;
+    if (!weft_py_alive() || weft_py_excepthook_fn == NULL)
+        return;
+    uint64_t ident = 0;
+    (void)weft_thread_ident(thread, &ident);
+    PyGILState_STATE g = weft_py_ensure();
+    PyObject *r = PyObject_CallFunction(weft_py_excepthook_fn, "isK", (int)status,
+                                        message != NULL ? message : weft_strerror(status),
+                                        (unsigned long long)ident);
+    if (r == NULL)
+        PyErr_WriteUnraisable(weft_py_excepthook_fn);
+    Py_XDECREF(r);
+    PyGILState_Release(g);
+}
+#endif
+
 /* The one trampoline: runs a Python callable for the library, from any
  * thread. A return value becomes the outcome's value (a new reference); an
  * exception becomes a WEFT_FAILED failure whose payload is the exception
@@ -195,7 +255,7 @@ static void weft_py_trampoline(void *arg, weft_outcome *outcome)
 {
     if (arg == NULL || !weft_py_alive())
         return;
-    PyGILState_STATE g = PyGILState_Ensure();
+    PyGILState_STATE g = weft_py_ensure();
     WEFT_PY_FLUSH();
     PyObject *r = PyObject_CallNoArgs((PyObject *)arg);
     if (r != NULL) {
@@ -550,7 +610,7 @@ static int weft_py_compare(const void *a, const void *b, void *arg)
     (void)arg;
     if (!weft_py_alive())
         return 0;
-    PyGILState_STATE g = PyGILState_Ensure();
+    PyGILState_STATE g = weft_py_ensure();
     int r = 0;
     PyObject *x = a != NULL ? (PyObject *)a : Py_None, *y = b != NULL ? (PyObject *)b : Py_None;
     int lt = PyObject_RichCompareBool(x, y, Py_LT);
@@ -593,9 +653,24 @@ static int weft_py_compare(const void *a, const void *b, void *arg)
 %noexception weft_py_status_table;
 %noexception weft_py_raise_status;
 %noexception weft_py_take_error;
+%noexception weft_py_install_thread_hooks;
 
 /* Frees memory by address: meaningless from Python, and a crash if misused. */
 %ignore weft_free;
+/* C-level hooks: the binding owns them (weft_py_install_thread_hooks); the
+ * Python-level settrace/setprofile/excepthook live in weft.threading. */
+%ignore weft_threading_settrace;
+%ignore weft_threading_setprofile;
+%ignore weft_threading_settrace_all_threads;
+%ignore weft_threading_setprofile_all_threads;
+%ignore weft_threading_gettrace;
+%ignore weft_threading_getprofile;
+%ignore weft_threading_deliver_hooks;
+%ignore weft_threading_set_excepthook;
+%ignore weft_threading_excepthook;
+%ignore weft_threading_default_excepthook;
+/* An outcome exists only during a C callable's call: never in Python. */
+%ignore weft_future_from_outcome;
 
 %inline %{
 /* Sets the class raised for a status code (the package's adapters). */
@@ -649,6 +724,26 @@ static PyObject *weft_py_take_error(void)
     PyErr_SetObject((PyObject *)Py_TYPE(e), e);
     Py_DECREF(e);
     return NULL;
+}
+
+/* Installs the thread hooks (kept thread states) and the excepthook that
+ * routes failures of weft threads to `fn(status, message, ident)`. A no-op
+ * without weft's threads. */
+static PyObject *weft_py_install_thread_hooks(PyObject *fn)
+{
+#ifdef WEFT_THREAD_START
+    if (fn != Py_None && !PyCallable_Check(fn)) {
+        PyErr_SetString(PyExc_TypeError, "a callable or None is required");
+        return NULL;
+    }
+    Py_XINCREF(fn == Py_None ? NULL : fn);
+    Py_XSETREF(weft_py_excepthook_fn, fn == Py_None ? NULL : fn);
+    weft_threading_settrace(weft_py_thread_hook, NULL);
+    weft_threading_set_excepthook(weft_py_excepthook, NULL);
+#else
+    (void)fn;
+#endif
+    Py_RETURN_NONE;
 }
 
 /* Raises what a failed call with this code would raise (for tests). */

@@ -32,3 +32,23 @@ def version_string():
 def status_table():
     """The status table: a list of (code, name, Python exception, message)."""
     return _weft.weft_py_status_table()
+
+
+def _thread_failure(status, message, ident):
+    # A weft thread that Python did not start failed (its C callable
+    # reported an error): hand it to threading.excepthook, as Python does
+    # for its own threads.
+    import sys
+    import threading as std
+    cls = _errors.exception_class(status) or Exception
+    try:
+        exc = cls(message)
+    except Exception:
+        exc = RuntimeError(message)
+    wt = sys.modules.get("weft.threading")
+    thread = wt._thread_for_ident(ident) if wt is not None else None
+    hook = wt.excepthook if wt is not None else std.excepthook
+    hook(std.ExceptHookArgs([type(exc), exc, None, thread]))
+
+
+_weft.weft_py_install_thread_hooks(_thread_failure)
