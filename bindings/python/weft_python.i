@@ -358,7 +358,10 @@ static PyObject *weft_py_take_value(void *v, weft_free_fn f)
 }
 
 /* `(T ***out, size_t *n)`: an array of new references (the caller frees each
- * and the array with weft_free()) becomes a list of shadow objects. */
+ * and the array with weft_free()) becomes a list of shadow objects.
+ * `(T *const *fs, size_t n)`: an input array of handles, from any sequence.
+ * SWIG matches multi-argument typemaps by name, so the names the headers
+ * use are listed; a `T *const *` would otherwise match `T **` (a result). */
 %define %weft_handle(TYPE)
 %nodefaultctor TYPE;
 struct TYPE {};
@@ -366,11 +369,12 @@ struct TYPE {};
     ~TYPE() { (void)TYPE##_free($self); }
 }
 %apply SWIGTYPE **out { TYPE ** };
-%typemap(in, numinputs=0) (TYPE ***, size_t *) (TYPE **arr = NULL, size_t cnt = 0) {
+%typemap(in, numinputs=0) (TYPE ***out, size_t *n) (TYPE **arr = NULL, size_t cnt = 0),
+                          (TYPE ***events, size_t *count) (TYPE **arr = NULL, size_t cnt = 0) {
     $1 = &arr;
     $2 = &cnt;
 }
-%typemap(argout) (TYPE ***, size_t *) {
+%typemap(argout) (TYPE ***out, size_t *n), (TYPE ***events, size_t *count) {
     PyObject *list_ = PyList_New((Py_ssize_t)*$2);
     for (size_t i_ = 0; i_ < *$2; i_++) {
         PyObject *o_ = list_ != NULL ? SWIG_NewPointerObj(SWIG_as_voidptr((*$1)[i_]), $descriptor(TYPE *), SWIG_POINTER_OWN) : NULL;
@@ -389,11 +393,40 @@ struct TYPE {};
     }
     $result = SWIG_Python_AppendOutput($result, list_);
 }
+%typemap(in) (TYPE *const *fs, size_t n) {
+    PyObject *seq_ = PySequence_Fast($input, "a sequence is required");
+    if (seq_ == NULL)
+        SWIG_fail;
+    Py_ssize_t n_ = PySequence_Fast_GET_SIZE(seq_);
+    $1 = ($1_ltype)calloc(n_ > 0 ? (size_t)n_ : 1, sizeof(void *));
+    if ($1 == NULL) {
+        Py_DECREF(seq_);
+        PyErr_NoMemory();
+        SWIG_fail;
+    }
+    $2 = (size_t)n_;
+    for (Py_ssize_t i_ = 0; i_ < n_; i_++) {
+        void *p_ = NULL;
+        int res_ = SWIG_ConvertPtr(PySequence_Fast_GET_ITEM(seq_, i_), &p_, $descriptor(TYPE *), 0);
+        if (!SWIG_IsOK(res_)) {
+            Py_DECREF(seq_);
+            SWIG_exception_fail(SWIG_ArgError(res_), "in '$symname', an element of the sequence is not a " #TYPE);
+        }
+        ((void **)$1)[i_] = p_;
+    }
+    Py_DECREF(seq_);
+}
+%typemap(freearg) (TYPE *const *fs, size_t n) {
+    free((void *)$1);
+}
 %enddef
 
 %include "weft_handles.i"
 
 /* ---- scalar out-parameters ---------------------------------------------- */
+
+/* Fixed-width integers (uint64_t results, int64_t priorities) as Python ints. */
+%include "stdint.i"
 
 /* In this API a pointer to a non-const scalar is always a result (inputs are
  * passed by value, input arrays are const), so every such parameter, whatever
@@ -412,6 +445,7 @@ struct TYPE {};
 %weft_scalar_out(size_t, PyLong_FromSize_t(*$1))
 %weft_scalar_out(int64_t, PyLong_FromLongLong((long long)*$1))
 %weft_scalar_out(uint64_t, PyLong_FromUnsignedLongLong((unsigned long long)*$1))
+%weft_scalar_out(intptr_t, PyLong_FromSsize_t((Py_ssize_t)*$1))
 %weft_scalar_out(double, PyFloat_FromDouble(*$1))
 %weft_scalar_out(bool, PyBool_FromLong(*$1))
 
@@ -566,34 +600,164 @@ struct TYPE {};
     $result = SWIG_Python_AppendOutput($result, o_);
 }
 
-/* An input array of handles, `(T *const *xs, size_t n)`: any sequence of
- * shadow objects. */
-%typemap(in) (SWIGTYPE *const *, size_t) {
-    PyObject *seq_ = PySequence_Fast($input, "a sequence is required");
+/* ---- bytes, argument vectors, integer arrays ------------------------------ */
+
+%{
+/* A NULL-terminated array of C strings from a sequence of str, bytes or
+ * path-like objects (os.fsencode's rules); the bytes objects are kept in
+ * `*keep` until the call is over. */
+static char **weft_py_strv(PyObject *seq, PyObject **keep, size_t *count)
+{
+    PyObject *fast = PySequence_Fast(seq, "a sequence of str, bytes or path-like objects is required");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject *list = PyList_New(0);
+    char **v = calloc((size_t)n + 1, sizeof(char *));
+    if (list == NULL || v == NULL) {
+        Py_DECREF(fast);
+        Py_XDECREF(list);
+        free(v);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *b = NULL;
+        if (!PyUnicode_FSConverter(PySequence_Fast_GET_ITEM(fast, i), &b) || PyList_Append(list, b) < 0) {
+            Py_XDECREF(b);
+            Py_DECREF(fast);
+            Py_DECREF(list);
+            free(v);
+            return NULL;
+        }
+        v[i] = PyBytes_AS_STRING(b);
+        Py_DECREF(b); /* the list keeps it */
+    }
+    Py_DECREF(fast);
+    *keep = list;
+    if (count != NULL)
+        *count = (size_t)n;
+    return v;
+}
+
+static PyObject *weft_py_bytes(const char *data, size_t len)
+{
+    if (data == NULL)
+        Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize(data, (Py_ssize_t)len);
+}
+%}
+
+/* Argument vectors and environments: any sequence of str/bytes/path-like. */
+%typemap(in) const char *const *argv (PyObject *keep = NULL), const char *const *envp (PyObject *keep = NULL) {
+    if ($input == Py_None) {
+        $1 = NULL;
+    } else if (($1 = ($1_ltype)weft_py_strv($input, &keep, NULL)) == NULL) {
+        SWIG_fail;
+    }
+}
+%typemap(freearg) const char *const *argv, const char *const *envp {
+    free((void *)$1);
+    Py_XDECREF(keep$argnum);
+}
+%typemap(in) (const char *const *groups, size_t n) (PyObject *keep = NULL) {
+    if (($1 = ($1_ltype)weft_py_strv($input, &keep, &$2)) == NULL)
+        SWIG_fail;
+}
+%typemap(freearg) (const char *const *groups, size_t n) {
+    free((void *)$1);
+    Py_XDECREF(keep$argnum);
+}
+
+/* An array of C ints from any sequence of integers (file descriptors). */
+%typemap(in) (const int *fds, size_t n) {
+    PyObject *seq_ = PySequence_Fast($input, "a sequence of integers is required");
     if (seq_ == NULL)
         SWIG_fail;
     Py_ssize_t n_ = PySequence_Fast_GET_SIZE(seq_);
-    $1 = ($1_ltype)calloc(n_ > 0 ? (size_t)n_ : 1, sizeof(void *));
-    if ($1 == NULL) {
-        Py_DECREF(seq_);
-        PyErr_NoMemory();
-        SWIG_fail;
-    }
+    $1 = ($1_ltype)calloc(n_ > 0 ? (size_t)n_ : 1, sizeof(int));
     $2 = (size_t)n_;
-    for (Py_ssize_t i_ = 0; i_ < n_; i_++) {
-        void *p_ = NULL;
-        int res_ = SWIG_ConvertPtr(PySequence_Fast_GET_ITEM(seq_, i_), &p_, $*1_descriptor, 0);
-        if (!SWIG_IsOK(res_)) {
-            Py_DECREF(seq_);
-            SWIG_exception_fail(SWIG_ArgError(res_), "in '$symname', an element of argument $argnum has the wrong type");
-        }
-        ((void **)$1)[i_] = p_;
+    for (Py_ssize_t i_ = 0; $1 != NULL && i_ < n_; i_++) {
+        long v_ = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq_, i_));
+        if (v_ == -1 && PyErr_Occurred())
+            break;
+        ((int *)$1)[i_] = (int)v_;
     }
     Py_DECREF(seq_);
+    if ($1 == NULL)
+        PyErr_NoMemory();
+    if (PyErr_Occurred())
+        SWIG_fail;
 }
-%typemap(freearg) (SWIGTYPE *const *, size_t) {
+%typemap(freearg) (const int *fds, size_t n) {
     free((void *)$1);
 }
+
+/* Bytes in: any bytes-like object, or None for no data. */
+%typemap(in) (const void *input, size_t input_len) (Py_buffer view) {
+    view.obj = NULL;
+    if ($input == Py_None) {
+        $1 = NULL;
+        $2 = 0;
+    } else {
+        if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) < 0)
+            SWIG_fail;
+        $1 = view.buf;
+        $2 = (size_t)view.len;
+    }
+}
+%typemap(freearg) (const void *input, size_t input_len) {
+    if (view$argnum.obj != NULL)
+        PyBuffer_Release(&view$argnum);
+}
+
+/* Bytes out that the caller owns (freed with weft_free()): bytes, or None. */
+%typemap(in, numinputs=0) (char **out, size_t *out_len) (char *buf = NULL, size_t len = 0),
+                          (char **err, size_t *err_len) (char *buf = NULL, size_t len = 0),
+                          (char **output, size_t *output_len) (char *buf = NULL, size_t len = 0) {
+    $1 = &buf;
+    $2 = &len;
+}
+%typemap(argout) (char **out, size_t *out_len), (char **err, size_t *err_len), (char **output, size_t *output_len) {
+    $result = SWIG_Python_AppendOutput($result, weft_py_bytes(*$1, *$2));
+}
+%typemap(freearg) (char **out, size_t *out_len), (char **err, size_t *err_len), (char **output, size_t *output_len) {
+    weft_free(*$1);
+}
+
+/* Bytes out borrowed from an object: copied. */
+%typemap(in, numinputs=0) (const char **data, size_t *len) (const char *buf = NULL, size_t len = 0) {
+    $1 = ($1_ltype)&buf;
+    $2 = &len;
+}
+%typemap(argout) (const char **data, size_t *len) {
+    $result = SWIG_Python_AppendOutput($result, weft_py_bytes(*$1, *$2));
+}
+
+/* An argument vector borrowed from an object: a list of str. */
+%typemap(in, numinputs=0) (const char *const **argv, size_t *argc) (const char *const *v = NULL, size_t n = 0) {
+    $1 = ($1_ltype)&v;
+    $2 = &n;
+}
+%typemap(argout) (const char *const **argv, size_t *argc) {
+    PyObject *list_ = PyList_New((Py_ssize_t)*$2);
+    for (size_t i_ = 0; list_ != NULL && i_ < *$2; i_++) {
+        const char *a_ = (*$1)[i_] != NULL ? (*$1)[i_] : "";
+        PyObject *s_ = PyUnicode_DecodeFSDefault(a_);
+        if (s_ == NULL) {
+            Py_CLEAR(list_);
+            break;
+        }
+        PyList_SET_ITEM(list_, (Py_ssize_t)i_, s_);
+    }
+    if (list_ == NULL)
+        SWIG_fail;
+    $result = SWIG_Python_AppendOutput($result, list_);
+}
+
+/* Windows-only handle lists: no use on the platforms Python builds this for. */
+%ignore weft_startupinfo_set_handle_list;
+%ignore weft_startupinfo_handle_list;
 
 /* ---- orderings ------------------------------------------------------------ */
 
