@@ -347,14 +347,21 @@ static PyObject *weft_py_take_value(void *v, weft_free_fn f)
  * from weft_<object>_new and friends) and a destructor calling
  * weft_<object>_free. */
 /* `T **out`: the new handle (one reference, owned by the shadow object) is
- * the return value. Every `T **` of a handle type is such a result, whatever
+ * the return value; a handle the header documents as borrowed (doxy2swig.py
+ * defines WEFT_PY_BORROWED_<function>_<param>) is not freed. Every `T **` of a handle type is such a result, whatever
  * its name (input arrays of handles are `T *const *`). */
 %typemap(in, numinputs=0) SWIGTYPE **out ($*1_ltype temp = NULL) {
     $1 = &temp;
 }
 %typemap(argout) SWIGTYPE **out {
+%#if defined(WEFT_PY_BORROWED_$symname_$1_name)
+    /* Documented as borrowed: a view that does not free (the package uses
+     * it at once, to find its own object for the handle). */
+    $result = SWIG_Python_AppendOutput($result, SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, 0));
+%#else
     $result = SWIG_Python_AppendOutput($result,
         SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, *$1 != NULL ? SWIG_POINTER_OWN : 0));
+%#endif
 }
 
 /* `(T ***out, size_t *n)`: an array of new references (the caller frees each
@@ -818,6 +825,8 @@ static int weft_py_compare(const void *a, const void *b, void *arg)
 %noexception weft_py_raise_status;
 %noexception weft_py_take_error;
 %noexception weft_py_install_thread_hooks;
+%noexception weft_py_handle_id;
+%noexception weft_py_futures_wait;
 
 /* Frees memory by address: meaningless from Python, and a crash if misused. */
 %ignore weft_free;
@@ -909,6 +918,75 @@ static PyObject *weft_py_install_thread_hooks(PyObject *fn)
 #endif
     Py_RETURN_NONE;
 }
+
+/* The address of the C object behind a handle, to recognise the same
+ * object behind two shadow objects. */
+static PyObject *weft_py_handle_id(PyObject *h)
+{
+    void *p = NULL;
+    if (!SWIG_IsOK(SWIG_ConvertPtr(h, &p, NULL, 0))) {
+        PyErr_SetString(PyExc_TypeError, "a weft handle is required");
+        return NULL;
+    }
+    return PyLong_FromVoidPtr(p);
+}
+
+/* weft_futures_wait() fills a caller-allocated array of done flags, a shape
+ * no typemap can size: this wrapper returns them as a list of bools. */
+static PyObject *weft_py_futures_wait(PyObject *fs, int return_when, double timeout)
+{
+#ifdef WEFT_ALL_COMPLETED
+    swig_type_info *ty = SWIG_TypeQuery("weft_future *");
+    PyObject *seq = PySequence_Fast(fs, "a sequence of futures is required");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    weft_future **arr = calloc(n > 0 ? (size_t)n : 1, sizeof *arr);
+    unsigned char *done = calloc(n > 0 ? (size_t)n : 1, 1);
+    PyObject *res = NULL;
+    if (arr == NULL || done == NULL) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        void *p = NULL;
+        if (!SWIG_IsOK(SWIG_ConvertPtr(PySequence_Fast_GET_ITEM(seq, i), &p, ty, 0))) {
+            PyErr_SetString(PyExc_TypeError, "a sequence of futures is required");
+            goto out;
+        }
+        arr[i] = p;
+    }
+    weft_status st;
+    if (timeout == 0.0) {
+        st = weft_futures_wait(arr, (size_t)n, return_when, timeout, done, NULL);
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        st = weft_futures_wait(arr, (size_t)n, return_when, timeout, done, NULL);
+        Py_END_ALLOW_THREADS
+    }
+    if (st != WEFT_OK) {
+        weft_py_raise((int)st);
+        goto out;
+    }
+    res = PyList_New(n);
+    for (Py_ssize_t i = 0; res != NULL && i < n; i++)
+        PyList_SET_ITEM(res, i, PyBool_FromLong(done[i]));
+out:
+    free(arr);
+    free(done);
+    Py_DECREF(seq);
+    return res;
+#else
+    (void)fs;
+    (void)return_when;
+    (void)timeout;
+    PyErr_SetString(PyExc_NotImplementedError, "weft has no futures");
+    return NULL;
+#endif
+}
+%}
+%ignore weft_futures_wait;
+%inline %{
 
 /* Raises what a failed call with this code would raise (for tests). */
 static PyObject *weft_py_raise_status(int code)
