@@ -426,6 +426,7 @@ struct TYPE {};
 %typemap(freearg) (TYPE *const *fs, size_t n) {
     free((void *)$1);
 }
+%typemap(argout) (TYPE *const *fs, size_t n) "";
 %enddef
 
 %include "weft_handles.i"
@@ -478,6 +479,9 @@ struct TYPE {};
     }
     $result = SWIG_Python_AppendOutput($result, s_);
 }
+
+/* Borrowed: nothing to free (SWIG would otherwise use the char ** freearg). */
+%typemap(freearg) const char ** "";
 
 /* `char **`: a string the caller owns, copied into a str and weft_free()d. */
 %typemap(in, numinputs=0) char ** (char *temp = NULL) {
