@@ -42,6 +42,26 @@ static weft_context *weft__context_make(weft__hnode *root, size_t count)
     return ctx;
 }
 
+bool weft__context_set_box(weft_context *ctx, weft_context_var *var, weft__cbox *box)
+{
+    void *old_val;
+    weft__hnode *old_node;
+    bool added;
+    /* The lock keeps readers in other threads off the nodes changed in place. */
+    pthread_mutex_lock(&ctx->lock);
+    bool ok = weft__hamt_set(&weft__context_ops, &ctx->root, var, var->hash, box, &added, &old_val, &old_node);
+    if (ok && added)
+        ctx->count++;
+    pthread_mutex_unlock(&ctx->lock);
+    if (!ok)
+        return false;
+    /* What the update let go of may free values: outside the lock. */
+    if (old_val != NULL)
+        weft__cbox_release(old_val);
+    weft__hamt_unref(&weft__context_ops, old_node);
+    return true;
+}
+
 void weft__context_swap_root(weft_context *ctx, weft__hnode *root, size_t count)
 {
     pthread_mutex_lock(&ctx->lock);

@@ -9,11 +9,13 @@
 #include <pthread.h>
 
 /* A value shared by every context version and token that holds it; the last
- * one to let go frees the value with the variable's free function. */
+ * one to let go frees the value with the variable's free function. The box
+ * also keeps its variable alive, so the trie need not count references to
+ * keys: one atomic per slot instead of two when a path is copied. */
 typedef struct weft__cbox {
     atomic_uint refs;
     void *value;
-    weft_free_fn free_value;
+    weft_context_var *var;
 } weft__cbox;
 
 struct weft_context_var {
@@ -62,6 +64,9 @@ weft_context *weft__context_current(void);
 
 /* As above, creating the thread's own context when there is none yet. */
 weft_status weft__context_current_for_write(weft_context **out, const char *what);
+
+/* Sets var to box in the context (the calling thread's current one). */
+bool weft__context_set_box(weft_context *ctx, weft_context_var *var, weft__cbox *box);
 
 /* Makes `root` (whose reference the caller hands over) the context's mapping. */
 void weft__context_swap_root(weft_context *ctx, weft__hnode *root, size_t count);

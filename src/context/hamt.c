@@ -224,6 +224,122 @@ bool weft__hamt_assoc(const weft__hamt_ops *ops, weft__hnode *root, void *key, u
     return true;
 }
 
+/* ---- in-place updates of nodes only one version holds -------------------- */
+
+typedef struct weft__hpending {
+    void *old_val;
+    weft__hnode *old_node;
+} weft__hpending;
+
+static bool weft__hunique(const weft__hnode *n)
+{
+    /* New references to a version are only taken under the caller's lock, so
+     * a count of 1 cannot grow behind our back; acquire pairs with the
+     * release of whoever dropped the last other reference. */
+    return atomic_load_explicit(&n->refs, memory_order_acquire) == 1;
+}
+
+/* `n` with room for one more entry at `pos` (entries after it move up). */
+static weft__hnode *weft__hnode_grow(weft__hnode *n, uint32_t pos)
+{
+    weft__hnode *g = realloc(n, sizeof *g + (n->count + 1) * sizeof(weft__hentry));
+    if (g == NULL)
+        return NULL;
+    memmove(&g->e[pos + 1], &g->e[pos], (g->count - pos) * sizeof(weft__hentry));
+    g->count++;
+    return g;
+}
+
+/* As weft__hassoc, but `n` is held only by the caller, who hands it over:
+ * it is changed in place (possibly moved). NULL when out of memory, with
+ * `n` unchanged and still the caller's. */
+static weft__hnode *weft__hassoc_owned(const weft__hamt_ops *ops, weft__hnode *n, unsigned shift, void *key,
+                                       uint32_t hash, void *val, bool *added, weft__hpending *pend)
+{
+    if (n->kind == WEFT__HCOLLISION) {
+        for (uint32_t i = 0; i < n->count; i++) {
+            if (n->e[i].key == key) {
+                ops->val_ref(val);
+                pend->old_val = n->e[i].val;
+                n->e[i].val = val;
+                return n;
+            }
+        }
+        weft__hnode *g = weft__hnode_grow(n, n->count);
+        if (g == NULL)
+            return NULL;
+        weft__hleaf_set(ops, &g->e[g->count - 1], key, val);
+        *added = true;
+        return g;
+    }
+    uint32_t bit = 1u << weft__hslot(hash, shift);
+    uint32_t pos = weft__hpos(n->bitmap, bit);
+    if (!(n->bitmap & bit)) {
+        weft__hnode *g = weft__hnode_grow(n, pos);
+        if (g == NULL)
+            return NULL;
+        g->bitmap |= bit;
+        weft__hleaf_set(ops, &g->e[pos], key, val);
+        *added = true;
+        return g;
+    }
+    weft__hentry *e = &n->e[pos];
+    if (e->key == key) {
+        ops->val_ref(val);
+        pend->old_val = e->val;
+        e->val = val;
+        return n;
+    }
+    weft__hnode *sub;
+    if (e->key == NULL) {
+        weft__hnode *child = e->val;
+        if (weft__hunique(child)) {
+            sub = weft__hassoc_owned(ops, child, shift + WEFT__HBITS, key, hash, val, added, pend);
+        } else {
+            sub = weft__hassoc(ops, child, shift + WEFT__HBITS, key, hash, val, added);
+            if (sub != NULL)
+                pend->old_node = child; /* our reference to the shared child */
+        }
+        if (sub == NULL)
+            return NULL;
+    } else {
+        sub = weft__hmerge(ops, e->key, ops->hash(e->key), e->val, key, hash, val, shift + WEFT__HBITS);
+        if (sub == NULL)
+            return NULL;
+        /* The merge took its own references to the old leaf: drop the slot's.
+         * Neither can reach zero here. */
+        ops->key_unref(e->key);
+        ops->val_unref(e->val);
+        *added = true;
+    }
+    e->key = NULL;
+    e->val = sub;
+    return n;
+}
+
+bool weft__hamt_set(const weft__hamt_ops *ops, weft__hnode **root, void *key, uint32_t hash, void *val,
+                    bool *added, void **old_val, weft__hnode **old_node)
+{
+    weft__hpending pend = { NULL, NULL };
+    bool add = false;
+    weft__hnode *n = *root;
+    if (n != NULL && weft__hunique(n)) {
+        n = weft__hassoc_owned(ops, n, 0, key, hash, val, &add, &pend);
+        if (n == NULL)
+            return false;
+    } else {
+        if (!weft__hamt_assoc(ops, n, key, hash, val, &n, &add))
+            return false;
+        pend.old_node = *root;
+    }
+    *root = n;
+    if (added != NULL)
+        *added = add;
+    *old_val = pend.old_val;
+    *old_node = pend.old_node;
+    return true;
+}
+
 /* A node reduced to one key (and no child) is folded into its parent's slot. */
 static bool weft__hsingle_leaf(const weft__hnode *n)
 {

@@ -35,6 +35,19 @@ bool weft__hamt_find(const weft__hnode *root, const void *key, uint32_t hash, vo
 bool weft__hamt_assoc(const weft__hamt_ops *ops, weft__hnode *root, void *key, uint32_t hash, void *val,
                       weft__hnode **out, bool *added);
 
+/* Sets key to val in the version `*root`, which the caller owns one
+ * reference to and passes on. Nodes that only this version holds (reference
+ * count 1 along the path) are changed in place; shared ones are copied, so
+ * other versions never see the change. On success *root is the new version
+ * and the caller must release, after any lock it holds, what the update let
+ * go of: *old_val (a replaced value, through ops->val_unref) and *old_node
+ * (a shared node, through weft__hamt_unref); both may be NULL. The caller
+ * must keep other threads from reading or referencing `*root` meanwhile
+ * (a lock they take too). Returns false when out of memory (nothing
+ * changed, nothing to release). */
+bool weft__hamt_set(const weft__hamt_ops *ops, weft__hnode **root, void *key, uint32_t hash, void *val,
+                    bool *added, void **old_val, weft__hnode **old_node);
+
 /* Makes the map `root` without `key`. On success *out is the new root (NULL
  * for the empty map) holding the caller's reference and *removed says whether
  * the key was there (if not, *out is `root` with one more reference).

@@ -37,8 +37,9 @@ void weft__cbox_release(weft__cbox *box)
 {
     if (atomic_fetch_sub_explicit(&box->refs, 1, memory_order_acq_rel) != 1)
         return;
-    if (box->free_value != NULL && box->value != NULL)
-        box->free_value(box->value);
+    if (box->var->free_value != NULL && box->value != NULL)
+        box->var->free_value(box->value);
+    weft__context_drop(box->var);
     free(box);
 }
 
@@ -49,9 +50,10 @@ static uint32_t weft__ops_hash(const void *key)
     return ((const weft_context_var *)key)->hash;
 }
 
-static void weft__ops_key_ref(void *key)
+/* Keys are kept alive by their boxes (see weft__cbox). */
+static void weft__ops_key_nothing(void *key)
 {
-    weft__ref(key);
+    (void)key;
 }
 
 static void weft__ops_val_ref(void *val)
@@ -65,7 +67,7 @@ static void weft__ops_val_unref(void *val)
 }
 
 const weft__hamt_ops weft__context_ops = {
-    weft__ops_hash, weft__ops_key_ref, weft__context_drop, weft__ops_val_ref, weft__ops_val_unref,
+    weft__ops_hash, weft__ops_key_nothing, weft__ops_key_nothing, weft__ops_val_ref, weft__ops_val_unref,
 };
 
 /* ---- variables --------------------------------------------------------- */
@@ -184,27 +186,33 @@ weft_status weft_context_var_set(weft_context_var *var, void *value, weft_contex
     weft__cbox *box = malloc(sizeof *box);
     if (box == NULL)
         return weft__fail(WEFT_NOMEM, "weft_context_var_set: out of memory");
-    atomic_init(&box->refs, 1);
-    box->value = value;
-    box->free_value = var->free_value;
     weft_context_token *tok = NULL;
-    if (token != NULL && (tok = weft__obj_new(&weft__token_type, sizeof *tok)) == NULL) {
-        free(box);
-        return WEFT_NOMEM;
-    }
-    weft__hnode *root;
-    bool added;
-    if (!weft__hamt_assoc(&weft__context_ops, ctx->root, var, var->hash, box, &root, &added)) {
-        free(box);
-        free(tok); /* never published: no destructor to run */
-        return weft__fail(WEFT_NOMEM, "weft_context_var_set: out of memory");
-    }
-    if (tok != NULL) {
+    if (token != NULL) {
+        if ((tok = weft__obj_new(&weft__token_type, sizeof *tok)) == NULL) {
+            free(box);
+            return WEFT_NOMEM;
+        }
+        /* The old value, read before the update (this thread is the writer). */
         void *old;
         if (weft__hamt_find(ctx->root, var, var->hash, &old)) {
             tok->old = old;
             weft__ops_val_ref(old);
         }
+    }
+    atomic_init(&box->refs, 1);
+    box->value = value;
+    box->var = var;
+    if (!weft__context_set_box(ctx, var, box)) {
+        free(box);
+        if (tok != NULL) {
+            if (tok->old != NULL)
+                weft__cbox_release(tok->old);
+            free(tok); /* never published: no destructor to run */
+        }
+        return weft__fail(WEFT_NOMEM, "weft_context_var_set: out of memory");
+    }
+    weft__ref(var); /* the box's reference */
+    if (tok != NULL) {
         weft__ref(ctx);
         tok->ctx = ctx;
         weft__ref(var);
@@ -212,7 +220,6 @@ weft_status weft_context_var_set(weft_context_var *var, void *value, weft_contex
         *token = tok;
     }
     weft__cbox_release(box); /* the trie holds it now */
-    weft__context_swap_root(ctx, root, ctx->count + (added ? 1 : 0));
     return WEFT_OK;
 }
 

@@ -7,6 +7,21 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdio.h>
+
+/* Criterion's assertions are for the test's own thread (in other threads
+ * they leak its per-thread state): other threads record failures here and
+ * the test asserts there were none. */
+static atomic_int thread_failures;
+static char first_failure[256];
+#define T_CHECK(cond)                                                                             \
+    do {                                                                                          \
+        if (!(cond) && atomic_fetch_add(&thread_failures, 1) == 0)                                \
+            snprintf(first_failure, sizeof first_failure, "%s:%d: %s (%s)", __FILE__, __LINE__, #cond, \
+                     weft_errmsg());                                                              \
+    } while (0)
+#define ASSERT_NO_THREAD_FAILURES() \
+    cr_assert_eq(atomic_load(&thread_failures), 0, "%s", first_failure)
 
 static atomic_int frees;
 static void count_free(void *p)
@@ -27,18 +42,18 @@ static weft_context_var *var;
 static void *sees_empty_then_sets(void *arg)
 {
     void *v;
-    cr_assert_eq(weft_context_var_get(var, &v), WEFT_LOOKUP, "a new thread starts with an empty context");
+    T_CHECK((weft_context_var_get(var, &v)) == (WEFT_LOOKUP));
     weft_context *c;
-    cr_assert_eq(weft_context_copy_current(&c), WEFT_OK);
+    T_CHECK((weft_context_copy_current(&c)) == (WEFT_OK));
     size_t n = 1;
-    cr_assert_eq(weft_context_len(c, &n), WEFT_OK);
-    cr_assert_eq(n, 0);
+    T_CHECK((weft_context_len(c, &n)) == (WEFT_OK));
+    T_CHECK((n) == (0));
     weft_context_free(c);
     int me = (int)(intptr_t)arg;
     for (int i = 0; i < 1000; i++) {
-        cr_assert_eq(weft_context_var_set(var, boxed(me * 10000 + i), NULL), WEFT_OK);
-        cr_assert_eq(weft_context_var_get(var, &v), WEFT_OK);
-        cr_assert_eq(*(int *)v, me * 10000 + i, "another thread's set leaked in");
+        T_CHECK((weft_context_var_set(var, boxed(me * 10000 + i), NULL)) == (WEFT_OK));
+        T_CHECK((weft_context_var_get(var, &v)) == (WEFT_OK));
+        T_CHECK((*(int *)v) == (me * 10000 + i));
     }
     return NULL;
 }
@@ -60,6 +75,7 @@ Test(context_threads, each_thread_has_its_own_context_freed_at_exit)
     cr_assert_eq(weft_context_var_get(var, &v), WEFT_OK);
     cr_assert_eq(*(int *)v, -1);
     weft_context_var_free(var);
+    ASSERT_NO_THREAD_FAILURES();
 }
 
 typedef struct triple {
@@ -113,6 +129,7 @@ Test(context_threads, bound_callable_runs_in_its_context_on_another_thread)
     cr_assert_eq(*(int *)v, 5, "not in the caller's");
     WEFT_ASSERT_OK(weft_context_free(ctx));
     weft_context_var_free(var);
+    ASSERT_NO_THREAD_FAILURES();
 }
 
 /* ---- a context entered in one thread is refused in another ------------- */
@@ -130,7 +147,7 @@ static void hold_entered(void *arg, weft_outcome *o)
 
 static void *run_holding(void *ctx)
 {
-    cr_assert_eq(weft_context_run(ctx, hold_entered, NULL, NULL, NULL), WEFT_OK);
+    T_CHECK((weft_context_run(ctx, hold_entered, NULL, NULL, NULL)) == (WEFT_OK));
     return NULL;
 }
 
@@ -157,6 +174,7 @@ Test(context_threads, entered_elsewhere_is_refused, .timeout = 30)
     pthread_join(th, NULL);
     WEFT_ASSERT_OK(weft_context_run(ctx, nothing, NULL, NULL, NULL));
     WEFT_ASSERT_OK(weft_context_free(ctx));
+    ASSERT_NO_THREAD_FAILURES();
 }
 
 /* ---- bounded stress: one thread sets in a shared context while others
@@ -175,9 +193,9 @@ static void write_loop(void *arg, weft_outcome *o)
     for (int i = 0; i < ROUNDS; i++) {
         weft_context_token *tok = NULL;
         weft_context_var *v = vars[rand_r(&seed) % VARS];
-        cr_assert_eq(weft_context_var_set(v, boxed(i), (i % 3 == 0) ? &tok : NULL), WEFT_OK);
+        T_CHECK((weft_context_var_set(v, boxed(i), (i % 3 == 0) ? &tok : NULL)) == (WEFT_OK));
         if (tok != NULL) {
-            cr_assert_eq(weft_context_var_reset(v, tok), WEFT_OK);
+            T_CHECK((weft_context_var_reset(v, tok)) == (WEFT_OK));
             weft_context_token_free(tok);
         }
     }
@@ -186,7 +204,7 @@ static void write_loop(void *arg, weft_outcome *o)
 static void *writer(void *arg)
 {
     (void)arg;
-    cr_assert_eq(weft_context_run(shared, write_loop, NULL, NULL, NULL), WEFT_OK);
+    T_CHECK((weft_context_run(shared, write_loop, NULL, NULL, NULL)) == (WEFT_OK));
     atomic_store(&writer_done, 1);
     return NULL;
 }
@@ -196,25 +214,25 @@ static void *reader(void *arg)
     (void)arg;
     while (!atomic_load(&writer_done)) {
         size_t n;
-        cr_assert_eq(weft_context_len(shared, &n), WEFT_OK);
-        cr_assert_leq(n, VARS);
+        T_CHECK((weft_context_len(shared, &n)) == (WEFT_OK));
+        T_CHECK((n) <= (VARS));
         weft_context *copy;
-        cr_assert_eq(weft_context_copy(shared, &copy), WEFT_OK);
+        T_CHECK((weft_context_copy(shared, &copy)) == (WEFT_OK));
         weft_context_iter *it;
-        cr_assert_eq(weft_context_iter_new(&it, copy), WEFT_OK);
+        T_CHECK((weft_context_iter_new(&it, copy)) == (WEFT_OK));
         weft_context_var *k;
         void *v;
         size_t items = 0;
         while (weft_context_iter_next(it, &k, &v) == WEFT_OK) {
-            cr_assert_geq(*(int *)v, 0);
+            T_CHECK((*(int *)v) >= (0));
             void *again;
-            cr_assert_eq(weft_context_get(copy, k, &again), WEFT_OK);
-            cr_assert_eq(again, v);
+            T_CHECK((weft_context_get(copy, k, &again)) == (WEFT_OK));
+            T_CHECK((again) == (v));
             items++;
         }
         size_t len;
         weft_context_len(copy, &len);
-        cr_assert_eq(items, len);
+        T_CHECK((items) == (len));
         weft_context_iter_free(it);
         weft_context_free(copy);
     }
@@ -257,4 +275,5 @@ Test(context_threads, concurrent_readers_of_a_changing_context, .timeout = 60)
     cr_assert_eq(atomic_load(&frees) - before, (int)n, "the last holder frees each value once");
     for (int i = 0; i < VARS; i++)
         weft_context_var_free(vars[i]);
+    ASSERT_NO_THREAD_FAILURES();
 }

@@ -274,3 +274,78 @@ Test(hamt, random_operations_match_a_model)
     weft__hamt_unref(&ops, root);
     assert_balanced();
 }
+
+/* The in-place update: nodes only the current version holds change in place,
+ * shared ones are copied, and older versions never notice. */
+static weft__hnode *set_inplace(weft__hnode *root, int k, int v, bool want_added)
+{
+    bool added;
+    void *old_val;
+    weft__hnode *old_node;
+    cr_assert(weft__hamt_set(&ops, &root, &keys[k], hash_of(k), &vals[v], &added, &old_val, &old_node));
+    cr_assert_eq(added, want_added, "key %d: added %d", k, added);
+    if (old_val != NULL)
+        vunref(old_val);
+    weft__hamt_unref(&ops, old_node);
+    return root;
+}
+
+static void run_inplace(uint32_t (*h)(int))
+{
+    hash_of = h;
+    enum { K = 600, OPS = 20000, SNAP = 8 };
+    static int model[K], snap_model[SNAP][K];
+    weft__hnode *snap[SNAP] = { 0 };
+    memset(model, -1, sizeof model);
+    memset(snap_model, -1, sizeof snap_model);
+    weft__hnode *root = NULL;
+    unsigned seed = 99;
+    for (int step = 0; step < OPS; step++) {
+        int k = rand_r(&seed) % K;
+        if (rand_r(&seed) % 5 == 0) {
+            root = drop(root, k, model[k] >= 0);
+            model[k] = -1;
+        } else {
+            int v = rand_r(&seed) % (NKEYS * 4);
+            root = set_inplace(root, k, v, model[k] < 0);
+            model[k] = v;
+        }
+        if (step % 1500 == 0) {
+            int s = (step / 1500) % SNAP;
+            weft__hamt_unref(&ops, snap[s]);
+            weft__hamt_ref(root);
+            snap[s] = root;
+            memcpy(snap_model[s], model, sizeof model);
+        }
+    }
+    for (int s = 0; s < SNAP; s++)
+        for (int k = 0; k < K; k++)
+            if (snap_model[s][k] >= 0)
+                assert_has(snap[s], k, snap_model[s][k]);
+            else
+                assert_lacks(snap[s], k);
+    for (int k = 0; k < K; k++)
+        if (model[k] >= 0)
+            assert_has(root, k, model[k]);
+        else
+            assert_lacks(root, k);
+    for (int s = 0; s < SNAP; s++)
+        weft__hamt_unref(&ops, snap[s]);
+    weft__hamt_unref(&ops, root);
+    assert_balanced();
+}
+
+Test(hamt, inplace_updates_spare_shared_versions)
+{
+    run_inplace(mixed);
+}
+
+Test(hamt, inplace_updates_with_collisions)
+{
+    run_inplace(four_buckets);
+}
+
+Test(hamt, inplace_updates_with_near_collisions)
+{
+    run_inplace(clumped);
+}

@@ -5,6 +5,21 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdio.h>
+
+/* Criterion's assertions are for the test's own thread (in other threads
+ * they leak its per-thread state): other threads record failures here and
+ * the test asserts there were none. */
+static atomic_int thread_failures;
+static char first_failure[256];
+#define T_CHECK(cond)                                                                             \
+    do {                                                                                          \
+        if (!(cond) && atomic_fetch_add(&thread_failures, 1) == 0)                                \
+            snprintf(first_failure, sizeof first_failure, "%s:%d: %s (%s)", __FILE__, __LINE__, #cond, \
+                     weft_errmsg());                                                              \
+    } while (0)
+#define ASSERT_NO_THREAD_FAILURES() \
+    cr_assert_eq(atomic_load(&thread_failures), 0, "%s", first_failure)
 #include <time.h>
 
 static void sleep_s(double s)
@@ -36,7 +51,7 @@ static void *enter_later(void *arg)
     sleep_s(0.05);
     w->entered_at = weft_test_now();
     weft_status st = weft_scheduler_enter(w->s, 0.02, 0, early_action, w, NULL, NULL);
-    cr_assert_eq(st, WEFT_OK);
+    T_CHECK((st) == (WEFT_OK));
     return NULL;
 }
 
@@ -61,6 +76,7 @@ Test(sched_threads, event_entered_while_run_waits_runs_on_time, .timeout = 60)
     cr_assert_geq(w.ran_at - w.entered_at, 0.02);
     WEFT_ASSERT_OK(weft_sched_event_free(w.far));
     WEFT_ASSERT_OK(weft_scheduler_free(w.s));
+    ASSERT_NO_THREAD_FAILURES();
 }
 
 /* ---- bounded stress: producers, cancellers and two runners ------------- */
@@ -74,7 +90,7 @@ static void count_run(void *arg, weft_outcome *o)
 {
     (void)o;
     atomic_int *once = arg;
-    cr_assert_eq(atomic_fetch_add(once, 1), 0, "an event ran twice");
+    T_CHECK((atomic_fetch_add(once, 1)) == (0));
     atomic_fetch_add(&ran, 1);
 }
 
@@ -101,7 +117,7 @@ static void *producer(void *arg)
         weft_sched_event *ev = NULL;
         weft_status s = weft_scheduler_enter(st->s, delay, rand_r(&seed) % 4, count_run, once,
                                              count_release, (i % 3 == 0) ? &ev : NULL);
-        cr_assert_eq(s, WEFT_OK);
+        T_CHECK((s) == (WEFT_OK));
         if (ev != NULL) {
             /* Race the runners: the cancel either wins or is refused. */
             if (weft_scheduler_cancel(st->s, ev) == WEFT_OK)
@@ -127,7 +143,7 @@ static void *runner(void *arg)
     for (;;) {
         int done = atomic_load(&st->producers_left) == 0;
         weft_status s = weft_scheduler_run(st->s, 1, NULL);
-        cr_assert_eq(s, WEFT_OK);
+        T_CHECK((s) == (WEFT_OK));
         if (done)
             break;
         sched_yield();
@@ -155,13 +171,14 @@ Test(sched_threads, concurrent_enter_cancel_and_run, .timeout = 60)
     cr_assert_eq(atomic_load(&ran) + atomic_load(&cancelled), PRODUCERS * PER_PRODUCER);
     cr_assert_eq(atomic_load(&released), PRODUCERS * PER_PRODUCER);
     WEFT_ASSERT_OK(weft_scheduler_free(st.s));
+    ASSERT_NO_THREAD_FAILURES();
 }
 
 /* A scheduler freed by its owner while another thread runs it stays alive
  * until that run returns. */
 static void *run_it(void *arg)
 {
-    cr_assert_eq(weft_scheduler_run(arg, 1, NULL), WEFT_OK);
+    T_CHECK((weft_scheduler_run(arg, 1, NULL)) == (WEFT_OK));
     return NULL;
 }
 
@@ -197,4 +214,5 @@ Test(sched_threads, free_while_running_waits_for_the_run, .timeout = 30)
     pthread_join(t, NULL);
     cr_assert_eq(atomic_load(&ran), 1);
     cr_assert_eq(atomic_load(&released), 1);
+    ASSERT_NO_THREAD_FAILURES();
 }
