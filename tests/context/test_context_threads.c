@@ -157,7 +157,7 @@ static void nothing(void *arg, weft_outcome *o)
     (void)o;
 }
 
-Test(context_threads, entered_elsewhere_is_refused, .timeout = 30)
+Test(context_threads, entered_elsewhere_is_refused)
 {
     weft_context *ctx;
     WEFT_ASSERT_OK(weft_context_new(&ctx));
@@ -253,7 +253,7 @@ static void *churner(void *arg)
     return NULL;
 }
 
-Test(context_threads, concurrent_readers_of_a_changing_context, .timeout = 60)
+Test(context_threads, concurrent_readers_of_a_changing_context)
 {
     atomic_store(&frees, 0);
     for (int i = 0; i < VARS; i++)

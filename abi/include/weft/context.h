@@ -10,9 +10,9 @@
  * of a call.
  *
  * Contexts are persistent maps (a hash array mapped trie): copying one is
- * O(1) and shares everything, setting a variable copies O(log n) small nodes
- * and never the whole mapping. A copy never sees later changes of the
- * original and the original never sees changes made in the copy.
+ * O(1) and shares everything; setting a variable touches O(log n) small nodes
+ * (copying only those a copy shares) and never the whole mapping. A copy never
+ * sees later changes of the original, nor the original changes made in the copy.
  *
  * Values: each variable has a free function. A value handed to
  * weft_context_var_set() belongs to the contexts from then on; it is kept
