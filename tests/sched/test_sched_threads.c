@@ -2,6 +2,7 @@
  * at its time, and concurrent enter/cancel/run lose and duplicate nothing. */
 #include "weft_test.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -77,6 +78,42 @@ Test(sched_threads, event_entered_while_run_waits_runs_on_time)
     cr_assert_geq(w.ran_at - w.entered_at, 0.02);
     WEFT_ASSERT_OK(weft_sched_event_free(w.far));
     WEFT_ASSERT_OK(weft_scheduler_free(w.s));
+    ASSERT_NO_THREAD_FAILURES();
+}
+
+/* An event at +inf makes the default wait block without a deadline; cancelling
+ * it from another thread wakes the run, which finds the queue empty. */
+typedef struct inf_case {
+    weft_scheduler *s;
+    weft_sched_event *ev;
+    weft_status st;
+} inf_case;
+
+static void *cancel_later(void *arg)
+{
+    inf_case *c = arg;
+    sleep_s(0.05);
+    c->st = weft_scheduler_cancel(c->s, c->ev);
+    return NULL;
+}
+
+Test(sched_threads, cancelling_the_awaited_event_wakes_run)
+{
+    inf_case c = { .st = WEFT_FAILED };
+    WEFT_ASSERT_OK(weft_scheduler_new(&c.s, NULL, NULL, NULL));
+    WEFT_ASSERT_OK(weft_scheduler_enterabs(c.s, INFINITY, 0, never, NULL, NULL, &c.ev));
+    pthread_t t;
+    pthread_create(&t, NULL, cancel_later, &c);
+    double t0 = weft_test_now();
+    WEFT_ASSERT_OK(weft_scheduler_run(c.s, 1, NULL));
+    cr_assert_geq(weft_test_now() - t0, 0.04);
+    pthread_join(t, NULL);
+    WEFT_ASSERT_OK(c.st);
+    int empty = 0;
+    WEFT_ASSERT_OK(weft_scheduler_empty(c.s, &empty));
+    cr_assert_eq(empty, 1);
+    WEFT_ASSERT_OK(weft_sched_event_free(c.ev));
+    WEFT_ASSERT_OK(weft_scheduler_free(c.s));
     ASSERT_NO_THREAD_FAILURES();
 }
 
