@@ -202,7 +202,9 @@ weft_status weft_context_var_set(weft_context_var *var, void *value, weft_contex
     atomic_init(&box->refs, 1);
     box->value = value;
     box->var = var;
+    weft__ref(var); /* the box's reference, before the old box can let go of its own */
     if (!weft__context_set_box(ctx, var, box)) {
+        weft__context_drop(var); /* not the last: the caller holds one */
         free(box);
         if (tok != NULL) {
             if (tok->old != NULL)
@@ -211,7 +213,6 @@ weft_status weft_context_var_set(weft_context_var *var, void *value, weft_contex
         }
         return weft__fail(WEFT_NOMEM, "weft_context_var_set: out of memory");
     }
-    weft__ref(var); /* the box's reference */
     if (tok != NULL) {
         weft__ref(ctx);
         tok->ctx = ctx;
