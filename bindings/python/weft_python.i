@@ -773,10 +773,28 @@ static PyObject *weft_py_bytes(const char *data, size_t len)
 /* ---- orderings ------------------------------------------------------------ */
 
 %{
-/* An exception raised by a comparison the library asked for (a priority
- * queue ordering its items) cannot cross the C call: it waits here, in the
- * thread that made the call, for the package to re-raise it. */
-static _Thread_local PyObject *weft_py_cmp_error;
+/* An exception raised by a callback that returns a plain C value (a
+ * priority queue's comparison, a scheduler's clock) cannot cross the C
+ * call: it waits here, in the thread that made the call, for the package
+ * to re-raise it (weft_py_take_error). */
+static _Thread_local PyObject *weft_py_callback_error;
+
+/* Keeps the first exception of the call (the others are dropped). */
+static void weft_py_stash_error(void)
+{
+    if (weft_py_callback_error != NULL) {
+        PyErr_Clear();
+        return;
+    }
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    if (v != NULL && tb != NULL)
+        PyException_SetTraceback(v, tb);
+    Py_XDECREF(t);
+    Py_XDECREF(tb);
+    weft_py_callback_error = v;
+}
 
 /* Orders two Python objects with `<`, as heapq does. Runs in the thread
  * that put or got, under the container's lock. */
@@ -796,24 +814,77 @@ static int weft_py_compare(const void *a, const void *b, void *arg)
         r = gt > 0 ? 1 : 0;
         lt = gt;
     }
-    if (lt < 0) {
-        if (weft_py_cmp_error == NULL) {
-            PyObject *t, *v, *tb;
-            PyErr_Fetch(&t, &v, &tb);
-            PyErr_NormalizeException(&t, &v, &tb);
-            if (v != NULL && tb != NULL)
-                PyException_SetTraceback(v, tb);
-            Py_XDECREF(t);
-            Py_XDECREF(tb);
-            weft_py_cmp_error = v;
-        } else {
-            PyErr_Clear();
-        }
-    }
+    if (lt < 0)
+        weft_py_stash_error();
     PyGILState_Release(g);
     return r;
 }
+
+/* A scheduler's clock and wait, Python callables given as one tuple
+ * (timefunc, delayfunc) that the scheduler's owner keeps alive. */
+static double weft_py_timefunc(void *arg)
+{
+    double t = 0.0;
+    if (arg == NULL || !weft_py_alive())
+        return t;
+    PyGILState_STATE g = weft_py_ensure();
+    PyObject *r = PyObject_CallNoArgs(PyTuple_GET_ITEM((PyObject *)arg, 0));
+    if (r != NULL) {
+        t = PyFloat_AsDouble(r);
+        Py_DECREF(r);
+    }
+    if (PyErr_Occurred())
+        weft_py_stash_error();
+    PyGILState_Release(g);
+    return t;
+}
+
+static void weft_py_delayfunc(void *arg, double seconds)
+{
+    if (arg == NULL || !weft_py_alive())
+        return;
+    PyGILState_STATE g = weft_py_ensure();
+    PyObject *r = PyObject_CallFunction(PyTuple_GET_ITEM((PyObject *)arg, 1), "d", seconds);
+    Py_XDECREF(r);
+    if (PyErr_Occurred())
+        weft_py_stash_error();
+    PyGILState_Release(g);
+}
 %}
+
+/* None: weft's own clock and wakeable wait; else a (timefunc, delayfunc) tuple. */
+%typemap(in) (weft_sched_timefunc timefunc, weft_sched_delayfunc delayfunc, void *clock_arg) {
+    if ($input == Py_None) {
+        $1 = NULL;
+        $2 = NULL;
+        $3 = NULL;
+    } else if (PyTuple_Check($input) && PyTuple_GET_SIZE($input) == 2 &&
+               PyCallable_Check(PyTuple_GET_ITEM($input, 0)) && PyCallable_Check(PyTuple_GET_ITEM($input, 1))) {
+        $1 = weft_py_timefunc;
+        $2 = weft_py_delayfunc;
+        $3 = (void *)$input;
+    } else {
+        PyErr_SetString(PyExc_TypeError, "None or a (timefunc, delayfunc) tuple of callables is required");
+        SWIG_fail;
+    }
+}
+
+/* `(void **value, int *missing)`: a borrowed value, or a sentinel that is not
+ * a Python object when `missing` is set (a token's old value). */
+%typemap(in, numinputs=0) (void **value, int *missing) (void *v = NULL, int m = 0) {
+    $1 = &v;
+    $2 = &m;
+}
+%typemap(argout) (void **value, int *missing) {
+    /* One (value, missing) pair: SWIG would drop a None appended first. */
+    PyObject *o_ = (*$2 || *$1 == NULL) ? Py_None : (PyObject *)*$1;
+    $result = SWIG_Python_AppendOutput($result, Py_BuildValue("(Oi)", o_, *$2));
+}
+
+/* `void *default_value`: a Python object lent for the call. */
+%typemap(in) void *default_value {
+    $1 = (void *)$input;
+}
 
 /* A priority queue of Python objects orders them with `<`. */
 %typemap(in, numinputs=0) (weft_queue_compare_fn cmp, void *cmp_arg) {
@@ -848,6 +919,12 @@ static int weft_py_compare(const void *a, const void *b, void *arg)
 %ignore weft_threading_default_excepthook;
 /* An outcome exists only during a C callable's call: never in Python. */
 %ignore weft_future_from_outcome;
+/* For C callers: a Python program binds with Context.run, and keeps a
+ * variable's default itself (the binding never hands weft a default it
+ * would own). */
+%ignore weft_context_bind;
+%ignore weft_context_missing;
+%ignore weft_context_var_new_default;
 
 %inline %{
 /* Sets the class raised for a status code (the package's adapters). */
@@ -894,8 +971,8 @@ static PyObject *weft_py_status_table(void)
  * its last call into weft (None if there was none). */
 static PyObject *weft_py_take_error(void)
 {
-    PyObject *e = weft_py_cmp_error;
-    weft_py_cmp_error = NULL;
+    PyObject *e = weft_py_callback_error;
+    weft_py_callback_error = NULL;
     if (e == NULL)
         Py_RETURN_NONE;
     PyErr_SetObject((PyObject *)Py_TYPE(e), e);

@@ -11,6 +11,7 @@ The SWIG extension ``weft._weft`` holds the C functions themselves.
 """
 from . import _weft
 from . import _errors
+from . import _exit
 
 __all__ = ["version", "version_string", "status_table"]
 
