@@ -73,6 +73,8 @@ static void kill_and_reap(weft_popen *p)
 static weft_status run_impl(weft_completed_process **out, const char *const *argv, const weft_popen_opts *opts,
                             const void *input, size_t input_len, double timeout, int check, const char *fn)
 {
+    if (argv == NULL || argv[0] == NULL)
+        return weft__fail(WEFT_EINVAL, "%s: argv is NULL or empty", fn);
     weft__deadline d;
     weft_status st = weft__deadline_init(&d, timeout, fn);
     if (st != WEFT_OK)
@@ -171,6 +173,8 @@ weft_status weft_subprocess_run(weft_completed_process **out, const char *const 
 static weft_status call_impl(const char *const *argv, const weft_popen_opts *opts, double timeout, int *returncode,
                              int check, const char *fn)
 {
+    if (argv == NULL || argv[0] == NULL)
+        return weft__fail(WEFT_EINVAL, "%s: argv is NULL or empty", fn);
     weft_popen_opts o;
     weft_status st = opts_copy(&o, opts, fn);
     if (st != WEFT_OK)
