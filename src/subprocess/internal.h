@@ -144,7 +144,7 @@ void weft__reap_pending(void);
 int weft__pidfd_open(pid_t pid);
 
 /* Reaps `pid` in the background (the Popen was freed while it ran). */
-void weft__reap_later(pid_t pid, int pidfd);
+void weft__reap_later(pid_t pid);
 
 /* Decodes a wait status the way Popen.returncode does. */
 int weft__decode_status(int status);

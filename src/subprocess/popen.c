@@ -22,8 +22,7 @@ static void popen_destroy(void *obj)
     pthread_mutex_unlock(&p->lock);
     if (!done) {
         /* Python warns "subprocess still running" and reaps it later. */
-        weft__reap_later(p->pid, p->pidfd);
-        p->pidfd = -1;
+        weft__reap_later(p->pid);
     }
     if (p->pidfd >= 0)
         close(p->pidfd);

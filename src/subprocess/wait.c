@@ -216,48 +216,34 @@ weft_status weft_popen_kill(weft_popen *p)
 
 /* ---- reaping children whose Popen was freed -------------------------------- */
 
-typedef struct reap_arg {
-    pid_t pid;
-    int pidfd;
-} reap_arg;
-
 static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t *pending;
 static size_t npending, cap_pending;
 
 static void *reaper_main(void *arg)
 {
-    reap_arg a = *(reap_arg *)arg;
-    free(arg);
+    pid_t pid = (pid_t)(intptr_t)arg;
     int status;
-    while (waitpid(a.pid, &status, 0) < 0 && errno == EINTR) {
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (a.pidfd >= 0)
-        close(a.pidfd);
     return NULL;
 }
 
-void weft__reap_later(pid_t pid, int pidfd)
+void weft__reap_later(pid_t pid)
 {
-    reap_arg *a = malloc(sizeof *a);
-    if (a != NULL) {
-        a->pid = pid;
-        a->pidfd = pidfd;
+    {
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, 64 * 1024);
         pthread_t t;
-        int err = pthread_create(&t, &attr, reaper_main, a);
+        int err = pthread_create(&t, &attr, reaper_main, (void *)(intptr_t)pid);
         pthread_attr_destroy(&attr);
         if (err == 0)
             return;
-        free(a);
     }
     /* No thread: remember it and reap at the next weft_popen_new, as
      * Python's _cleanup() does. */
-    if (pidfd >= 0)
-        close(pidfd);
     pthread_mutex_lock(&pending_lock);
     if (npending == cap_pending) {
         size_t cap = cap_pending ? cap_pending * 2 : 16;
