@@ -51,6 +51,7 @@ struct weft_popen_opts {
 typedef struct weft__buf {
     char *data;
     size_t len, cap;
+    size_t populated; /* bytes from data known to be faulted in */
 } weft__buf;
 
 struct weft_popen {

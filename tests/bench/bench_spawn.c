@@ -1,0 +1,165 @@
+/* Spawn + wait of /bin/true: weft's Popen against raw vfork+exec, raw
+ * posix_spawn+waitpid, raw fork+exec and CPython's subprocess.run (timed by
+ * a loop inside /usr/bin/python3). Also prints what a Popen with three pipes
+ * costs in heap memory. */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <malloc.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <weft.h>
+
+extern char **environ;
+
+static char *const true_argv[] = { (char *)"/bin/true", NULL };
+
+static void reap(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+    }
+}
+
+static double run_weft(void *ctx, long ops)
+{
+    (void)ctx;
+    const char *argv[] = { "/bin/true", NULL };
+    for (long i = 0; i < ops; i++) {
+        weft_popen *p;
+        if (weft_popen_new(&p, argv, NULL) != WEFT_OK) {
+            fprintf(stderr, "weft_popen_new: %s\n", weft_errmsg());
+            exit(1);
+        }
+        weft_popen_wait(p, -1, NULL);
+        weft_popen_free(p);
+    }
+    return -1;
+}
+
+__attribute__((noinline)) static pid_t vfork_true(void)
+{
+    pid_t pid = vfork();
+    if (pid == 0) {
+        execve("/bin/true", true_argv, environ);
+        _exit(127);
+    }
+    return pid;
+}
+
+static double run_vfork(void *ctx, long ops)
+{
+    (void)ctx;
+    for (long i = 0; i < ops; i++)
+        reap(vfork_true());
+    return -1;
+}
+
+static double run_posix_spawn(void *ctx, long ops)
+{
+    (void)ctx;
+    for (long i = 0; i < ops; i++) {
+        pid_t pid;
+        if (posix_spawn(&pid, "/bin/true", NULL, NULL, true_argv, environ) != 0)
+            exit(1);
+        reap(pid);
+    }
+    return -1;
+}
+
+static double run_fork(void *ctx, long ops)
+{
+    (void)ctx;
+    for (long i = 0; i < ops; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            execve("/bin/true", true_argv, environ);
+            _exit(127);
+        }
+        reap(pid);
+    }
+    return -1;
+}
+
+/* Runs CPython's loop once and returns its nanoseconds per spawn. */
+static double run_cpython_once(long n)
+{
+    char script[512];
+    snprintf(script, sizeof script,
+             "import subprocess,time\n"
+             "n=%ld\n"
+             "subprocess.run(['/bin/true'])\n"
+             "t=time.perf_counter()\n"
+             "for _ in range(n): subprocess.run(['/bin/true'])\n"
+             "print((time.perf_counter()-t)/n*1e9)\n",
+             n);
+    const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
+    char *out = NULL;
+    if (weft_subprocess_check_output(&out, NULL, NULL, argv, NULL, NULL, 0, 600) != WEFT_OK) {
+        fprintf(stderr, "python3: %s\n", weft_errmsg());
+        return -1;
+    }
+    double ns = atof(out);
+    weft_free(out);
+    return ns;
+}
+
+static bench_result cpython(long ops, int runs)
+{
+    double t[16];
+    if (runs > 16)
+        runs = 16;
+    for (int i = 0; i < runs; i++)
+        t[i] = run_cpython_once(ops);
+    qsort(t, (size_t)runs, sizeof t[0], bench_cmp_double);
+    bench_result r = { "CPython subprocess.run", t[runs / 2], t[0], t[runs - 1], ops };
+    printf("%-44s %12.1f ns/op  %14.0f op/s  (median of %d; min %.1f, max %.1f)\n", r.name, r.median,
+           1e9 / r.median, runs, r.min, r.max);
+    return r;
+}
+
+static void popen_memory(void)
+{
+    weft_popen_opts *o;
+    weft_popen_opts_new(&o);
+    weft_popen_opts_set_stdin(o, WEFT_SUBPROCESS_PIPE);
+    weft_popen_opts_set_stdout(o, WEFT_SUBPROCESS_PIPE);
+    weft_popen_opts_set_stderr(o, WEFT_SUBPROCESS_PIPE);
+    const char *argv[] = { "cat", NULL };
+    /* Warm up allocator and lazy state first. */
+    weft_popen *p;
+    weft_popen_new(&p, argv, o);
+    weft_popen_communicate(p, NULL, 0, -1, NULL, NULL, NULL, NULL);
+    weft_popen_free(p);
+    struct mallinfo2 before = mallinfo2();
+    weft_popen_new(&p, argv, o);
+    struct mallinfo2 after = mallinfo2();
+    printf("memory: a Popen with three pipes holds %zu bytes of heap (mallinfo2 delta, "
+           "excluding communicate's buffers)\n",
+           after.uordblks - before.uordblks);
+    weft_popen_communicate(p, NULL, 0, -1, NULL, NULL, NULL, NULL);
+    weft_popen_free(p);
+    weft_popen_opts_free(o);
+}
+
+int main(void)
+{
+    long ops = bench_scaled(400);
+    int runs = 7;
+    /* The machine is shared: warm every path up before any figure counts. */
+    run_vfork(NULL, 50);
+    run_weft(NULL, 50);
+    run_posix_spawn(NULL, 50);
+    bench_result w = bench_run("weft Popen+wait", run_weft, NULL, ops, runs);
+    bench_result v = bench_run("raw vfork+execve+waitpid", run_vfork, NULL, ops, runs);
+    bench_result s = bench_run("raw posix_spawn+waitpid", run_posix_spawn, NULL, ops, runs);
+    bench_result f = bench_run("raw fork+execve+waitpid", run_fork, NULL, ops, runs);
+    bench_result c = cpython(ops, 3);
+    bench_ratio(w, v);
+    bench_ratio(w, s);
+    bench_ratio(w, f);
+    bench_ratio(w, c);
+    popen_memory();
+    return 0;
+}
