@@ -269,8 +269,11 @@ weft_status weft__popen_communicate(weft_popen *p, const void *input, size_t inp
     }
     if (p->input != p->input_own)
         p->input = NULL;
-    if (st != WEFT_OK)
+    if (st != WEFT_OK) {
+        /* The caller's input is not kept over a failure: stop feeding it. */
+        close_stream(p, 0);
         return st;
+    }
     return weft__popen_wait(p, d, NULL, "weft_popen_communicate");
 }
 

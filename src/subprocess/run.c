@@ -188,8 +188,13 @@ static weft_status call_impl(const char *const *argv, const weft_popen_opts *opt
     int rc = 0;
     st = weft__popen_wait(p, &d, &rc, fn);
     if (st != WEFT_OK) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", weft_errmsg());
+        int e = weft_errno();
         kill_and_reap(p);
         weft_popen_free(p);
+        if (st != WEFT_TIMEOUT)
+            return st == WEFT_OS ? weft__fail_os(e, "%s", msg) : weft__fail(st, "%s", msg);
         char cmd[160];
         format_cmd(cmd, sizeof cmd, (char *const *)argv);
         return weft__fail(WEFT_TIMEOUT, "%s: command '%s' timed out after %g seconds", fn, cmd, timeout);

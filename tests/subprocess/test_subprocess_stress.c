@@ -4,6 +4,8 @@
 #include "sp_util.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <signal.h>
 
 #define THREADS 4
 #define ROUNDS 25
@@ -106,4 +108,65 @@ Test(stress, wait_poll_signal_race)
         weft_popen_free(p);
     }
     cr_assert_not(sp_have_zombie_child());
+}
+
+/* ---- EINTR: a signal storm on the waiting thread changes nothing -------- */
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+}
+
+typedef struct storm {
+    pthread_t target;
+    atomic_int stop;
+} storm;
+
+static void *stormer(void *arg)
+{
+    storm *s = arg;
+    while (!atomic_load(&s->stop)) {
+        pthread_kill(s->target, SIGUSR1);
+        usleep(500);
+    }
+    return NULL;
+}
+
+Test(stress, eintr_storm)
+{
+    struct sigaction sa = { .sa_handler = on_usr1 }; /* no SA_RESTART */
+    sigaction(SIGUSR1, &sa, NULL);
+    storm s = { pthread_self(), 0 };
+    pthread_t t;
+    pthread_create(&t, NULL, stormer, &s);
+
+    const char *slow[] = { "sleep", "30", NULL };
+    weft_popen *p;
+    WEFT_ASSERT_OK(weft_popen_new(&p, slow, NULL));
+    double t0 = weft_test_now();
+    WEFT_ASSERT_STATUS(weft_popen_wait(p, 0.3, NULL), WEFT_TIMEOUT);
+    cr_assert_geq(weft_test_now() - t0, 0.3);
+    weft_popen_kill(p);
+    int rc;
+    WEFT_ASSERT_OK(weft_popen_wait(p, -1, &rc));
+    cr_assert_eq(rc, -9);
+    weft_popen_free(p);
+
+    const char *talk[] = { "sh", "-c", "sleep 0.2; head -c 3000000 /dev/zero; cat >/dev/null", NULL };
+    weft_completed_process *cp;
+    static char input[1 << 20];
+    WEFT_ASSERT_OK(weft_subprocess_run(&cp, talk, NULL, input, sizeof input, 1, 30, 1));
+    size_t len;
+    const char *data;
+    weft_completed_process_stdout(cp, &data, &len);
+    cr_assert_eq(len, 3000000);
+    weft_completed_process_free(cp);
+
+    for (int i = 0; i < 20; i++) {
+        const char *argv[] = { "true", NULL };
+        WEFT_ASSERT_OK(weft_subprocess_call(argv, NULL, -1, &rc));
+        cr_assert_eq(rc, 0);
+    }
+    atomic_store(&s.stop, 1);
+    pthread_join(t, NULL);
 }
