@@ -219,6 +219,7 @@ weft_status weft_popen_kill(weft_popen *p)
 static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t *pending;
 static size_t npending, cap_pending;
+static atomic_bool any_pending; /* lets weft_popen_new skip the lock */
 
 static void *reaper_main(void *arg)
 {
@@ -255,11 +256,14 @@ void weft__reap_later(pid_t pid)
     }
     if (npending < cap_pending)
         pending[npending++] = pid;
+    atomic_store(&any_pending, npending > 0);
     pthread_mutex_unlock(&pending_lock);
 }
 
 void weft__reap_pending(void)
 {
+    if (!atomic_load_explicit(&any_pending, memory_order_relaxed))
+        return;
     pthread_mutex_lock(&pending_lock);
     for (size_t i = 0; i < npending;) {
         int status;
@@ -269,5 +273,6 @@ void weft__reap_pending(void)
         else
             i++;
     }
+    atomic_store(&any_pending, npending > 0);
     pthread_mutex_unlock(&pending_lock);
 }

@@ -2,6 +2,8 @@
 #include "sp_util.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 
 Test(popen, true_and_false)
@@ -261,16 +263,34 @@ Test(popen, bad_handles)
     WEFT_ASSERT_STATUS(weft_popen_opts_new(NULL), WEFT_EINVAL);
 }
 
+static void *waiter(void *arg)
+{
+    int rc = 99;
+    weft_status st = weft_popen_wait(arg, -1, &rc);
+    return (void *)(intptr_t)(st == WEFT_OK ? rc : -1000);
+}
+
 Test(popen, concurrent_waiters)
 {
-    /* poll never blocks behind a wait in another thread */
-    const char *argv[] = { "sleep", "0.3", NULL };
+    /* Several threads wait at once; poll never blocks behind them. */
+    const char *argv[] = { "sh", "-c", "sleep 0.3; exit 5", NULL };
     weft_popen *p;
     WEFT_ASSERT_OK(weft_popen_new(&p, argv, NULL));
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++)
+        pthread_create(&t[i], NULL, waiter, p);
     int rc;
+    double t0 = weft_test_now();
     WEFT_ASSERT_OK(weft_popen_poll(p, &rc));
     cr_assert_eq(rc, WEFT_SUBPROCESS_RUNNING);
-    WEFT_ASSERT_OK(weft_popen_wait(p, -1, &rc));
-    cr_assert_eq(rc, 0);
+    WEFT_ASSERT_STATUS(weft_popen_wait(p, 0.05, &rc), WEFT_TIMEOUT);
+    cr_assert_geq(weft_test_now() - t0, 0.05);
+    for (int i = 0; i < 3; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        cr_assert_eq((intptr_t)r, 5);
+    }
+    WEFT_ASSERT_OK(weft_popen_poll(p, &rc));
+    cr_assert_eq(rc, 5);
     weft_popen_free(p);
 }
