@@ -167,7 +167,7 @@ int main(void)
     for (size_t i = 0; i < SIZE; i++)
         c.input[i] = (char)(i * 131u + (i >> 12));
     memset(c.output, 0, SIZE);
-    int runs = 5;
+    int runs = 7;
     bench_result w = bench_run("weft communicate 256 MiB (64 KiB pipes)", run_weft, &c, 1, runs);
     bench_result r = bench_run("raw poll loop 256 MiB (64 KiB pipes)", run_raw, &c, 1, runs);
     c.fresh = 1;

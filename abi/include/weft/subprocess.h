@@ -452,7 +452,9 @@ WEFT_API weft_status weft_popen_wait(weft_popen *p, double timeout, int *returnc
  * without blocking while both outputs are read. Stdin is closed once the
  * input is written. On `WEFT_TIMEOUT` nothing is lost: what was read is
  * kept and the input already written is not written again; call
- * communicate again (with no input) to continue, as in Python.
+ * communicate again (with no input) to continue, as in Python. The
+ * buffers are handed out once: a call after a successful one gives only
+ * what arrived since (normally nothing), where Python repeats the output.
  * @param p the Popen.
  * @param input bytes for the child's stdin (a pipe), or NULL; ignored when
  *        stdin is not a pipe, as in Python.
