@@ -141,8 +141,24 @@ weft_status weft__popen_start(struct weft_popen **out, const char *const *argv, 
 /* Reaps children whose background reaper thread could not be started. */
 void weft__reap_pending(void);
 
-/* pidfd_open, or -1 when the kernel has none. */
+/* ---- system-specific pieces: child.linux.c, child.posix.c ------------- */
+
+/* pidfd_open, or -1 when the system has none. */
 int weft__pidfd_open(pid_t pid);
+
+/* pidfd_send_signal; -1 with errno on failure. */
+int weft__os_pidfd_signal(int pidfd, int sig);
+
+/* In the child (async-signal-safe, no allocation). Each returns false, or
+ * -1 with errno, when the system cannot do it. */
+bool weft__os_close_range(int lo, int hi);   /* close_range(2) */
+bool weft__os_close_listed(int lo, int hi);  /* walk /proc/self/fd */
+int weft__os_set_pdeathsig(int sig);         /* prctl(PR_SET_PDEATHSIG) */
+/* Credential changes; on Linux the raw system calls, because in a vfork
+ * child glibc's wrappers would try to change the parent's threads too. */
+int weft__os_setgroups(size_t n, const gid_t *groups);
+int weft__os_setregid(gid_t r, gid_t e);
+int weft__os_setreuid(uid_t r, uid_t e);
 
 /* Reaps `pid` in the background (the Popen was freed while it ran). */
 void weft__reap_later(pid_t pid);

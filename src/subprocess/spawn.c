@@ -4,19 +4,13 @@
  * the parent reads either end-of-file (exec succeeded) or the report. */
 #include "subprocess/internal.h"
 
-#include <dirent.h>
-#include <grp.h>
-#include <stdlib.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 /* ---- in the child: nothing below may allocate or take a lock ----------- */
 
@@ -46,56 +40,11 @@ __attribute__((noreturn)) static void child_fail(const weft__child_plan *pl, int
     _exit(127);
 }
 
-/* Closes [lo, hi] by walking /proc/self/fd with the raw getdents64 call
- * (opendir would allocate). Returns false when /proc is not there. */
-static bool close_by_listing(int lo, int hi)
-{
-#if defined(__linux__) && defined(SYS_getdents64)
-    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0)
-        return false;
-    char buf[2048] __attribute__((aligned(8)));
-    for (;;) {
-        long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
-        if (n <= 0)
-            break;
-        for (long off = 0; off < n;) {
-            /* struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name */
-            unsigned short reclen;
-            memcpy(&reclen, buf + off + 16, sizeof reclen);
-            const char *name = buf + off + 19;
-            int fd = 0;
-            bool num = *name != '\0';
-            for (const char *c = name; *c != '\0'; c++) {
-                if (*c < '0' || *c > '9') {
-                    num = false;
-                    break;
-                }
-                fd = fd * 10 + (*c - '0');
-            }
-            if (num && fd >= lo && fd <= hi && fd != dir)
-                close(fd);
-            off += reclen;
-        }
-    }
-    close(dir);
-    return true;
-#else
-    (void)lo;
-    (void)hi;
-    return false;
-#endif
-}
-
 static void close_span(const weft__child_plan *pl, int lo, int hi)
 {
     if (lo > hi)
         return;
-#if defined(__linux__) && defined(SYS_close_range)
-    if (syscall(SYS_close_range, (unsigned)lo, (unsigned)hi, 0u) == 0)
-        return;
-#endif
-    if (close_by_listing(lo, hi))
+    if (weft__os_close_range(lo, hi) || weft__os_close_listed(lo, hi))
         return;
     int top = hi < pl->max_fd ? hi : pl->max_fd;
     for (int fd = lo; fd <= top; fd++)
@@ -125,36 +74,6 @@ static int set_inheritable(int fd)
     return fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
 }
 
-/* Credential changes use the raw system calls: in a vfork child glibc's
- * wrappers would try to synchronise the credentials of the parent's threads,
- * whose memory the child shares. */
-static long raw_setgroups(size_t n, const gid_t *g)
-{
-#if defined(__linux__) && defined(SYS_setgroups)
-    return syscall(SYS_setgroups, n, g);
-#else
-    return setgroups(n, g);
-#endif
-}
-
-static long raw_setregid(gid_t r, gid_t e)
-{
-#if defined(__linux__) && defined(SYS_setregid)
-    return syscall(SYS_setregid, r, e);
-#else
-    return setregid(r, e);
-#endif
-}
-
-static long raw_setreuid(uid_t r, uid_t e)
-{
-#if defined(__linux__) && defined(SYS_setreuid)
-    return syscall(SYS_setreuid, r, e);
-#else
-    return setreuid(r, e);
-#endif
-}
-
 __attribute__((noreturn)) static void child_exec(const weft__child_plan *pl)
 {
     /* The parent blocked every signal before vfork; a handler of the parent's
@@ -176,14 +95,12 @@ __attribute__((noreturn)) static void child_exec(const weft__child_plan *pl)
         }
     }
 
-#ifdef __linux__
     if (pl->pdeathsig != 0) {
-        if (prctl(PR_SET_PDEATHSIG, (unsigned long)pl->pdeathsig) != 0)
+        if (weft__os_set_pdeathsig(pl->pdeathsig) != 0)
             child_fail(pl, WEFT__STAGE_PDEATHSIG, errno, NULL);
         if (getppid() != pl->parent)
-            _exit(127);
+            _exit(127); /* the parent died before the request took effect */
     }
-#endif
 
     /* 0, 1 and 2 are about to be overwritten: move sources that sit there. */
     int std[3] = { pl->std[0], pl->std[1], pl->std[2] };
@@ -213,11 +130,11 @@ __attribute__((noreturn)) static void child_exec(const weft__child_plan *pl)
         child_fail(pl, WEFT__STAGE_SETSID, errno, NULL);
     if (pl->process_group >= 0 && setpgid(0, pl->process_group) != 0)
         child_fail(pl, WEFT__STAGE_SETPGID, errno, NULL);
-    if (pl->has_groups && raw_setgroups(pl->ngroups, pl->groups) != 0)
+    if (pl->has_groups && weft__os_setgroups(pl->ngroups, pl->groups) != 0)
         child_fail(pl, WEFT__STAGE_GROUPS, errno, NULL);
-    if (pl->has_gid && raw_setregid(pl->gid, pl->gid) != 0)
+    if (pl->has_gid && weft__os_setregid(pl->gid, pl->gid) != 0)
         child_fail(pl, WEFT__STAGE_GID, errno, NULL);
-    if (pl->has_uid && raw_setreuid(pl->uid, pl->uid) != 0)
+    if (pl->has_uid && weft__os_setreuid(pl->uid, pl->uid) != 0)
         child_fail(pl, WEFT__STAGE_UID, errno, NULL);
 
     if (pl->preexec != NULL && pl->preexec->fn != NULL) {
@@ -357,31 +274,4 @@ weft_status weft__spawn(const weft__child_plan *plan, bool use_fork, pid_t *pid_
         return weft__fail_os(r.err, "weft_popen_new: %s '%s' for '%s'", stage_text(r.stage), plan->cwd,
                              plan->display);
     return weft__fail_os(r.err, "weft_popen_new: %s '%s'", stage_text(r.stage), plan->display);
-}
-
-int weft__pidfd_open(pid_t pid)
-{
-#if defined(__linux__) && defined(SYS_pidfd_open)
-    static atomic_int unavailable;
-    static atomic_int checked_env;
-    if (!atomic_load_explicit(&checked_env, memory_order_relaxed)) {
-        /* A diagnostic switch (see the guide) to exercise the fallback waiter. */
-        const char *s = getenv("WEFT_SUBPROCESS_NO_PIDFD");
-        if (s != NULL && s[0] != '\0' && s[0] != '0')
-            atomic_store(&unavailable, 1);
-        atomic_store(&checked_env, 1);
-    }
-    if (atomic_load_explicit(&unavailable, memory_order_relaxed))
-        return -1;
-    long fd = syscall(SYS_pidfd_open, pid, 0u);
-    if (fd < 0) {
-        if (errno == ENOSYS)
-            atomic_store(&unavailable, 1);
-        return -1;
-    }
-    return (int)fd;
-#else
-    (void)pid;
-    return -1;
-#endif
 }

@@ -13,7 +13,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -183,10 +182,8 @@ weft_status weft__popen_signal(weft_popen *p, int sig, const char *fn)
         int r;
         if (p->kill_group)
             r = killpg(p->pid, sig);
-#if defined(__linux__) && defined(SYS_pidfd_send_signal)
         else if (p->pidfd >= 0)
-            r = (int)syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0u);
-#endif
+            r = weft__os_pidfd_signal(p->pidfd, sig);
         else
             r = kill(p->pid, sig);
         if (r != 0 && errno != ESRCH)
