@@ -97,7 +97,13 @@ extern "C" {
 #define WEFT_CREATE_BREAKAWAY_FROM_JOB 0x01000000
 /** @} */
 
-/** @brief Options for starting a child (Popen's keyword arguments); reusable. */
+/**
+ * @brief Options for starting a child (Popen's keyword arguments).
+ *
+ * Reusable: any number of Popens, also from several threads at once, may be
+ * started with one options object, as long as no thread changes it
+ * meanwhile.
+ */
 typedef struct weft_popen_opts weft_popen_opts;
 /** @brief A running or finished child (Python's `Popen` object). */
 typedef struct weft_popen weft_popen;
