@@ -6,12 +6,47 @@
 #include "bench.h"
 
 #include <malloc.h>
+#include <sys/resource.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <weft.h>
 
 extern char **environ;
+
+/* The machine is shared and its load swings within seconds, so the peers
+ * are measured in interleaved rounds (each round runs every peer once) and
+ * each peer's median over the rounds is compared: a load spike then hits
+ * all of them rather than whichever ran at that moment. */
+typedef struct peer {
+    const char *name;
+    bench_fn fn;
+    void *ctx;
+} peer;
+
+static void interleaved(const peer *peers, int n, long ops, int rounds, bench_result *out)
+{
+    double t[8][32];
+    if (rounds > 32)
+        rounds = 32;
+    for (int i = 0; i < n; i++)
+        peers[i].fn(peers[i].ctx, ops / 10 > 0 ? ops / 10 : 1); /* warm-up */
+    for (int r = 0; r < rounds; r++) {
+        for (int i = 0; i < n; i++) {
+            double t0 = bench_now_ns();
+            double own = peers[i].fn(peers[i].ctx, ops);
+            double t1 = bench_now_ns();
+            t[i][r] = (own >= 0 ? own : t1 - t0) / (double)ops;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        qsort(t[i], (size_t)rounds, sizeof t[i][0], bench_cmp_double);
+        out[i] = (bench_result){ peers[i].name, t[i][rounds / 2], t[i][0], t[i][rounds - 1], ops };
+        printf("%-44s %12.1f ns/op  %14.0f op/s  (median of %d interleaved; min %.1f, max %.1f)\n", out[i].name,
+               out[i].median, 1e9 / out[i].median, rounds, out[i].min, out[i].max);
+    }
+    fflush(stdout);
+}
 
 static char *const true_argv[] = { (char *)"/bin/true", NULL };
 
@@ -119,6 +154,32 @@ static bench_result cpython(long ops, int runs)
     return r;
 }
 
+/* CPU time (parent and children, user and system) per spawn: less swayed
+ * by other load on the machine than wall-clock time. */
+static double cpu_us(void)
+{
+    struct rusage a, b;
+    getrusage(RUSAGE_SELF, &a);
+    getrusage(RUSAGE_CHILDREN, &b);
+    return (double)(a.ru_utime.tv_sec + a.ru_stime.tv_sec + b.ru_utime.tv_sec + b.ru_stime.tv_sec) * 1e6 +
+           (double)(a.ru_utime.tv_usec + a.ru_stime.tv_usec + b.ru_utime.tv_usec + b.ru_stime.tv_usec);
+}
+
+static void cpu_cost(const peer *peers, int n, long ops)
+{
+    double base = 0;
+    for (int i = 0; i < n; i++) {
+        double t0 = cpu_us();
+        peers[i].fn(peers[i].ctx, ops);
+        double per = (cpu_us() - t0) / (double)ops;
+        if (i == 0)
+            base = per;
+        printf("cpu: %-39s %8.1f us per spawn (parent + child)%s", peers[i].name, per, i == 0 ? "\n" : "");
+        if (i > 0)
+            printf("  ratio %.2fx (>1: weft uses less CPU)\n", per / base);
+    }
+}
+
 static void popen_memory(void)
 {
     weft_popen_opts *o;
@@ -145,21 +206,23 @@ static void popen_memory(void)
 
 int main(void)
 {
-    long ops = bench_scaled(400);
-    int runs = 7;
-    /* The machine is shared: warm every path up before any figure counts. */
-    run_vfork(NULL, 50);
-    run_weft(NULL, 50);
-    run_posix_spawn(NULL, 50);
-    bench_result w = bench_run("weft Popen+wait", run_weft, NULL, ops, runs);
-    bench_result v = bench_run("raw vfork+execve+waitpid", run_vfork, NULL, ops, runs);
-    bench_result s = bench_run("raw posix_spawn+waitpid", run_posix_spawn, NULL, ops, runs);
-    bench_result f = bench_run("raw fork+execve+waitpid", run_fork, NULL, ops, runs);
+    long ops = bench_scaled(200);
+    int rounds = 9;
+    peer peers[] = {
+        { "weft Popen+wait", run_weft, NULL },
+        { "raw vfork+execve+waitpid", run_vfork, NULL },
+        { "raw posix_spawn+waitpid", run_posix_spawn, NULL },
+        { "raw fork+execve+waitpid", run_fork, NULL },
+    };
+    bench_result res[4];
+    interleaved(peers, 4, ops, rounds, res);
+    bench_result w = res[0], v = res[1], s = res[2], f = res[3];
     bench_result c = cpython(ops, 3);
     bench_ratio(w, v);
     bench_ratio(w, s);
     bench_ratio(w, f);
     bench_ratio(w, c);
+    cpu_cost(peers, 4, ops * 2);
     popen_memory();
     return 0;
 }
