@@ -79,6 +79,13 @@ Test(options, env_overrides)
     cr_assert_str_eq(out, "A=1\nPATH=/usr/bin:/bin\nWEFT_T_ADDED=added\nB=3\n");
     weft_free(out);
 
+    /* A NULL value removes, like unset; setting again replaces the edit. */
+    WEFT_ASSERT_OK(weft_popen_opts_set_env_var(o, "A", NULL));
+    WEFT_ASSERT_OK(weft_popen_opts_set_env_var(o, "WEFT_T_ADDED", "again"));
+    WEFT_ASSERT_OK(weft_subprocess_check_output(&out, NULL, NULL, argv, o, NULL, 0, 10));
+    cr_assert_str_eq(out, "PATH=/usr/bin:/bin\nWEFT_T_ADDED=again\nB=3\n");
+    weft_free(out);
+
     WEFT_ASSERT_STATUS(weft_popen_opts_set_env_var(o, "A=B", "x"), WEFT_EINVAL);
     WEFT_ASSERT_STATUS(weft_popen_opts_set_env_var(o, "", "x"), WEFT_EINVAL);
     WEFT_ASSERT_STATUS(weft_popen_opts_unset_env_var(o, NULL), WEFT_EINVAL);
