@@ -35,6 +35,49 @@
  * needs an adapter (subprocess.CalledProcessError's constructor). */
 static PyObject *weft_py_exc_cache;
 
+/* Results: a call's out-parameters become its return value, one alone or
+ * several as a tuple. SWIG's own AppendOutput takes a None result for "no
+ * result yet" and drops it; counting the results does not. The count is
+ * reset by the weft_status typemap once the call is over (callbacks during
+ * the call, and other threads while it blocked, use it too) and the
+ * results are appended right after, with the GIL held. */
+static int weft_py_nout;
+
+static PyObject *weft_py_append(PyObject *result, PyObject *obj)
+{
+    if (obj == NULL) {
+        Py_XDECREF(result);
+        return NULL;
+    }
+    if (result == NULL)
+        return obj; /* an earlier result failed: keep failing */
+    PyObject *out;
+    if (weft_py_nout == 0) {
+        Py_DECREF(result); /* the status's None */
+        out = obj;
+    } else if (weft_py_nout == 1) {
+        out = PyTuple_Pack(2, result, obj);
+        Py_DECREF(result);
+        Py_DECREF(obj);
+    } else {
+        Py_ssize_t n = PyTuple_GET_SIZE(result);
+        out = PyTuple_New(n + 1);
+        for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+            PyObject *x = PyTuple_GET_ITEM(result, i);
+            Py_INCREF(x);
+            PyTuple_SET_ITEM(out, i, x);
+        }
+        if (out != NULL) {
+            PyTuple_SET_ITEM(out, n, obj);
+        } else {
+            Py_DECREF(obj);
+        }
+        Py_DECREF(result);
+    }
+    weft_py_nout++;
+    return out;
+}
+
 /* Set by the `double timeout` check typemap when the call cannot block;
  * read and reset by %exception. Only touched with the GIL held. */
 static int weft_py_keep_gil;
@@ -339,6 +382,7 @@ static PyObject *weft_py_take_value(void *v, weft_free_fn f)
         SWIG_fail;
     }
     $result = SWIG_Py_Void();
+    weft_py_nout = 0; /* the results follow, with the GIL held throughout */
 }
 
 /* ---- handles ------------------------------------------------------------ */
@@ -357,9 +401,9 @@ static PyObject *weft_py_take_value(void *v, weft_free_fn f)
 %#if defined(WEFT_PY_BORROWED_$symname_$1_name)
     /* Documented as borrowed: a view that does not free (the package uses
      * it at once, to find its own object for the handle). */
-    $result = SWIG_Python_AppendOutput($result, SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, 0));
+    $result = weft_py_append($result, SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, 0));
 %#else
-    $result = SWIG_Python_AppendOutput($result,
+    $result = weft_py_append($result,
         SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, *$1 != NULL ? SWIG_POINTER_OWN : 0));
 %#endif
 }
@@ -398,7 +442,7 @@ struct TYPE {};
         Py_XDECREF(list_);
         SWIG_fail;
     }
-    $result = SWIG_Python_AppendOutput($result, list_);
+    $result = weft_py_append($result, list_);
 }
 %typemap(in) (TYPE *const *fs, size_t n) {
     PyObject *seq_ = PySequence_Fast($input, "a sequence is required");
@@ -444,7 +488,7 @@ struct TYPE {};
     $1 = &temp;
 }
 %typemap(argout) CTYPE * {
-    $result = SWIG_Python_AppendOutput($result, TOPY);
+    $result = weft_py_append($result, TOPY);
 }
 %enddef
 %weft_scalar_out(int, PyLong_FromLong((long)*$1))
@@ -462,7 +506,7 @@ struct TYPE {};
     $1 = &temp;
 }
 %typemap(argout) weft_status * {
-    $result = SWIG_Python_AppendOutput($result, PyLong_FromLong((long)*$1));
+    $result = weft_py_append($result, PyLong_FromLong((long)*$1));
 }
 
 /* `const char **`: a static or borrowed string, copied into a str. */
@@ -477,7 +521,7 @@ struct TYPE {};
     } else {
         s_ = PyUnicode_DecodeUTF8(*$1, (Py_ssize_t)strlen(*$1), "surrogateescape");
     }
-    $result = SWIG_Python_AppendOutput($result, s_);
+    $result = weft_py_append($result, s_);
 }
 
 /* Borrowed: nothing to free (SWIG would otherwise use the char ** freearg). */
@@ -495,7 +539,7 @@ struct TYPE {};
     } else {
         s_ = PyUnicode_DecodeUTF8(*$1, (Py_ssize_t)strlen(*$1), "surrogateescape");
     }
-    $result = SWIG_Python_AppendOutput($result, s_);
+    $result = weft_py_append($result, s_);
 }
 %typemap(freearg) char ** {
     weft_free(*$1);
@@ -585,7 +629,7 @@ struct TYPE {};
     $2 = &f;
 }
 %typemap(argout) (void **value, weft_free_fn *free_value), (void **item, weft_free_fn *free_item) {
-    $result = SWIG_Python_AppendOutput($result, weft_py_take_value(*$1, *$2));
+    $result = weft_py_append($result, weft_py_take_value(*$1, *$2));
 }
 
 /* `void **item`: an item taken out of a container (a queue's get); the
@@ -597,7 +641,7 @@ struct TYPE {};
     PyObject *o_ = *$1 != NULL ? (PyObject *)*$1 : Py_None;
     if (*$1 == NULL)
         Py_INCREF(o_);
-    $result = SWIG_Python_AppendOutput($result, o_);
+    $result = weft_py_append($result, o_);
 }
 
 /* `void **value`, `void **payload`: borrowed from the object that keeps
@@ -608,7 +652,7 @@ struct TYPE {};
 %typemap(argout) void **value, void **payload {
     PyObject *o_ = *$1 != NULL ? (PyObject *)*$1 : Py_None;
     Py_INCREF(o_);
-    $result = SWIG_Python_AppendOutput($result, o_);
+    $result = weft_py_append($result, o_);
 }
 
 /* ---- bytes, argument vectors, integer arrays ------------------------------ */
@@ -667,6 +711,7 @@ static PyObject *weft_py_bytes(const char *data, size_t len)
         SWIG_fail;
     }
 }
+%typemap(argout) const char *const *argv, const char *const *envp ""; /* not the char ** result */
 %typemap(freearg) const char *const *argv, const char *const *envp {
     free((void *)$1);
     Py_XDECREF(keep$argnum);
@@ -675,6 +720,7 @@ static PyObject *weft_py_bytes(const char *data, size_t len)
     if (($1 = ($1_ltype)weft_py_strv($input, &keep, &$2)) == NULL)
         SWIG_fail;
 }
+%typemap(argout) (const char *const *groups, size_t n) "";
 %typemap(freearg) (const char *const *groups, size_t n) {
     free((void *)$1);
     Py_XDECREF(keep$argnum);
@@ -730,7 +776,7 @@ static PyObject *weft_py_bytes(const char *data, size_t len)
     $2 = &len;
 }
 %typemap(argout) (char **out, size_t *out_len), (char **err, size_t *err_len), (char **output, size_t *output_len) {
-    $result = SWIG_Python_AppendOutput($result, weft_py_bytes(*$1, *$2));
+    $result = weft_py_append($result, weft_py_bytes(*$1, *$2));
 }
 %typemap(freearg) (char **out, size_t *out_len), (char **err, size_t *err_len), (char **output, size_t *output_len) {
     weft_free(*$1);
@@ -742,7 +788,7 @@ static PyObject *weft_py_bytes(const char *data, size_t len)
     $2 = &len;
 }
 %typemap(argout) (const char **data, size_t *len) {
-    $result = SWIG_Python_AppendOutput($result, weft_py_bytes(*$1, *$2));
+    $result = weft_py_append($result, weft_py_bytes(*$1, *$2));
 }
 
 /* An argument vector borrowed from an object: a list of str. */
@@ -763,7 +809,7 @@ static PyObject *weft_py_bytes(const char *data, size_t len)
     }
     if (list_ == NULL)
         SWIG_fail;
-    $result = SWIG_Python_AppendOutput($result, list_);
+    $result = weft_py_append($result, list_);
 }
 
 /* Windows-only handle lists: no use on the platforms Python builds this for. */
@@ -878,7 +924,7 @@ static void weft_py_delayfunc(void *arg, double seconds)
 %typemap(argout) (void **value, int *missing) {
     /* One (value, missing) pair: SWIG would drop a None appended first. */
     PyObject *o_ = (*$2 || *$1 == NULL) ? Py_None : (PyObject *)*$1;
-    $result = SWIG_Python_AppendOutput($result, Py_BuildValue("(Oi)", o_, *$2));
+    $result = weft_py_append($result, Py_BuildValue("(Oi)", o_, *$2));
 }
 
 /* `void *default_value`: a Python object lent for the call. */
