@@ -26,6 +26,7 @@
 %{
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -230,6 +231,56 @@ static void weft_py_raise(int code)
     PyErr_SetString(cls, msg);
 }
 
+/* Exception objects the trampoline handed to weft as failure payloads. A
+ * payload reaches the excepthook as a bare pointer; only one listed here is
+ * known to be a Python object. The list is short (failures whose future or
+ * thread is still around) and searched only when a failure is reported. */
+static pthread_mutex_t weft_py_payloads_lock = PTHREAD_MUTEX_INITIALIZER;
+static void **weft_py_payloads;
+static size_t weft_py_npayloads, weft_py_payloads_cap;
+
+static int weft_py_payload_add(void *p)
+{
+    int ok = 1;
+    pthread_mutex_lock(&weft_py_payloads_lock);
+    if (weft_py_npayloads == weft_py_payloads_cap) {
+        size_t cap = weft_py_payloads_cap ? weft_py_payloads_cap * 2 : 16;
+        void **grown = realloc(weft_py_payloads, cap * sizeof *grown);
+        if (grown == NULL) {
+            ok = 0;
+        } else {
+            weft_py_payloads = grown;
+            weft_py_payloads_cap = cap;
+        }
+    }
+    if (ok)
+        weft_py_payloads[weft_py_npayloads++] = p;
+    pthread_mutex_unlock(&weft_py_payloads_lock);
+    return ok;
+}
+
+static int weft_py_payload_known(void *p, int remove)
+{
+    int found = 0;
+    pthread_mutex_lock(&weft_py_payloads_lock);
+    for (size_t i = weft_py_npayloads; i-- > 0;) {
+        if (weft_py_payloads[i] == p) {
+            found = 1;
+            if (remove)
+                weft_py_payloads[i] = weft_py_payloads[--weft_py_npayloads];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&weft_py_payloads_lock);
+    return found;
+}
+
+static void weft_py_payload_free(void *p)
+{
+    if (p != NULL && weft_py_payload_known(p, 1))
+        weft_py_decref(p);
+}
+
 /* Thread states. PyGILState_Ensure in a thread without a Python thread
  * state makes one and the matching Release destroys it: for a worker that
  * runs many tasks that is an allocation and a teardown per task. A weft
@@ -264,25 +315,27 @@ static void weft_py_thread_hook(void *arg, weft_thread *thread, int event)
     }
 }
 
-/* Failures of weft threads that Python did not start (a C callable
- * reported one) go to the function weft.threading registers, which hands
- * them to threading.excepthook. Threads started from Python catch their
- * exceptions themselves, so the payload here is never a Python object. */
+/* Failures weft reports to its excepthook (a thread Python did not start,
+ * an executor's initializer or done callback) go to the function the weft
+ * package registers, which hands them to threading.excepthook, with the
+ * exception object itself when the failure came from Python code. */
 static PyObject *weft_py_excepthook_fn;
 
 static void weft_py_excepthook(void *arg, weft_thread *thread, weft_status status, const char *message,
                                void *payload)
 {
     (void)arg;
-    (void)payload;
     if (!weft_py_alive() || weft_py_excepthook_fn == NULL)
         return;
     uint64_t ident = 0;
     (void)weft_thread_ident(thread, &ident);
     PyGILState_STATE g = weft_py_ensure();
-    PyObject *r = PyObject_CallFunction(weft_py_excepthook_fn, "isK", (int)status,
+    /* The payload is borrowed for the call; it is a Python exception only
+     * if the trampoline made it. */
+    PyObject *exc = payload != NULL && weft_py_payload_known(payload, 0) ? (PyObject *)payload : Py_None;
+    PyObject *r = PyObject_CallFunction(weft_py_excepthook_fn, "isKO", (int)status,
                                         message != NULL ? message : weft_strerror(status),
-                                        (unsigned long long)ident);
+                                        (unsigned long long)ident, exc);
     if (r == NULL)
         PyErr_WriteUnraisable(weft_py_excepthook_fn);
     Py_XDECREF(r);
@@ -318,8 +371,16 @@ static void weft_py_trampoline(void *arg, weft_outcome *outcome)
             text = PyUnicode_AsUTF8(s);
         if (text == NULL)
             PyErr_Clear();
-        if (weft_outcome_set_error(outcome, WEFT_FAILED, text, value, weft_py_decref) != WEFT_OK)
-            Py_XDECREF(value);
+        if (value != NULL && !weft_py_payload_add(value)) {
+            /* Not listed, so never freed by weft_py_payload_free: report
+             * the failure without its object. */
+            Py_CLEAR(value);
+        }
+        if (weft_outcome_set_error(outcome, WEFT_FAILED, text, value, weft_py_payload_free) != WEFT_OK &&
+            value != NULL) {
+            weft_py_payload_known(value, 1);
+            Py_DECREF(value);
+        }
         Py_XDECREF(s);
     }
     PyGILState_Release(g);
@@ -1027,8 +1088,8 @@ static PyObject *weft_py_take_error(void)
 }
 
 /* Installs the thread hooks (kept thread states) and the excepthook that
- * routes failures of weft threads to `fn(status, message, ident)`. A no-op
- * without weft's threads. */
+ * routes failures of weft threads to `fn(status, message, ident, exc)`
+ * (exc: the Python exception, or None). A no-op without weft's threads. */
 static PyObject *weft_py_install_thread_hooks(PyObject *fn)
 {
 #ifdef WEFT_THREAD_START

@@ -35,21 +35,30 @@ def status_table():
     return _weft.weft_py_status_table()
 
 
-def _thread_failure(status, message, ident):
-    # A weft thread that Python did not start failed (its C callable
-    # reported an error): hand it to threading.excepthook, as Python does
-    # for its own threads.
+class _Reported(Exception):
+    """Raised in place of an exception already reported in Python's way
+    (logged, as an executor's initializer failure is): weft's excepthook
+    then stays silent."""
+
+
+def _thread_failure(status, message, ident, exc):
+    # weft reported a failure to its excepthook: a weft thread that Python
+    # did not start, or an executor's initializer. Hand it to
+    # threading.excepthook, with the exception object when Python raised it.
     import sys
     import threading as std
-    cls = _errors.exception_class(status) or Exception
-    try:
-        exc = cls(message)
-    except Exception:
-        exc = RuntimeError(message)
+    if isinstance(exc, _Reported):
+        return
+    if not isinstance(exc, BaseException):
+        cls = _errors.exception_class(status) or Exception
+        try:
+            exc = cls(message)
+        except Exception:
+            exc = RuntimeError(message)
     wt = sys.modules.get("weft.threading")
     thread = wt._thread_for_ident(ident) if wt is not None else None
     hook = wt.excepthook if wt is not None else std.excepthook
-    hook(std.ExceptHookArgs([type(exc), exc, None, thread]))
+    hook(std.ExceptHookArgs([type(exc), exc, exc.__traceback__, thread]))
 
 
 _weft.weft_py_install_thread_hooks(_thread_failure)
