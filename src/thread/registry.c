@@ -123,8 +123,7 @@ static void weft__dummy_retire(void *p)
     weft__registry_lock();
     weft__registry_remove_locked(d);
     weft__registry_unlock();
-    atomic_store(&d->state, WEFT__T_ENDED);
-    weft__unpark(&d->state, INT32_MAX);
+    weft__thread_publish(d, &d->state, WEFT__T_ENDED);
     if (weft__current == d)
         weft__current = NULL;
     weft__unref(d);
@@ -278,8 +277,7 @@ void weft_threading_shutdown(void)
         weft__registry_lock();
         weft__registry_remove_locked(m);
         weft__registry_unlock();
-        atomic_store(&m->state, WEFT__T_ENDED);
-        weft__unpark(&m->state, INT32_MAX);
+        weft__thread_publish(m, &m->state, WEFT__T_ENDED);
     }
 }
 
@@ -302,14 +300,27 @@ void weft__registry_arm_atexit(void)
 
 /* ---- fork -------------------------------------------------------------------- */
 
+static atomic_uint weft__fork_gen;
+
+unsigned weft__fork_generation(void)
+{
+    return atomic_load_explicit(&weft__fork_gen, memory_order_relaxed);
+}
+
+/* Every lock of the area is held across fork, in the area's lock order, so
+ * that the child finds none of them held by a thread that no longer exists. */
 static void weft__atfork_prepare(void)
 {
+    weft__hooks_lock();
     weft__registry_lock();
+    weft__locals_lock();
 }
 
 static void weft__atfork_parent(void)
 {
+    weft__locals_unlock();
     weft__registry_unlock();
+    weft__hooks_unlock();
 }
 
 /* Only the forking thread exists in the child: every other thread has
@@ -321,11 +332,13 @@ static void weft__atfork_child(void)
 {
     weft_thread *self = weft__current;
     weft_thread *m = &weft__main_obj;
+    atomic_fetch_add(&weft__fork_gen, 1);
     weft_thread *t = weft__registry_head;
     while (t != NULL) {
         weft_thread *next = t->next;
         if (t != self && t != m) {
             weft__registry_remove_locked(t);
+            atomic_store(&t->reaped, true); /* its pthread_t means nothing here */
             atomic_store(&t->state, WEFT__T_ENDED);
         }
         t = next;
@@ -338,5 +351,7 @@ static void weft__atfork_child(void)
         if (self == NULL)
             weft__current = m;
     }
+    weft__locals_unlock();
     weft__registry_unlock();
+    weft__hooks_unlock();
 }

@@ -199,7 +199,7 @@ Test(stress, many_joiners_wake)
         weft_thread *target, *js[J];
         joiner j[J];
         WEFT_ASSERT_OK(weft_thread_new(&target, NULL, wait_gate, &g, NULL));
-        WEFT_ASSERT_OK(weft_thread_start(target));
+        WEFT_ASSERT_OK(start_daemon(target));
         for (int i = 0; i < J; i++) {
             j[i] = (joiner){ target, WEFT_FAILED };
             WEFT_ASSERT_OK(weft_thread_new(&js[i], NULL, join_it, &j[i], NULL));
