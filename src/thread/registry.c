@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 static pthread_mutex_t weft__registry_mu = PTHREAD_MUTEX_INITIALIZER;
-static weft_thread *weft__registry_head;
+static weft_thread *weft__registry_head, *weft__registry_tail;
 
 void weft__registry_lock(void)
 {
@@ -24,11 +24,15 @@ void weft__registry_add_locked(weft_thread *t)
 {
     if (t->listed)
         return;
-    t->prev = NULL;
-    t->next = weft__registry_head;
-    if (weft__registry_head != NULL)
-        weft__registry_head->prev = t;
-    weft__registry_head = t;
+    /* Appended, so that enumerate lists threads in the order they started,
+     * the main thread first, as Python's does. */
+    t->next = NULL;
+    t->prev = weft__registry_tail;
+    if (weft__registry_tail != NULL)
+        weft__registry_tail->next = t;
+    else
+        weft__registry_head = t;
+    weft__registry_tail = t;
     t->listed = true;
 }
 
@@ -42,6 +46,8 @@ void weft__registry_remove_locked(weft_thread *t)
         weft__registry_head = t->next;
     if (t->next != NULL)
         t->next->prev = t->prev;
+    else
+        weft__registry_tail = t->prev;
     t->prev = t->next = NULL;
     t->listed = false;
 }

@@ -177,6 +177,15 @@ Test(module, enumerate_lists_alive_threads_only)
     WEFT_ASSERT_OK(weft_thread_new(&b, NULL, wait_arg, &g, NULL));
     WEFT_ASSERT_OK(start_daemon(a));
     cr_assert(listed(a));
+    /* Python's order: the main thread first, then in the order of starting. */
+    weft_thread **all, *main;
+    size_t n;
+    WEFT_ASSERT_OK(weft_threading_enumerate(&all, &n));
+    WEFT_ASSERT_OK(weft_threading_main_thread(&main));
+    cr_assert_eq(all[0], main);
+    cr_assert_eq(all[n - 1], a);
+    weft_thread_free(main);
+    weft_thread_list_free(all, n);
     cr_assert(!listed(b), "never started");
     cr_assert_eq(weft_threading_active_count(), before + 1);
     gate_open(&g);

@@ -90,7 +90,10 @@ WEFT_API weft_status weft_thread_start(weft_thread *t);
  *
  * A thread has ended when its target returned and everything that follows
  * it in the thread ran: the argument's free function, the excepthook, the
- * destructors of its thread-local values and the END hooks.
+ * destructors of its thread-local values and the END hooks. The first join
+ * that sees the end also waits until the OS thread is gone (after any
+ * `pthread` key destructors of other libraries), so that its stack is
+ * reused by the next thread.
  *
  * Unlike Python, where `join()` returns None either way, running out of
  * time is a status; and, as everywhere in weft, a negative timeout waits
@@ -266,6 +269,8 @@ WEFT_API weft_status weft_threading_main_thread(weft_thread **out);
  * Lists started weft threads that have not ended (daemon or not, timers
  * included), the main thread while alive and the dummy threads whose OS
  * threads still run; not threads that were never started or have ended.
+ * The order is the order in which they started (or were first seen), the
+ * main thread first when the main thread loaded the library.
  * @param out receives an array of new references; the caller frees it with
  *        weft_thread_list_free() (or frees each with weft_thread_free() and
  *        the array with weft_free()).
