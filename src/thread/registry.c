@@ -270,8 +270,49 @@ static weft_thread *weft__next_to_join(weft_thread *self)
     return found;
 }
 
+typedef struct weft__exit_call {
+    void (*fn)(void *arg);
+    void *arg;
+    struct weft__exit_call *next;
+} weft__exit_call;
+
+static pthread_mutex_t weft__exit_mu = PTHREAD_MUTEX_INITIALIZER;
+static weft__exit_call *weft__exit_calls; /* newest first */
+
+weft_status weft__threading_register_atexit(void (*fn)(void *arg), void *arg)
+{
+    weft__exit_call *c = malloc(sizeof *c);
+    if (c == NULL)
+        return weft__fail(WEFT_NOMEM, "threading atexit: out of memory");
+    c->fn = fn;
+    c->arg = arg;
+    pthread_mutex_lock(&weft__exit_mu);
+    c->next = weft__exit_calls;
+    weft__exit_calls = c;
+    pthread_mutex_unlock(&weft__exit_mu);
+    return WEFT_OK;
+}
+
+/* Runs (and forgets) the calls registered so far, newest first; calls they
+ * register run next. */
+static void weft__run_exit_calls(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&weft__exit_mu);
+        weft__exit_call *c = weft__exit_calls;
+        if (c != NULL)
+            weft__exit_calls = c->next;
+        pthread_mutex_unlock(&weft__exit_mu);
+        if (c == NULL)
+            return;
+        c->fn(c->arg);
+        free(c);
+    }
+}
+
 void weft_threading_shutdown(void)
 {
+    weft__run_exit_calls();
     weft_thread *self = weft__current;
     weft_thread *t;
     while ((t = weft__next_to_join(self)) != NULL) {

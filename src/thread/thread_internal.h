@@ -90,6 +90,11 @@ void weft__registry_each_locked(void (*fn)(weft_thread *t, void *ctx), void *ctx
 /* Counts forks into children: a pthread_t from an older generation names
  * no thread in this process. */
 unsigned weft__fork_generation(void);
+/* Python's threading._register_atexit, for other areas (the thread pool):
+ * `fn(arg)` runs at the start of the next weft_threading_shutdown(), before
+ * it waits for non-daemon threads, in reverse order of registration, once.
+ * Returns WEFT_NOMEM when it cannot be recorded. */
+weft_status weft__threading_register_atexit(void (*fn)(void *arg), void *arg);
 /* Registers weft_threading_shutdown with atexit, once. */
 void weft__registry_arm_atexit(void);
 /* The main thread object (static, never freed). */

@@ -308,8 +308,11 @@ WEFT_API size_t weft_threading_get_stack_size(void);
  * @brief Waits for every non-daemon weft thread to end: what Python does at
  *        interpreter exit (`threading._shutdown`).
  *
- * Joins, one after another, every started non-daemon thread other than the
- * caller, including threads started while it waits, until none is left.
+ * First runs the library's own exit calls (the C form of Python's
+ * `threading._register_atexit`, which the thread pool uses to stop its
+ * workers), then joins, one after another, every started non-daemon thread
+ * other than the caller, including threads started while it waits, until
+ * none is left.
  * Daemon threads and threads of weft_threading_start_new_thread() are not
  * waited for. Called from the main thread, it also marks the main thread
  * as ended (weft_thread_is_alive() then gives 0). weft registers it with
