@@ -536,9 +536,11 @@ WEFT_API weft_status weft_threading_interrupt_main(int signum);
  *
  * There is no limit on the number of locals (they do not use one `pthread`
  * key each). A thread's value is destroyed with the local's free function
- * when the thread ends (any thread: started by weft, main or foreign), or
- * when the local is freed, whichever comes first; a race between the two
- * destroys it exactly once.
+ * when the thread ends (a thread started by weft, before its END hooks;
+ * any other thread, by a `pthread` key destructor), or when the local is
+ * freed, whichever comes first; a race between the two destroys it exactly
+ * once. The main thread's end is the process's exit, which runs no
+ * destructors: its values are destroyed only by weft_local_free().
  */
 typedef struct weft_local weft_local;
 
