@@ -2,6 +2,7 @@
  * threads, enumerate, and the shutdown that joins non-daemon threads. */
 #include "thread/thread_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -65,8 +66,9 @@ static bool weft__is_main_os_thread(void)
 
 /* ---- the main thread ------------------------------------------------------- */
 
-/* Static, so that naming the main thread can never fail; its one permanent
- * reference is the registry's, never dropped. */
+/* Static, so that naming the main thread can never fail. Its count starts
+ * far from zero, so that even a caller freeing it once too often can never
+ * destroy it (and hand static memory to free). */
 static weft_thread weft__main_obj;
 static pthread_once_t weft__main_once = PTHREAD_ONCE_INIT;
 
@@ -74,7 +76,7 @@ static void weft__main_init(void)
 {
     weft_thread *m = &weft__main_obj;
     m->hdr.type = &weft__thread_type;
-    atomic_init(&m->hdr.refs, 1);
+    atomic_init(&m->hdr.refs, UINT_MAX / 2);
     m->kind = WEFT__KIND_MAIN;
     atomic_init(&m->state, WEFT__T_ALIVE);
     atomic_init(&m->ident, 0);

@@ -60,9 +60,14 @@ Test(module, identities_of_the_main_thread)
     weft_free(name);
     weft_thread_free(cur);
     weft_thread_free(main);
-    /* The main thread's object is never destroyed by its users' frees. */
+    /* The main thread's object is never destroyed by its users' frees, not
+     * even by one free too many. */
     WEFT_ASSERT_OK(weft_threading_main_thread(&main));
     WEFT_ASSERT_OK(weft_thread_free(main));
+    WEFT_ASSERT_OK(weft_thread_free(main));
+    WEFT_ASSERT_OK(weft_thread_name(main, &name));
+    cr_assert_str_eq(name, "Boss");
+    weft_free(name);
 }
 
 static void main_from_thread(void *arg, weft_outcome *o)
