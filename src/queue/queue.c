@@ -1,21 +1,20 @@
 /* Python's Queue, LifoQueue and PriorityQueue: one object, three storages.
  *
- * One short-hold lock guards the state. The fast path takes no system call:
- * puts and gets wake someone only when a thread is known to be parked
- * (getters/putters/joiners counts), and a getter that finds the queue empty
- * spins briefly before parking, since on a busy queue the next item is
- * usually a few hundred nanoseconds away. Sleeping threads park on a futex
- * word that a waker bumps first, so a wake between "decide to sleep" and
- * "sleep" is never lost. */
+ * The fast path takes no system call and allocates nothing: FIFO puts and
+ * gets run under separate locks on separate cache lines (see
+ * queue_internal.h), and a put or get wakes somebody only when a wait list
+ * is not empty. A thread that has to wait first spins briefly, since on a
+ * busy queue the next item or slot is usually a few hundred nanoseconds
+ * away, and then sleeps on its own futex word. */
 #include "queue/queue_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-/* Iterations a getter or putter spins on the count before it parks. */
+/* Iterations a getter or putter spins before it sleeps. */
 #define WEFT__QUEUE_SPINS 400
-/* Slots of a fresh ring; it doubles as needed. */
-#define WEFT__QUEUE_RING0 64
+/* Slots of a fresh FIFO ring or LIFO stack; they double as needed. */
+#define WEFT__QUEUE_SLOTS0 64
 
 static void weft__queue_destroy(void *obj);
 
@@ -33,62 +32,190 @@ static weft_status weft__queue_bad_timeout(double timeout, const char *fn)
 /* NaN fails the comparison too, so one test covers both bad cases. */
 #define WEFT__TIMEOUT_OK(t) WEFT__LIKELY((t) <= WEFT_TIMEOUT_MAX)
 
-static inline size_t weft__queue_count(const weft_queue *q)
+static inline bool weft__queue_is_shut(const weft_queue *q)
 {
-    return atomic_load_explicit(&q->count, memory_order_relaxed);
+    return atomic_load_explicit(&q->shut, memory_order_seq_cst);
 }
 
-static inline void weft__queue_set_count(weft_queue *q, size_t n)
+/* Items held, without a lock; head is read first so the difference never
+ * goes negative (tail only grows and never passes head... the other way). */
+static inline size_t weft__queue_size(weft_queue *q)
 {
-    atomic_store_explicit(&q->count, n, memory_order_relaxed);
-}
-
-/* Stores one item; the lock is held. WEFT_NOMEM leaves the queue unchanged. */
-static inline weft_status weft__queue_store(weft_queue *q, void *item, int64_t key)
-{
-    if (q->kind == WEFT__PRIORITY) {
-        weft_status st = weft__heap_reserve(&q->u.heap);
-        if (st != WEFT_OK)
-            return st;
-        weft__heap_push(&q->u.heap, item, key);
-        return WEFT_OK;
+    if (q->kind == WEFT__FIFO) {
+        size_t h = atomic_load_explicit(&q->head, memory_order_seq_cst);
+        size_t t = atomic_load_explicit(&q->tail, memory_order_seq_cst);
+        return t - h;
     }
-    if (WEFT__UNLIKELY(weft__ring_full(&q->u.ring))) {
-        weft_status st = weft__ring_grow(&q->u.ring);
-        if (st != WEFT_OK)
-            return st;
-    }
-    weft__ring_push(&q->u.ring, item);
-    return WEFT_OK;
+    return atomic_load_explicit(&q->count, memory_order_seq_cst);
 }
 
-/* Removes the next item; the lock is held and the queue is not empty. */
-static inline void *weft__queue_take(weft_queue *q)
+/* Items ever put; with `done` it gives the unfinished tasks. */
+static inline size_t weft__queue_puts(weft_queue *q)
 {
-    switch (q->kind) {
-    case WEFT__FIFO: return weft__ring_pop_head(&q->u.ring);
-    case WEFT__LIFO: return weft__ring_pop_tail(&q->u.ring);
-    default: return weft__heap_pop(&q->u.heap);
-    }
+    return q->kind == WEFT__FIFO ? atomic_load_explicit(&q->tail, memory_order_seq_cst)
+                                 : atomic_load_explicit(&q->puts, memory_order_seq_cst);
 }
 
-/* Wakes threads parked on `word` after the lock is released. The reference
- * keeps the queue alive in case a woken thread (a joiner, say) frees it
- * before the wake call returns. */
-static void weft__queue_wake(weft_queue *q, atomic_uint *word, int n)
+/* Unfinished tasks; `done` is read first and never passes the puts. */
+static inline size_t weft__queue_unfinished(weft_queue *q)
 {
-    weft__unpark(word, n);
+    size_t d = atomic_load_explicit(&q->done, memory_order_seq_cst);
+    return weft__queue_puts(q) - d;
+}
+
+static inline size_t weft__queue_limit(const weft_queue *q)
+{
+    return q->maxsize != 0 ? q->maxsize : SIZE_MAX;
+}
+
+/* Wakes one waiter of `wl` if there is one. The reference keeps the queue
+ * alive should the woken thread free it before this call returns. */
+static inline void weft__queue_wake_one(weft_queue *q, weft__waitlist *wl)
+{
+    if (WEFT__LIKELY(!weft__wait_any(wl)))
+        return;
+    weft__ref(q);
+    weft__wait_wake_one(wl);
     weft__unref(q);
 }
 
-/* Bumps `word` so parked threads see a change; the lock is held. */
-static inline void weft__queue_bump(weft_queue *q, atomic_uint *word)
+/* Grows the FIFO ring; the caller holds plock, this takes clock too. */
+static weft_status weft__fifo_grow(weft_queue *q)
 {
-    atomic_fetch_add_explicit(word, 1, memory_order_relaxed);
-    weft__ref(q);
+    size_t cap = q->mask + 1;
+    if (cap > SIZE_MAX / 2 / sizeof *q->slot)
+        return weft__fail(WEFT_NOMEM, "queue: ring cannot grow past %zu slots", cap);
+    void **slot = malloc(2 * cap * sizeof *slot);
+    if (slot == NULL)
+        return weft__fail(WEFT_NOMEM, "queue: out of memory growing to %zu slots", 2 * cap);
+    weft__qlock_acquire(&q->clock);
+    size_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+    size_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+    size_t mask = 2 * cap - 1;
+    for (size_t i = h; i != t; i++)
+        slot[i & mask] = q->slot[i & q->mask];
+    free(q->slot);
+    q->slot = slot;
+    q->mask = mask;
+    weft__qlock_release(&q->clock);
+    return WEFT_OK;
 }
 
-/* ---- construction ------------------------------------------------------- */
+/* Grows the LIFO stack; the caller holds clock. */
+static weft_status weft__lifo_grow(weft_queue *q)
+{
+    size_t cap = q->mask + 1;
+    if (cap > SIZE_MAX / 2 / sizeof *q->slot)
+        return weft__fail(WEFT_NOMEM, "queue: stack cannot grow past %zu slots", cap);
+    void **slot = realloc(q->slot, 2 * cap * sizeof *slot);
+    if (slot == NULL)
+        return weft__fail(WEFT_NOMEM, "queue: out of memory growing to %zu slots", 2 * cap);
+    q->slot = slot;
+    q->mask = 2 * cap - 1;
+    return WEFT_OK;
+}
+
+/* ---- one attempt at put and get ------------------------------------------ */
+
+/* Puts once: WEFT_OK, WEFT_FULL, WEFT_SHUTDOWN or WEFT_NOMEM. */
+static inline weft_status weft__queue_try_put(weft_queue *q, void *item, int64_t key, const char *fn)
+{
+    if (q->kind == WEFT__FIFO) {
+        weft__qlock_acquire(&q->plock);
+        if (WEFT__UNLIKELY(atomic_load_explicit(&q->shut, memory_order_relaxed))) {
+            weft__qlock_release(&q->plock);
+            return weft__fail(WEFT_SHUTDOWN, "%s: the queue is shut down", fn);
+        }
+        size_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+        size_t cap = q->mask + 1, limit = weft__queue_limit(q);
+        if (WEFT__UNLIKELY(t - q->head_seen >= (cap < limit ? cap : limit))) {
+            q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
+            size_t n = t - q->head_seen;
+            if (n >= limit) {
+                weft__qlock_release(&q->plock);
+                return WEFT_FULL;
+            }
+            if (n >= cap) {
+                weft_status st = weft__fifo_grow(q);
+                if (st != WEFT_OK) {
+                    weft__qlock_release(&q->plock);
+                    return st;
+                }
+            }
+        }
+        q->slot[t & q->mask] = item;
+        atomic_store_explicit(&q->tail, t + 1, memory_order_seq_cst);
+        weft__qlock_release(&q->plock);
+    } else {
+        weft__qlock_acquire(&q->clock);
+        if (WEFT__UNLIKELY(atomic_load_explicit(&q->shut, memory_order_relaxed))) {
+            weft__qlock_release(&q->clock);
+            return weft__fail(WEFT_SHUTDOWN, "%s: the queue is shut down", fn);
+        }
+        size_t n = atomic_load_explicit(&q->count, memory_order_relaxed);
+        if (n >= weft__queue_limit(q)) {
+            weft__qlock_release(&q->clock);
+            return WEFT_FULL;
+        }
+        weft_status st = WEFT_OK;
+        if (q->kind == WEFT__LIFO) {
+            if (n == q->mask + 1)
+                st = weft__lifo_grow(q);
+            if (st == WEFT_OK)
+                q->slot[n] = item;
+        } else {
+            st = weft__heap_reserve(&q->heap);
+            if (st == WEFT_OK)
+                weft__heap_push(&q->heap, item, key);
+        }
+        if (st != WEFT_OK) {
+            weft__qlock_release(&q->clock);
+            return st;
+        }
+        atomic_store_explicit(&q->puts, atomic_load_explicit(&q->puts, memory_order_relaxed) + 1,
+                              memory_order_release);
+        atomic_store_explicit(&q->count, n + 1, memory_order_seq_cst);
+        weft__qlock_release(&q->clock);
+    }
+    weft__queue_wake_one(q, &q->getters);
+    return WEFT_OK;
+}
+
+/* Gets once: WEFT_OK or WEFT_EMPTY (the caller decides about shutdown). */
+static inline weft_status weft__queue_try_get(weft_queue *q, void **item)
+{
+    weft__qlock_acquire(&q->clock);
+    if (q->kind == WEFT__FIFO) {
+        size_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+        if (h == q->tail_seen) {
+            q->tail_seen = atomic_load_explicit(&q->tail, memory_order_acquire);
+            if (h == q->tail_seen) {
+                weft__qlock_release(&q->clock);
+                return WEFT_EMPTY;
+            }
+        }
+        *item = q->slot[h & q->mask];
+        /* Only a bounded queue has putters to wake, and only they need the
+         * full barrier that pairs with a putter's enqueue-then-check. */
+        if (q->maxsize != 0)
+            atomic_store_explicit(&q->head, h + 1, memory_order_seq_cst);
+        else
+            atomic_store_explicit(&q->head, h + 1, memory_order_release);
+    } else {
+        size_t n = atomic_load_explicit(&q->count, memory_order_relaxed);
+        if (n == 0) {
+            weft__qlock_release(&q->clock);
+            return WEFT_EMPTY;
+        }
+        *item = q->kind == WEFT__LIFO ? q->slot[n - 1] : weft__heap_pop(&q->heap);
+        atomic_store_explicit(&q->count, n - 1, memory_order_seq_cst);
+    }
+    weft__qlock_release(&q->clock);
+    weft__queue_wake_one(q, &q->putters);
+    return WEFT_OK;
+}
+
+/* ---- construction -------------------------------------------------------- */
 
 static weft_status weft__queue_make(weft_queue **out, weft__queue_kind kind, size_t maxsize,
                                     weft_queue_compare_fn cmp, void *cmp_arg, weft_free_fn free_item,
@@ -102,15 +229,17 @@ static weft_status weft__queue_make(weft_queue **out, weft__queue_kind kind, siz
     q->kind = kind;
     q->maxsize = maxsize;
     q->free_item = free_item;
-    if (kind == WEFT__PRIORITY) {
-        weft__heap_init(&q->u.heap, cmp, cmp_arg);
-    } else {
-        size_t cap = maxsize != 0 && maxsize < WEFT__QUEUE_RING0 ? maxsize : WEFT__QUEUE_RING0;
-        weft_status st = weft__ring_init(&q->u.ring, cap);
-        if (st != WEFT_OK) {
+    weft__heap_init(&q->heap, cmp, cmp_arg);
+    if (kind != WEFT__PRIORITY) {
+        size_t cap = 1;
+        while (cap < WEFT__QUEUE_SLOTS0 && (maxsize == 0 || cap < maxsize))
+            cap <<= 1;
+        q->slot = malloc(cap * sizeof *q->slot);
+        if (q->slot == NULL) {
             weft__unref(q);
-            return st;
+            return weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
         }
+        q->mask = cap - 1;
     }
     *out = q;
     return WEFT_OK;
@@ -133,33 +262,44 @@ weft_status weft_priority_queue_new(weft_queue **out, size_t maxsize, weft_queue
                             "weft_priority_queue_new");
 }
 
-/* Releases the items of a detached storage, in the order gets would have
- * returned them, then the storage itself. */
-static void weft__queue_release_items(weft__queue_kind kind, void *storage, weft_free_fn free_item)
+/* Items detached from a queue, in the order gets would return them. */
+typedef struct weft__detached {
+    weft__queue_kind kind;
+    void **slot;
+    size_t mask, from, to;  /* FIFO: [from, to) masked; LIFO: [0, to) from the top */
+    weft__heap heap;
+} weft__detached;
+
+static void weft__detached_release(weft__detached *d, weft_free_fn free_item)
 {
-    if (kind == WEFT__PRIORITY) {
-        weft__heap *h = storage;
-        while (h->count > 0) {
-            void *item = weft__heap_pop(h);
-            if (free_item != NULL)
-                free_item(item);
-        }
-        weft__heap_destroy(h);
-    } else {
-        weft__ring_buf *r = storage;
-        while (r->count > 0) {
-            void *item = kind == WEFT__FIFO ? weft__ring_pop_head(r) : weft__ring_pop_tail(r);
-            if (free_item != NULL)
-                free_item(item);
-        }
-        weft__ring_destroy(r);
+    if (free_item == NULL)
+        return;
+    switch (d->kind) {
+    case WEFT__FIFO:
+        for (size_t i = d->from; i != d->to; i++)
+            free_item(d->slot[i & d->mask]);
+        break;
+    case WEFT__LIFO:
+        for (size_t i = d->to; i > 0; i--)
+            free_item(d->slot[i - 1]);
+        break;
+    case WEFT__PRIORITY:
+        while (d->heap.count > 0)
+            free_item(weft__heap_pop(&d->heap));
+        break;
     }
 }
 
 static void weft__queue_destroy(void *obj)
 {
     weft_queue *q = obj;
-    weft__queue_release_items(q->kind, &q->u, q->free_item);
+    weft__detached d = { .kind = q->kind, .slot = q->slot, .mask = q->mask, .heap = q->heap };
+    d.from = atomic_load_explicit(&q->head, memory_order_relaxed);
+    d.to = q->kind == WEFT__FIFO ? atomic_load_explicit(&q->tail, memory_order_relaxed)
+                                 : atomic_load_explicit(&q->count, memory_order_relaxed);
+    weft__detached_release(&d, q->free_item);
+    weft__heap_destroy(&d.heap);
+    free(q->slot);
 }
 
 weft_status weft_queue_free(weft_queue *q)
@@ -167,7 +307,7 @@ weft_status weft_queue_free(weft_queue *q)
     return weft__free_handle(q, &weft__queue_type, "weft_queue_free");
 }
 
-/* ---- state -------------------------------------------------------------- */
+/* ---- state ---------------------------------------------------------------- */
 
 weft_status weft_queue_qsize(weft_queue *q, size_t *out)
 {
@@ -176,7 +316,7 @@ weft_status weft_queue_qsize(weft_queue *q, size_t *out)
         return st;
     if (out == NULL)
         return weft__fail(WEFT_EINVAL, "weft_queue_qsize: out is NULL");
-    *out = weft__queue_count(q);
+    *out = weft__queue_size(q);
     return WEFT_OK;
 }
 
@@ -187,7 +327,7 @@ weft_status weft_queue_empty(weft_queue *q, int *out)
         return st;
     if (out == NULL)
         return weft__fail(WEFT_EINVAL, "weft_queue_empty: out is NULL");
-    *out = weft__queue_count(q) == 0;
+    *out = weft__queue_size(q) == 0;
     return WEFT_OK;
 }
 
@@ -198,7 +338,7 @@ weft_status weft_queue_full(weft_queue *q, int *out)
         return st;
     if (out == NULL)
         return weft__fail(WEFT_EINVAL, "weft_queue_full: out is NULL");
-    *out = q->maxsize != 0 && weft__queue_count(q) >= q->maxsize;
+    *out = q->maxsize != 0 && weft__queue_size(q) >= q->maxsize;
     return WEFT_OK;
 }
 
@@ -213,76 +353,48 @@ weft_status weft_queue_maxsize(weft_queue *q, size_t *out)
     return WEFT_OK;
 }
 
-/* ---- put ---------------------------------------------------------------- */
-
-/* Spins without the lock while `full` (or empty, for getters) holds, so a
- * busy peer can make room before we pay for parking. Returns early on
- * shutdown. */
-static inline void weft__queue_spin(weft_queue *q, bool for_room)
-{
-    for (int i = 0; i < WEFT__QUEUE_SPINS; i++) {
-        size_t n = weft__queue_count(q);
-        bool blocked = for_room ? n >= q->maxsize : n == 0;
-        if (!blocked || atomic_load_explicit(&q->shut, memory_order_relaxed))
-            return;
-        weft__cpu_relax();
-    }
-}
+/* ---- put ------------------------------------------------------------------ */
 
 static weft_status weft__queue_put_impl(weft_queue *q, int64_t key, void *item, double timeout,
                                         const char *fn)
 {
     if (!WEFT__TIMEOUT_OK(timeout))
         return weft__queue_bad_timeout(timeout, fn);
-    weft__deadline d;
-    bool have_deadline = false, spun = false, timed_out = false;
-
-    weft__qlock_acquire(&q->lock);
-    for (;;) {
-        if (WEFT__UNLIKELY(atomic_load_explicit(&q->shut, memory_order_relaxed))) {
-            weft__qlock_release(&q->lock);
-            return weft__fail(WEFT_SHUTDOWN, "%s: the queue is shut down", fn);
-        }
-        if (q->maxsize == 0 || weft__queue_count(q) < q->maxsize)
-            break;
-        if (timeout == 0 || timed_out) {
-            weft__qlock_release(&q->lock);
-            return weft__fail(WEFT_FULL, "%s: the queue is full", fn);
-        }
-        if (!have_deadline) {
-            (void)weft__deadline_init(&d, timeout, fn); /* timeout already checked */
-            have_deadline = true;
-        }
-        if (!spun) {
-            spun = true;
-            weft__qlock_release(&q->lock);
-            weft__queue_spin(q, true);
-            weft__qlock_acquire(&q->lock);
-            continue;
-        }
-        unsigned seen = atomic_load_explicit(&q->not_full, memory_order_relaxed);
-        q->putters++;
-        weft__qlock_release(&q->lock);
-        int rc = weft__park(&q->not_full, seen, &d);
-        weft__qlock_acquire(&q->lock);
-        q->putters--;
-        timed_out = rc == ETIMEDOUT;
-    }
-
-    weft_status st = weft__queue_store(q, item, key);
-    if (WEFT__UNLIKELY(st != WEFT_OK)) {
-        weft__qlock_release(&q->lock);
+    weft_status st = weft__queue_try_put(q, item, key, fn);
+    if (WEFT__LIKELY(st != WEFT_FULL))
         return st;
+
+    weft__deadline d;
+    (void)weft__deadline_init(&d, timeout, fn); /* timeout already checked */
+    size_t limit = weft__queue_limit(q);
+    bool spun = false, timed_out = false;
+    for (;;) {
+        if (timeout == 0 || timed_out)
+            return weft__fail(WEFT_FULL, "%s: the queue is full", fn);
+        if (!spun) {
+            /* Spin until a few slots are free, not just one: retrying for a
+             * single slot makes producer and consumer trade the same cache
+             * lines once per item. The spin is bounded, so a put never waits
+             * longer than it would have anyway. */
+            spun = true;
+            size_t slack = limit / 8 < 64 ? limit / 8 : 64;
+            for (int i = 0; i < WEFT__QUEUE_SPINS; i++) {
+                if (weft__queue_size(q) + slack < limit || weft__queue_is_shut(q))
+                    break;
+                weft__cpu_relax();
+            }
+        } else {
+            weft__waiter w;
+            weft__wait_enqueue(&q->putters, &w);
+            if (weft__queue_size(q) < limit || weft__queue_is_shut(q))
+                (void)weft__wait_cancel(&q->putters, &w);
+            else
+                timed_out = weft__wait_sleep(&q->putters, &w, &d) == ETIMEDOUT;
+        }
+        st = weft__queue_try_put(q, item, key, fn);
+        if (st != WEFT_FULL)
+            return st;
     }
-    weft__queue_set_count(q, weft__queue_count(q) + 1);
-    q->unfinished++;
-    bool wake = q->getters > 0;
-    if (wake)
-        weft__queue_bump(q, &q->not_empty);
-    weft__qlock_release(&q->lock);
-    if (wake)
-        weft__queue_wake(q, &q->not_empty, 1);
-    return WEFT_OK;
 }
 
 weft_status weft_queue_put(weft_queue *q, void *item, double timeout)
@@ -311,7 +423,7 @@ weft_status weft_queue_put_priority(weft_queue *q, int64_t priority, void *item,
     return weft__queue_put_impl(q, priority, item, timeout, "weft_queue_put_priority");
 }
 
-/* ---- get ---------------------------------------------------------------- */
+/* ---- get ------------------------------------------------------------------ */
 
 static weft_status weft__queue_get_impl(weft_queue *q, double timeout, void **item, const char *fn)
 {
@@ -321,48 +433,37 @@ static weft_status weft__queue_get_impl(weft_queue *q, double timeout, void **it
         return weft__queue_bad_timeout(timeout, fn);
     weft__deadline d;
     bool have_deadline = false, spun = false, timed_out = false;
-
-    weft__qlock_acquire(&q->lock);
     for (;;) {
-        if (WEFT__LIKELY(weft__queue_count(q) > 0))
-            break;
-        if (atomic_load_explicit(&q->shut, memory_order_relaxed)) {
-            weft__qlock_release(&q->lock);
+        /* Read the flag before looking for items: every put that succeeded
+         * before the shutdown is then visible, so "shut down and empty" is
+         * final and a non-immediate shutdown never loses an item. */
+        bool shut = weft__queue_is_shut(q);
+        if (WEFT__LIKELY(weft__queue_try_get(q, item) == WEFT_OK))
+            return WEFT_OK;
+        if (shut)
             return weft__fail(WEFT_SHUTDOWN, "%s: the queue is shut down", fn);
-        }
-        if (timeout == 0 || timed_out) {
-            weft__qlock_release(&q->lock);
+        if (timeout == 0 || timed_out)
             return weft__fail(WEFT_EMPTY, "%s: the queue is empty", fn);
-        }
         if (!have_deadline) {
             (void)weft__deadline_init(&d, timeout, fn);
             have_deadline = true;
         }
         if (!spun) {
             spun = true;
-            weft__qlock_release(&q->lock);
-            weft__queue_spin(q, false);
-            weft__qlock_acquire(&q->lock);
+            for (int i = 0; i < WEFT__QUEUE_SPINS; i++) {
+                if (weft__queue_size(q) > 0 || weft__queue_is_shut(q))
+                    break;
+                weft__cpu_relax();
+            }
             continue;
         }
-        unsigned seen = atomic_load_explicit(&q->not_empty, memory_order_relaxed);
-        q->getters++;
-        weft__qlock_release(&q->lock);
-        int rc = weft__park(&q->not_empty, seen, &d);
-        weft__qlock_acquire(&q->lock);
-        q->getters--;
-        timed_out = rc == ETIMEDOUT;
+        weft__waiter w;
+        weft__wait_enqueue(&q->getters, &w);
+        if (weft__queue_size(q) > 0 || weft__queue_is_shut(q))
+            (void)weft__wait_cancel(&q->getters, &w);
+        else
+            timed_out = weft__wait_sleep(&q->getters, &w, &d) == ETIMEDOUT;
     }
-
-    *item = weft__queue_take(q);
-    weft__queue_set_count(q, weft__queue_count(q) - 1);
-    bool wake = q->putters > 0;
-    if (wake)
-        weft__queue_bump(q, &q->not_full);
-    weft__qlock_release(&q->lock);
-    if (wake)
-        weft__queue_wake(q, &q->not_full, 1);
-    return WEFT_OK;
 }
 
 weft_status weft_queue_get(weft_queue *q, double timeout, void **item)
@@ -381,24 +482,38 @@ weft_status weft_queue_get_nowait(weft_queue *q, void **item)
     return weft__queue_get_impl(q, 0, item, "weft_queue_get_nowait");
 }
 
-/* ---- task accounting ---------------------------------------------------- */
+/* ---- task accounting -------------------------------------------------------- */
 
 weft_status weft_queue_task_done(weft_queue *q)
 {
     weft_status st = weft__check(q, &weft__queue_type, "weft_queue_task_done");
     if (st != WEFT_OK)
         return st;
-    weft__qlock_acquire(&q->lock);
-    if (q->unfinished == 0) {
-        weft__qlock_release(&q->lock);
-        return weft__fail(WEFT_EINVAL, "weft_queue_task_done: called more times than items were put");
+    size_t d = atomic_load_explicit(&q->done, memory_order_seq_cst);
+    size_t left;
+    bool held = false;
+    for (;;) {
+        left = weft__queue_puts(q) - d;
+        if (left == 0) {
+            if (held)
+                weft__unref(q);
+            return weft__fail(WEFT_EINVAL, "weft_queue_task_done: called more times than items were put");
+        }
+        /* The last task_done may release a join whose thread then frees the
+         * queue: hold a reference across the wake. It is taken while this
+         * task is still counted, so join cannot have returned yet. */
+        if (left == 1 && !held) {
+            weft__ref(q);
+            held = true;
+        }
+        if (atomic_compare_exchange_weak_explicit(&q->done, &d, d + 1, memory_order_seq_cst,
+                                                  memory_order_seq_cst))
+            break;
     }
-    bool wake = --q->unfinished == 0 && q->joiners > 0;
-    if (wake)
-        weft__queue_bump(q, &q->all_done);
-    weft__qlock_release(&q->lock);
-    if (wake)
-        weft__queue_wake(q, &q->all_done, INT32_MAX);
+    if (left == 1 && weft__wait_any(&q->joiners))
+        weft__wait_wake_all(&q->joiners);
+    if (held)
+        weft__unref(q);
     return WEFT_OK;
 }
 
@@ -412,61 +527,71 @@ weft_status weft_queue_join(weft_queue *q, double timeout)
     weft__deadline d;
     (void)weft__deadline_init(&d, timeout, "weft_queue_join");
     bool timed_out = false;
-    weft__qlock_acquire(&q->lock);
-    while (q->unfinished > 0) {
-        if (d.once || timed_out) {
-            size_t left = q->unfinished;
-            weft__qlock_release(&q->lock);
+    for (;;) {
+        size_t left = weft__queue_unfinished(q);
+        if (left == 0)
+            return WEFT_OK;
+        if (d.once || timed_out)
             return weft__fail(WEFT_TIMEOUT, "weft_queue_join: %zu tasks still unfinished", left);
-        }
-        unsigned seen = atomic_load_explicit(&q->all_done, memory_order_relaxed);
-        q->joiners++;
-        weft__qlock_release(&q->lock);
-        int rc = weft__park(&q->all_done, seen, &d);
-        weft__qlock_acquire(&q->lock);
-        q->joiners--;
-        timed_out = rc == ETIMEDOUT;
+        weft__waiter w;
+        weft__wait_enqueue(&q->joiners, &w);
+        if (weft__queue_unfinished(q) == 0)
+            (void)weft__wait_cancel(&q->joiners, &w);
+        else
+            timed_out = weft__wait_sleep(&q->joiners, &w, &d) == ETIMEDOUT;
     }
-    weft__qlock_release(&q->lock);
-    return WEFT_OK;
 }
 
-/* ---- shutdown ----------------------------------------------------------- */
+/* ---- shutdown ------------------------------------------------------------- */
 
 weft_status weft_queue_shutdown(weft_queue *q, int immediate)
 {
     weft_status st = weft__check(q, &weft__queue_type, "weft_queue_shutdown");
     if (st != WEFT_OK)
         return st;
-    __typeof__(q->u) drained;
-    bool have_drained = false;
+    weft__detached d = { .kind = q->kind };
+    size_t n = 0;
 
-    weft__qlock_acquire(&q->lock);
-    atomic_store_explicit(&q->shut, true, memory_order_relaxed);
+    if (q->kind == WEFT__FIFO)
+        weft__qlock_acquire(&q->plock);
+    weft__qlock_acquire(&q->clock);
+    atomic_store_explicit(&q->shut, true, memory_order_seq_cst);
     if (immediate) {
-        size_t n = weft__queue_count(q);
-        /* No put succeeds after shutdown, so the storage is never used again:
-         * detach it whole and release its items once the lock is dropped, so
+        /* No put succeeds from now on, so nothing writes the storage again:
+         * detach the items and release them once the locks are dropped, so
          * free_item may call back into this queue. */
-        drained = q->u;
-        if (q->kind == WEFT__PRIORITY)
-            weft__heap_init(&q->u.heap, drained.heap.cmp, drained.heap.cmp_arg);
-        else
-            q->u.ring = (weft__ring_buf){ NULL, 0, 0, 0 };
-        have_drained = true;
-        weft__queue_set_count(q, 0);
-        q->unfinished -= n < q->unfinished ? n : q->unfinished;
+        d.slot = q->slot;
+        d.mask = q->mask;
+        if (q->kind == WEFT__FIFO) {
+            d.from = atomic_load_explicit(&q->head, memory_order_relaxed);
+            d.to = atomic_load_explicit(&q->tail, memory_order_relaxed);
+            n = d.to - d.from;
+            atomic_store_explicit(&q->head, d.to, memory_order_seq_cst);
+        } else {
+            d.to = n = atomic_load_explicit(&q->count, memory_order_relaxed);
+            if (q->kind == WEFT__PRIORITY) {
+                d.heap = q->heap;
+                weft__heap_init(&q->heap, d.heap.cmp, d.heap.cmp_arg);
+            }
+            atomic_store_explicit(&q->count, 0, memory_order_seq_cst);
+        }
+        /* Python counts the dropped items as done, never past the puts. */
+        size_t cur = atomic_load_explicit(&q->done, memory_order_seq_cst), left;
+        do
+            left = weft__queue_puts(q) - cur;
+        while (!atomic_compare_exchange_weak_explicit(&q->done, &cur, cur + (n < left ? n : left),
+                                                      memory_order_seq_cst, memory_order_seq_cst));
     }
-    /* Everyone parked re-checks: getters and putters see the shutdown,
-     * joiners see whether the drain finished their wait. */
-    weft__queue_bump(q, &q->not_empty);
-    weft__queue_bump(q, &q->not_full);
-    weft__queue_bump(q, &q->all_done);
-    weft__qlock_release(&q->lock);
-    weft__queue_wake(q, &q->not_empty, INT32_MAX);
-    weft__queue_wake(q, &q->not_full, INT32_MAX);
-    weft__queue_wake(q, &q->all_done, INT32_MAX);
-    if (have_drained)
-        weft__queue_release_items(q->kind, &drained, q->free_item);
+    weft__qlock_release(&q->clock);
+    if (q->kind == WEFT__FIFO)
+        weft__qlock_release(&q->plock);
+
+    weft__wait_wake_all(&q->getters);
+    weft__wait_wake_all(&q->putters);
+    weft__wait_wake_all(&q->joiners);
+    if (immediate) {
+        weft__detached_release(&d, q->free_item);
+        weft__heap_destroy(&d.heap);
+    }
     return WEFT_OK;
 }

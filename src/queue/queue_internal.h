@@ -47,45 +47,39 @@ static inline void weft__qlock_release(weft__qlock *l)
         weft__unpark(&l->state, 1);
 }
 
-/* ---- growable ring of pointers (FIFO pops the head, LIFO the tail) ------ */
-typedef struct weft__ring_buf {
-    void **slot;
-    size_t mask;   /* capacity - 1; capacity is a power of two */
-    size_t head;   /* index of the oldest item */
-    size_t count;
-} weft__ring_buf;
+/* ---- wait lists: each waiter sleeps on its own futex word -------------
+ * A waker pops exactly one waiter and signals it, so a burst of puts while
+ * one getter sleeps costs one wake, not one per put. `count` is read without
+ * the lock on fast paths: a waker makes its condition true with a seq_cst
+ * store and then reads `count`; a waiter enqueues (seq_cst increment) and
+ * then re-checks the condition, so one of them always sees the other. */
+typedef struct weft__waiter {
+    struct weft__waiter *next, *prev;
+    atomic_uint signalled;
+} weft__waiter;
 
-/* Empty ring with room for `capacity` (rounded up to a power of two) items.
- * Returns WEFT_NOMEM (message set) when out of memory. */
-weft_status weft__ring_init(weft__ring_buf *r, size_t capacity);
-/* Frees the slots (not the items). */
-void weft__ring_destroy(weft__ring_buf *r);
-/* Doubles the capacity, keeping the order. WEFT_NOMEM on failure, ring intact. */
-weft_status weft__ring_grow(weft__ring_buf *r);
+typedef struct weft__waitlist {
+    weft__qlock lock;
+    atomic_uint count;
+    weft__waiter *head, *tail;
+} weft__waitlist;
 
-static inline bool weft__ring_full(const weft__ring_buf *r)
+/* Appends `w` (on the caller's stack); the caller then re-checks its
+ * condition and either withdraws with weft__wait_cancel or sleeps. */
+void weft__wait_enqueue(weft__waitlist *wl, weft__waiter *w);
+/* Withdraws `w`; returns true if it had been signalled meanwhile. */
+bool weft__wait_cancel(weft__waitlist *wl, weft__waiter *w);
+/* Sleeps until signalled or `d` passes. Returns 0 when signalled, ETIMEDOUT
+ * when the deadline passed first (`w` is then off the list). */
+int weft__wait_sleep(weft__waitlist *wl, weft__waiter *w, const weft__deadline *d);
+/* Signals the oldest waiter, if any. */
+void weft__wait_wake_one(weft__waitlist *wl);
+/* Signals every waiter. */
+void weft__wait_wake_all(weft__waitlist *wl);
+
+static inline bool weft__wait_any(weft__waitlist *wl)
 {
-    return r->count == r->mask + 1;
-}
-
-static inline void weft__ring_push(weft__ring_buf *r, void *item)
-{
-    r->slot[(r->head + r->count) & r->mask] = item;
-    r->count++;
-}
-
-static inline void *weft__ring_pop_head(weft__ring_buf *r)
-{
-    void *item = r->slot[r->head];
-    r->head = (r->head + 1) & r->mask;
-    r->count--;
-    return item;
-}
-
-static inline void *weft__ring_pop_tail(weft__ring_buf *r)
-{
-    r->count--;
-    return r->slot[(r->head + r->count) & r->mask];
+    return atomic_load_explicit(&wl->count, memory_order_seq_cst) != 0;
 }
 
 /* ---- stable binary min-heap for the priority queue -------------------- */
@@ -114,7 +108,14 @@ void weft__heap_push(weft__heap *h, void *item, int64_t key);
 /* Removes and returns the smallest item; the heap must not be empty. */
 void *weft__heap_pop(weft__heap *h);
 
-/* ---- the queue object -------------------------------------------------- */
+/* ---- the queue object --------------------------------------------------
+ * FIFO queues keep producers and consumers apart: producers take `plock`
+ * and advance `tail`, consumers take `clock` and advance `head` (both are
+ * absolute counters; the slot is the counter masked). Each side caches the
+ * other's counter and re-reads it only when the ring looks full or empty, so
+ * a steady stream moves one cache line per eight items. Growing the ring
+ * takes both locks. LIFO and priority queues take `clock` for everything and
+ * keep their size in `count`. */
 typedef enum weft__queue_kind { WEFT__FIFO, WEFT__LIFO, WEFT__PRIORITY } weft__queue_kind;
 
 struct weft_queue {
@@ -122,26 +123,28 @@ struct weft_queue {
     weft__queue_kind kind;
     size_t maxsize;            /* 0: unbounded */
     weft_free_fn free_item;
+    /* Read-mostly: changed only when storage grows (under every lock). */
+    void **slot;               /* FIFO ring, LIFO stack */
+    size_t mask;               /* capacity - 1, a power of two */
+    weft__heap heap;           /* priority queue storage */
+    atomic_bool shut;
 
-    /* Everything below `lock` is guarded by it and shares its cache line(s):
-     * whoever holds the lock touches all of it anyway. */
-    alignas(WEFT__CACHE_LINE) weft__qlock lock;
-    atomic_size_t count;       /* items held; written under the lock, read without */
-    atomic_bool shut;          /* shutdown() was called */
-    size_t unfinished;         /* puts not yet matched by task_done */
-    unsigned getters;          /* threads parked in get */
-    unsigned putters;          /* threads parked in put */
-    unsigned joiners;          /* threads parked in join */
-    union {
-        weft__ring_buf ring;
-        weft__heap heap;
-    } u;
+    alignas(WEFT__CACHE_LINE) weft__qlock plock;
+    atomic_size_t tail;        /* FIFO: items ever put */
+    size_t head_seen;          /* producers' cached `head` */
 
-    /* Futex words that parked threads sleep on; a bump and a wake tell them
-     * to look again. Kept off the hot line: only touched when someone waits. */
-    alignas(WEFT__CACHE_LINE) atomic_uint not_empty;
-    atomic_uint not_full;
-    atomic_uint all_done;
+    alignas(WEFT__CACHE_LINE) weft__qlock clock;
+    atomic_size_t head;        /* FIFO: items ever got */
+    size_t tail_seen;          /* consumers' cached `tail` */
+    atomic_size_t count;       /* LIFO and priority: items held */
+    atomic_size_t puts;        /* LIFO and priority: items ever put (FIFO: tail) */
+
+    /* Unfinished tasks are puts - done, so a put pays no extra atomic. */
+    alignas(WEFT__CACHE_LINE) atomic_size_t done; /* task_done calls + items dropped by shutdown */
+
+    alignas(WEFT__CACHE_LINE) weft__waitlist getters;
+    alignas(WEFT__CACHE_LINE) weft__waitlist putters;
+    alignas(WEFT__CACHE_LINE) weft__waitlist joiners;
 };
 
 #endif /* WEFT__QUEUE_INTERNAL_H */
