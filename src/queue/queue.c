@@ -567,6 +567,7 @@ weft_status weft_queue_shutdown(weft_queue *q, int immediate)
             d.to = atomic_load_explicit(&q->tail, memory_order_relaxed);
             n = d.to - d.from;
             atomic_store_explicit(&q->head, d.to, memory_order_seq_cst);
+            q->tail_seen = d.to; /* consumers' cache must not lag behind head */
         } else {
             d.to = n = atomic_load_explicit(&q->count, memory_order_relaxed);
             if (q->kind == WEFT__PRIORITY) {
