@@ -13,11 +13,6 @@
 #define ITEM(n) ((void *)(uintptr_t)(n))
 
 static atomic_int freed;
-static void count_free(void *p)
-{
-    (void)p;
-    atomic_fetch_add(&freed, 1);
-}
 
 Test(queue, fifo_order_and_sizes)
 {
@@ -217,11 +212,18 @@ Test(queue, bad_handles)
     WEFT_ASSERT_STATUS(weft_queue_free(q), WEFT_EINVAL);
 }
 
+/* Frees the item and counts it. */
+static void free_and_count(void *p)
+{
+    free(p);
+    atomic_fetch_add(&freed, 1);
+}
+
 Test(queue, free_releases_left_items_once)
 {
     weft_queue *q;
     atomic_store(&freed, 0);
-    WEFT_ASSERT_OK(weft_queue_new(&q, 0, count_free));
+    WEFT_ASSERT_OK(weft_queue_new(&q, 0, free_and_count));
     for (int i = 0; i < 100; i++)
         WEFT_ASSERT_OK(weft_queue_put(q, malloc(1), 0));
     void *item;
@@ -229,13 +231,6 @@ Test(queue, free_releases_left_items_once)
     free(item);
     WEFT_ASSERT_OK(weft_queue_free(q));
     cr_assert_eq(atomic_load(&freed), 99);
-}
-
-/* free() releases what it owns; count_free only counts. */
-static void free_and_count(void *p)
-{
-    free(p);
-    atomic_fetch_add(&freed, 1);
 }
 
 Test(queue, free_item_owns_items)
