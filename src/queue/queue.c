@@ -11,8 +11,19 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* Iterations a getter or putter spins before it sleeps. */
-#define WEFT__QUEUE_SPINS 400
+/* Before sleeping, a getter or putter polls the queue this many times, with
+ * a few CPU pauses between polls (a pause is some 10-30 ns). Polling less
+ * often than every pause matters: each poll pulls the other side's counter
+ * into this core's cache, and the other side then pays a miss to write it. */
+#define WEFT__QUEUE_POLLS 64
+#define WEFT__GETTER_PAUSES 2
+#define WEFT__PUTTER_PAUSES 8
+
+static inline void weft__queue_pause(int n)
+{
+    for (int i = 0; i < n; i++)
+        weft__cpu_relax();
+}
 /* Slots of a fresh FIFO ring or LIFO stack; they double as needed. */
 #define WEFT__QUEUE_SLOTS0 64
 
@@ -144,6 +155,9 @@ static inline weft_status weft__queue_try_put(weft_queue *q, void *item, int64_t
             }
         }
         q->slot[t & q->mask] = item;
+        /* Claim the next slot line early: the consumer read it last, and the
+         * seq_cst store below would otherwise wait for that miss. */
+        __builtin_prefetch(&q->slot[(t + 8) & q->mask], 1);
         atomic_store_explicit(&q->tail, t + 1, memory_order_seq_cst);
         weft__qlock_release(&q->plock);
     } else {
@@ -378,10 +392,10 @@ static weft_status weft__queue_put_impl(weft_queue *q, int64_t key, void *item, 
              * longer than it would have anyway. */
             spun = true;
             size_t slack = limit / 8 < 64 ? limit / 8 : 64;
-            for (int i = 0; i < WEFT__QUEUE_SPINS; i++) {
+            for (int i = 0; i < WEFT__QUEUE_POLLS; i++) {
+                weft__queue_pause(WEFT__PUTTER_PAUSES);
                 if (weft__queue_size(q) + slack < limit || weft__queue_is_shut(q))
                     break;
-                weft__cpu_relax();
             }
         } else {
             weft__waiter w;
@@ -450,10 +464,10 @@ static weft_status weft__queue_get_impl(weft_queue *q, double timeout, void **it
         }
         if (!spun) {
             spun = true;
-            for (int i = 0; i < WEFT__QUEUE_SPINS; i++) {
+            for (int i = 0; i < WEFT__QUEUE_POLLS; i++) {
+                weft__queue_pause(WEFT__GETTER_PAUSES);
                 if (weft__queue_size(q) > 0 || weft__queue_is_shut(q))
                     break;
-                weft__cpu_relax();
             }
             continue;
         }

@@ -8,7 +8,7 @@
 
 #include <stdalign.h>
 
-#define WEFT__CACHE_LINE 64
+#define WEFT__CACHE_LINE 128 /* two lines: adjacent-line prefetchers pair them */
 
 /* One CPU relaxation inside a spin loop. */
 static inline void weft__cpu_relax(void)
@@ -129,15 +129,18 @@ struct weft_queue {
     weft__heap heap;           /* priority queue storage */
     atomic_bool shut;
 
+    /* Each lock shares its line only with its own side's private data; the
+     * published counters get lines of their own, so the other side polling
+     * a counter does not steal the lock. */
     alignas(WEFT__CACHE_LINE) weft__qlock plock;
-    atomic_size_t tail;        /* FIFO: items ever put */
     size_t head_seen;          /* producers' cached `head` */
+    alignas(WEFT__CACHE_LINE) atomic_size_t tail; /* FIFO: items ever put */
 
     alignas(WEFT__CACHE_LINE) weft__qlock clock;
-    atomic_size_t head;        /* FIFO: items ever got */
     size_t tail_seen;          /* consumers' cached `tail` */
     atomic_size_t count;       /* LIFO and priority: items held */
     atomic_size_t puts;        /* LIFO and priority: items ever put (FIFO: tail) */
+    alignas(WEFT__CACHE_LINE) atomic_size_t head; /* FIFO: items ever got */
 
     /* Unfinished tasks are puts - done, so a put pays no extra atomic. */
     alignas(WEFT__CACHE_LINE) atomic_size_t done; /* task_done calls + items dropped by shutdown */
