@@ -25,7 +25,8 @@ _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "put needs lock-free pointer atomi
 #define WEFT__SQ_BASE_SHIFT 8                    /* chunk 0 holds 256 nodes */
 #define WEFT__SQ_BASE (1u << WEFT__SQ_BASE_SHIFT)
 #define WEFT__SQ_CHUNKS 24                       /* 256 * (2^24 - 1) < 2^32 indices */
-#define WEFT__SQ_SPINS 400
+#define WEFT__SQ_POLLS 64
+#define WEFT__SQ_STASH 32                        /* nodes a getter returns at once */
 
 typedef struct weft__snode {
     _Atomic(struct weft__snode *) next;  /* the message list */
@@ -38,21 +39,33 @@ struct weft_simple_queue {
     weft__obj hdr;
     weft_free_fn free_item;
 
-    /* Producers' side. */
+    /* Producers' side. `puts` is counted before an item is linked, `gets`
+     * after it is unlinked, so gets <= puts and the size is their difference. */
     alignas(WEFT__CACHE_LINE) _Atomic(weft__snode *) tail;
+    atomic_size_t puts;
     atomic_ullong free_head;             /* (change counter << 32) | (index + 1) */
     atomic_uint nchunks;
     _Atomic(weft__snode *) chunk[WEFT__SQ_CHUNKS];
 
-    /* Shared: how many items, who sleeps. */
-    alignas(WEFT__CACHE_LINE) atomic_size_t count;
-    atomic_uint waiters;
+    /* Who sleeps; written only by getters about to sleep. */
+    alignas(WEFT__CACHE_LINE) atomic_uint waiters;
     atomic_uint seq;                     /* futex word getters park on */
 
-    /* Getters' side. */
+    /* Getters' side. Consumed nodes gather in a private stash and go back to
+     * the free list a batch at a time, so producers and getters do not
+     * trade the free list's line on every item. */
     alignas(WEFT__CACHE_LINE) weft__qlock glock;
     weft__snode *head;                   /* consumed node whose next is the oldest item */
+    weft__snode *stash_first, *stash_last;
+    unsigned stash_n;
+    alignas(WEFT__CACHE_LINE) atomic_size_t gets;
 };
+
+static inline size_t weft__sq_size(weft_simple_queue *q)
+{
+    size_t g = atomic_load_explicit(&q->gets, memory_order_seq_cst);
+    return atomic_load_explicit(&q->puts, memory_order_seq_cst) - g;
+}
 
 static void weft__sq_destroy(void *obj);
 
@@ -187,7 +200,7 @@ static weft_status weft__sq_put(weft_simple_queue *q, void *item, const char *fn
      * getter that sees it raised knows an item is at most a few
      * instructions away. seq_cst pairs with the getter's waiters/count
      * check: one of the two sides sees the other. */
-    atomic_fetch_add_explicit(&q->count, 1, memory_order_seq_cst);
+    atomic_fetch_add_explicit(&q->puts, 1, memory_order_seq_cst);
     weft__snode *prev = atomic_exchange_explicit(&q->tail, n, memory_order_acq_rel);
     atomic_store_explicit(&prev->next, n, memory_order_release);
     if (atomic_load_explicit(&q->waiters, memory_order_seq_cst) > 0) {
@@ -222,9 +235,22 @@ static bool weft__sq_try_pop(weft_simple_queue *q, void **item)
     }
     *item = next->item;
     q->head = next; /* `next` becomes the new stub */
+    atomic_store_explicit(&q->gets, atomic_load_explicit(&q->gets, memory_order_relaxed) + 1,
+                          memory_order_release);
+    atomic_store_explicit(&head->free_next, q->stash_n ? q->stash_first->index + 1 : 0,
+                          memory_order_relaxed);
+    q->stash_first = head;
+    if (q->stash_n++ == 0)
+        q->stash_last = head;
+    weft__snode *first = NULL, *last = NULL;
+    if (q->stash_n == WEFT__SQ_STASH) {
+        first = q->stash_first;
+        last = q->stash_last;
+        q->stash_n = 0;
+    }
     weft__qlock_release(&q->glock);
-    atomic_fetch_sub_explicit(&q->count, 1, memory_order_relaxed);
-    weft__sq_pool_push(q, head, head);
+    if (first != NULL)
+        weft__sq_pool_push(q, first, last);
     return true;
 }
 
@@ -251,7 +277,7 @@ static weft_status weft__sq_get(weft_simple_queue *q, double timeout, void **ite
             (void)weft__deadline_init(&d, timeout, fn);
             have_deadline = true;
         }
-        if (atomic_load_explicit(&q->count, memory_order_relaxed) > 0) {
+        if (weft__sq_size(q) > 0) {
             /* A put is between counting and linking: it finishes in a few
              * instructions unless its thread was preempted or interrupted. */
             sched_yield();
@@ -260,17 +286,18 @@ static weft_status weft__sq_get(weft_simple_queue *q, double timeout, void **ite
         }
         if (!spun) {
             spun = true;
-            for (int i = 0; i < WEFT__SQ_SPINS; i++) {
-                if (atomic_load_explicit(&q->count, memory_order_relaxed) > 0)
-                    break;
+            for (int i = 0; i < WEFT__SQ_POLLS; i++) {
                 weft__cpu_relax();
+                weft__cpu_relax();
+                if (weft__sq_size(q) > 0)
+                    break;
             }
             continue;
         }
         atomic_fetch_add_explicit(&q->waiters, 1, memory_order_seq_cst);
         unsigned seen = atomic_load_explicit(&q->seq, memory_order_seq_cst);
         int rc = 0;
-        if (atomic_load_explicit(&q->count, memory_order_seq_cst) == 0)
+        if (weft__sq_size(q) == 0)
             rc = weft__park(&q->seq, seen, &d);
         atomic_fetch_sub_explicit(&q->waiters, 1, memory_order_relaxed);
         timed_out = rc == ETIMEDOUT;
@@ -296,7 +323,7 @@ weft_status weft_simple_queue_qsize(weft_simple_queue *q, size_t *out)
         return st;
     if (out == NULL)
         return weft__fail(WEFT_EINVAL, "weft_simple_queue_qsize: out is NULL");
-    *out = atomic_load_explicit(&q->count, memory_order_relaxed);
+    *out = weft__sq_size(q);
     return WEFT_OK;
 }
 
@@ -307,6 +334,6 @@ weft_status weft_simple_queue_empty(weft_simple_queue *q, int *out)
         return st;
     if (out == NULL)
         return weft__fail(WEFT_EINVAL, "weft_simple_queue_empty: out is NULL");
-    *out = atomic_load_explicit(&q->count, memory_order_relaxed) == 0;
+    *out = weft__sq_size(q) == 0;
     return WEFT_OK;
 }
