@@ -47,8 +47,11 @@ struct weft_simple_queue {
     atomic_uint nchunks;
     _Atomic(weft__snode *) chunk[WEFT__SQ_CHUNKS];
 
-    /* Who sleeps; written only by getters about to sleep. */
+    /* Who sleeps. A put wakes one sleeper only when no wake is in flight
+     * (`waking`); a woken getter that takes an item passes the wake on if
+     * items and sleepers remain, so a burst of puts costs one system call. */
     alignas(WEFT__CACHE_LINE) atomic_uint waiters;
+    atomic_uint waking;
     atomic_uint seq;                     /* futex word getters park on */
 
     /* Getters' side. Consumed nodes gather in a private stash and go back to
@@ -178,6 +181,16 @@ weft_status weft_simple_queue_free(weft_simple_queue *q)
     return weft__free_handle(q, &weft__sq_type, "weft_simple_queue_free");
 }
 
+/* Wakes one sleeping getter unless a wake is already on its way. */
+static inline void weft__sq_wake(weft_simple_queue *q)
+{
+    if (atomic_load_explicit(&q->waiters, memory_order_seq_cst) > 0 &&
+        atomic_exchange_explicit(&q->waking, 1, memory_order_seq_cst) == 0) {
+        atomic_fetch_add_explicit(&q->seq, 1, memory_order_seq_cst);
+        weft__unpark(&q->seq, 1);
+    }
+}
+
 /* ---- put ------------------------------------------------------------------------ */
 
 static weft_status weft__sq_put(weft_simple_queue *q, void *item, const char *fn)
@@ -203,10 +216,7 @@ static weft_status weft__sq_put(weft_simple_queue *q, void *item, const char *fn
     atomic_fetch_add_explicit(&q->puts, 1, memory_order_seq_cst);
     weft__snode *prev = atomic_exchange_explicit(&q->tail, n, memory_order_acq_rel);
     atomic_store_explicit(&prev->next, n, memory_order_release);
-    if (atomic_load_explicit(&q->waiters, memory_order_seq_cst) > 0) {
-        atomic_fetch_add_explicit(&q->seq, 1, memory_order_seq_cst);
-        weft__unpark(&q->seq, 1);
-    }
+    weft__sq_wake(q);
     errno = saved_errno;
     return WEFT_OK;
 }
@@ -267,10 +277,14 @@ static weft_status weft__sq_get(weft_simple_queue *q, double timeout, void **ite
         return weft__fail(WEFT_OVERFLOW, "%s: timeout %g is above WEFT_TIMEOUT_MAX", fn, timeout);
     }
     weft__deadline d;
-    bool have_deadline = false, spun = false, timed_out = false;
+    bool have_deadline = false, spun = false, timed_out = false, parked = false;
+    unsigned in_flight = 0;
     for (;;) {
-        if (weft__sq_try_pop(q, item))
+        if (weft__sq_try_pop(q, item)) {
+            if (parked && weft__sq_size(q) > 0)
+                weft__sq_wake(q); /* pass the wake on */
             return WEFT_OK;
+        }
         if (timeout == 0 || timed_out)
             return weft__fail(WEFT_EMPTY, "%s: the queue is empty", fn);
         if (!have_deadline) {
@@ -279,8 +293,12 @@ static weft_status weft__sq_get(weft_simple_queue *q, double timeout, void **ite
         }
         if (weft__sq_size(q) > 0) {
             /* A put is between counting and linking: it finishes in a few
-             * instructions unless its thread was preempted or interrupted. */
-            sched_yield();
+             * instructions unless its thread was preempted or interrupted,
+             * so pause first and yield the CPU only if that was not enough. */
+            if (++in_flight % 16 != 0)
+                weft__cpu_relax();
+            else
+                sched_yield();
             timed_out = weft__deadline_left_ns(&d) == 0;
             continue;
         }
@@ -295,11 +313,16 @@ static weft_status weft__sq_get(weft_simple_queue *q, double timeout, void **ite
             continue;
         }
         atomic_fetch_add_explicit(&q->waiters, 1, memory_order_seq_cst);
+        /* A flag left set by a wake that found nobody must not silence the
+         * puts that come for us. */
+        atomic_store_explicit(&q->waking, 0, memory_order_seq_cst);
         unsigned seen = atomic_load_explicit(&q->seq, memory_order_seq_cst);
         int rc = 0;
         if (weft__sq_size(q) == 0)
             rc = weft__park(&q->seq, seen, &d);
-        atomic_fetch_sub_explicit(&q->waiters, 1, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&q->waiters, 1, memory_order_seq_cst);
+        atomic_store_explicit(&q->waking, 0, memory_order_seq_cst);
+        parked = true;
         timed_out = rc == ETIMEDOUT;
     }
 }

@@ -204,3 +204,74 @@ Test(stress, joiner_frees_right_after_the_last_task_done)
         pthread_join(t, NULL);
     }
 }
+
+/* Getters and putters that wait forever, ended by poison items rather than
+ * a shutdown (whose wake-all would hide a lost wake-up). Producers put in
+ * bursts with pauses so waiters fall asleep again and again. */
+static weft_queue *wq;
+static atomic_int wq_got;
+
+static void *wq_producer(void *arg)
+{
+    (void)arg;
+    for (int round = 0; round < 150; round++) {
+        for (int i = 0; i < 1 + round % 6; i++)
+            cr_assert_eq(weft_queue_put(wq, ITEM(1), -1), WEFT_OK);
+        struct timespec ts = { 0, (round % 3) * 100 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+static void *wq_getter(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        void *item;
+        cr_assert_eq(weft_queue_get(wq, -1, &item), WEFT_OK);
+        if (item == NULL)
+            return NULL;
+        atomic_fetch_add(&wq_got, 1);
+        if (atomic_load(&wq_got) % 7 == 0) {
+            struct timespec ts = { 0, 50 * 1000 };
+            nanosleep(&ts, NULL); /* let putters fill a bounded queue and sleep */
+        }
+    }
+}
+
+Test(stress, sleeping_waiters_never_miss_a_wake, .timeout = 120)
+{
+    make_fn makers[] = { weft_queue_new, weft_lifo_queue_new, make_priority };
+    size_t sizes[] = { 0, 2 };
+    for (int k = 0; k < 3; k++) {
+        for (int z = 0; z < 2; z++) {
+            WEFT_ASSERT_OK(makers[k](&wq, sizes[z], NULL));
+            atomic_store(&wq_got, 0);
+            pthread_t g[3], p[2];
+            for (int i = 0; i < 3; i++)
+                cr_assert_eq(pthread_create(&g[i], NULL, wq_getter, NULL), 0);
+            for (int i = 0; i < 2; i++)
+                cr_assert_eq(pthread_create(&p[i], NULL, wq_producer, NULL), 0);
+            for (int i = 0; i < 2; i++)
+                pthread_join(p[i], NULL);
+            /* Poison with the lowest priority so a priority queue hands it
+             * out last; FIFO order does the same; in a LIFO queue a getter
+             * may stop early, which the others make up for. */
+            for (int i = 0; i < 3; i++) {
+                if (k == 2)
+                    WEFT_ASSERT_OK(weft_queue_put_priority(wq, 1, NULL, -1));
+                else
+                    WEFT_ASSERT_OK(weft_queue_put(wq, NULL, -1));
+            }
+            for (int i = 0; i < 3; i++)
+                pthread_join(g[i], NULL);
+            int expected = 0;
+            for (int round = 0; round < 150; round++)
+                expected += 2 * (1 + round % 6);
+            size_t left;
+            WEFT_ASSERT_OK(weft_queue_qsize(wq, &left));
+            cr_assert_eq((size_t)atomic_load(&wq_got) + left, (size_t)expected);
+            WEFT_ASSERT_OK(weft_queue_free(wq));
+        }
+    }
+}

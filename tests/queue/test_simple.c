@@ -376,3 +376,56 @@ Test(simple, many_producers_and_consumers)
         cr_assert_eq(atomic_load(&got_count[i]), 1, "item %d", i);
     WEFT_ASSERT_OK(weft_simple_queue_free(mq));
 }
+
+/* Getters that wait forever: a lost wake-up would hang this test. Producers
+ * put in bursts with pauses so getters fall asleep again and again. */
+static weft_simple_queue *bq;
+static atomic_int burst_got;
+
+static void *burst_producer(void *arg)
+{
+    (void)arg;
+    for (int round = 0; round < 200; round++) {
+        for (int i = 0; i < 1 + round % 5; i++)
+            cr_assert_eq(weft_simple_queue_put(bq, ITEM(1)), WEFT_OK);
+        struct timespec ts = { 0, (round % 3) * 100 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+static void *forever_getter(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        void *item;
+        cr_assert_eq(weft_simple_queue_get(bq, -1, &item), WEFT_OK);
+        if (item == NULL)
+            return NULL; /* poison */
+        atomic_fetch_add(&burst_got, 1);
+    }
+}
+
+Test(simple, sleeping_getters_never_miss_a_wake, .timeout = 60)
+{
+    WEFT_ASSERT_OK(weft_simple_queue_new(&bq, NULL));
+    atomic_store(&burst_got, 0);
+    pthread_t g[3], p[2];
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(pthread_create(&g[i], NULL, forever_getter, NULL), 0);
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&p[i], NULL, burst_producer, NULL), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(p[i], NULL);
+    int expected = 0;
+    for (int round = 0; round < 200; round++)
+        expected += 2 * (1 + round % 5);
+    while (atomic_load(&burst_got) < expected)
+        sched_yield();
+    for (int i = 0; i < 3; i++)
+        WEFT_ASSERT_OK(weft_simple_queue_put(bq, NULL));
+    for (int i = 0; i < 3; i++)
+        pthread_join(g[i], NULL);
+    cr_assert_eq(atomic_load(&burst_got), expected);
+    WEFT_ASSERT_OK(weft_simple_queue_free(bq));
+}
