@@ -48,8 +48,8 @@ static inline bool weft__queue_is_shut(const weft_queue *q)
     return atomic_load_explicit(&q->shut, memory_order_seq_cst);
 }
 
-/* Items held, without a lock; head is read first so the difference never
- * goes negative (tail only grows and never passes head... the other way). */
+/* Items held, without a lock. head is read first: tail only grows and is
+ * never behind head, so the difference cannot go negative. */
 static inline size_t weft__queue_size(weft_queue *q)
 {
     if (q->kind == WEFT__FIFO) {

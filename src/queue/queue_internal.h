@@ -1,6 +1,7 @@
-/* Internals of the queue area: the short-hold lock, the growable ring used by
- * FIFO and LIFO queues, the stable heap of the priority queue, and the
- * weft_queue object itself. Other areas may reuse the lock and the ring. */
+/* Internals of the queue area: the short-hold lock, wait lists whose
+ * waiters sleep on their own futex words, the stable heap of the priority
+ * queue, and the weft_queue object itself. Other areas may reuse the lock,
+ * the wait lists and the heap; they depend on nothing but core/internal.h. */
 #ifndef WEFT__QUEUE_INTERNAL_H
 #define WEFT__QUEUE_INTERNAL_H
 
