@@ -15,7 +15,8 @@
  * a few CPU pauses between polls (a pause is some 10-30 ns). Polling less
  * often than every pause matters: each poll pulls the other side's counter
  * into this core's cache, and the other side then pays a miss to write it. */
-#define WEFT__QUEUE_POLLS 64
+#define WEFT__QUEUE_POLLS 64     /* the most; see get_polls/put_polls */
+#define WEFT__QUEUE_POLLS_MIN 2
 #define WEFT__GETTER_PAUSES 2
 #define WEFT__PUTTER_PAUSES 8
 
@@ -23,6 +24,19 @@ static inline void weft__queue_pause(int n)
 {
     for (int i = 0; i < n; i++)
         weft__cpu_relax();
+}
+
+/* Adapts a spin budget to whether the last spin paid off. Racy updates are
+ * fine: it is a hint. */
+static inline void weft__queue_adapt(atomic_int *polls, int budget, bool paid_off)
+{
+    int next = paid_off ? budget * 2 : budget / 2;
+    if (next > WEFT__QUEUE_POLLS)
+        next = WEFT__QUEUE_POLLS;
+    if (next < WEFT__QUEUE_POLLS_MIN)
+        next = WEFT__QUEUE_POLLS_MIN;
+    if (next != budget)
+        atomic_store_explicit(polls, next, memory_order_relaxed);
 }
 /* Slots of a fresh FIFO ring or LIFO stack; they double as needed. */
 #define WEFT__QUEUE_SLOTS0 64
@@ -242,6 +256,8 @@ static weft_status weft__queue_make(weft_queue **out, weft__queue_kind kind, siz
         return WEFT_NOMEM;
     q->kind = kind;
     q->maxsize = maxsize;
+    atomic_init(&q->get_polls, WEFT__QUEUE_POLLS);
+    atomic_init(&q->put_polls, WEFT__QUEUE_POLLS);
     q->free_item = free_item;
     weft__heap_init(&q->heap, cmp, cmp_arg);
     if (kind != WEFT__PRIORITY) {
@@ -392,11 +408,13 @@ static weft_status weft__queue_put_impl(weft_queue *q, int64_t key, void *item, 
              * longer than it would have anyway. */
             spun = true;
             size_t slack = limit / 8 < 64 ? limit / 8 : 64;
-            for (int i = 0; i < WEFT__QUEUE_POLLS; i++) {
+            int budget = atomic_load_explicit(&q->put_polls, memory_order_relaxed);
+            bool room = false;
+            for (int i = 0; i < budget && !room; i++) {
                 weft__queue_pause(WEFT__PUTTER_PAUSES);
-                if (weft__queue_size(q) + slack < limit || weft__queue_is_shut(q))
-                    break;
+                room = weft__queue_size(q) + slack < limit || weft__queue_is_shut(q);
             }
+            weft__queue_adapt(&q->put_polls, budget, room);
         } else {
             weft__waiter w;
             weft__wait_enqueue(&q->putters, &w);
@@ -464,11 +482,13 @@ static weft_status weft__queue_get_impl(weft_queue *q, double timeout, void **it
         }
         if (!spun) {
             spun = true;
-            for (int i = 0; i < WEFT__QUEUE_POLLS; i++) {
+            int budget = atomic_load_explicit(&q->get_polls, memory_order_relaxed);
+            bool ready = false;
+            for (int i = 0; i < budget && !ready; i++) {
                 weft__queue_pause(WEFT__GETTER_PAUSES);
-                if (weft__queue_size(q) > 0 || weft__queue_is_shut(q))
-                    break;
+                ready = weft__queue_size(q) > 0 || weft__queue_is_shut(q);
             }
+            weft__queue_adapt(&q->get_polls, budget, ready);
             continue;
         }
         weft__waiter w;

@@ -146,6 +146,12 @@ struct weft_queue {
     /* Unfinished tasks are puts - done, so a put pays no extra atomic. */
     alignas(WEFT__CACHE_LINE) atomic_size_t done; /* task_done calls + items dropped by shutdown */
 
+    /* Polls a getter / putter makes before sleeping: doubled when a spin
+     * pays off, halved when it does not, so waiting threads stop burning
+     * CPU when the other side is not running (more threads than cores). */
+    alignas(WEFT__CACHE_LINE) atomic_int get_polls;
+    alignas(WEFT__CACHE_LINE) atomic_int put_polls;
+
     alignas(WEFT__CACHE_LINE) weft__waitlist getters;
     alignas(WEFT__CACHE_LINE) weft__waitlist putters;
     alignas(WEFT__CACHE_LINE) weft__waitlist joiners;

@@ -25,7 +25,8 @@ _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "put needs lock-free pointer atomi
 #define WEFT__SQ_BASE_SHIFT 8                    /* chunk 0 holds 256 nodes */
 #define WEFT__SQ_BASE (1u << WEFT__SQ_BASE_SHIFT)
 #define WEFT__SQ_CHUNKS 24                       /* 256 * (2^24 - 1) < 2^32 indices */
-#define WEFT__SQ_POLLS 64
+#define WEFT__SQ_POLLS 64                        /* the most a getter polls before sleeping */
+#define WEFT__SQ_POLLS_MIN 2
 #define WEFT__SQ_STASH 32                        /* nodes a getter returns at once */
 
 typedef struct weft__snode {
@@ -62,6 +63,9 @@ struct weft_simple_queue {
     weft__snode *stash_first, *stash_last;
     unsigned stash_n;
     alignas(WEFT__CACHE_LINE) atomic_size_t gets;
+    /* Polls before sleeping: doubled when spinning paid off, halved when
+     * not, so getters stop burning CPU when producers are not running. */
+    atomic_int get_polls;
 };
 
 static inline size_t weft__sq_size(weft_simple_queue *q)
@@ -146,6 +150,7 @@ weft_status weft_simple_queue_new(weft_simple_queue **out, weft_free_fn free_ite
     if (q == NULL)
         return WEFT_NOMEM;
     q->free_item = free_item;
+    atomic_init(&q->get_polls, WEFT__SQ_POLLS);
     weft__snode *stub = weft__sq_pool_grow(q);
     if (stub == NULL) {
         weft__unref(q);
@@ -304,12 +309,17 @@ static weft_status weft__sq_get(weft_simple_queue *q, double timeout, void **ite
         }
         if (!spun) {
             spun = true;
-            for (int i = 0; i < WEFT__SQ_POLLS; i++) {
+            int budget = atomic_load_explicit(&q->get_polls, memory_order_relaxed);
+            bool ready = false;
+            for (int i = 0; i < budget && !ready; i++) {
                 weft__cpu_relax();
                 weft__cpu_relax();
-                if (weft__sq_size(q) > 0)
-                    break;
+                ready = weft__sq_size(q) > 0;
             }
+            int next = ready ? budget * 2 : budget / 2;
+            next = next > WEFT__SQ_POLLS ? WEFT__SQ_POLLS : next < WEFT__SQ_POLLS_MIN ? WEFT__SQ_POLLS_MIN : next;
+            if (next != budget)
+                atomic_store_explicit(&q->get_polls, next, memory_order_relaxed);
             continue;
         }
         atomic_fetch_add_explicit(&q->waiters, 1, memory_order_seq_cst);
