@@ -428,6 +428,18 @@ static PyObject *weft_py_take_value(void *v, weft_free_fn f)
         PyEval_RestoreThread(weft_py_save_);
     }
 }
+/* Calls that never block and take no lock that a Python callback could be
+ * waiting behind keep the GIL too: SimpleQueue's put is documented
+ * reentrant and async-signal-safe. */
+%exception weft_simple_queue_put {
+    WEFT_PY_FLUSH();
+    $action
+}
+%exception weft_simple_queue_put_nowait {
+    WEFT_PY_FLUSH();
+    $action
+}
+
 %typemap(check) double timeout {
     if ($1 == 0.0)
         weft_py_keep_gil = 1;
