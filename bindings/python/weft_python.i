@@ -492,6 +492,23 @@ struct TYPE {};
 %extend TYPE {
     ~TYPE() { (void)TYPE##_free($self); }
 }
+/* Calling TYPE_free from Python empties the object (its pointer becomes
+ * NULL, which every later call reports as ValueError) instead of leaving a
+ * dangling pointer that the destructor would free a second time. */
+%typemap(in) TYPE * (void *argp = 0, int res = 0) {
+    res = SWIG_ConvertPtr($input, &argp, $descriptor(TYPE *), 0);
+    if (!SWIG_IsOK(res)) {
+        SWIG_exception_fail(SWIG_ArgError(res), "in method '$symname', argument $argnum of type '$type'");
+    }
+    $1 = ($ltype)argp;
+    if (strcmp("$symname", #TYPE "_free") == 0) {
+        SwigPyObject *so_ = SWIG_Python_GetSwigThis($input);
+        if (so_ != NULL) {
+            so_->ptr = NULL;
+            so_->own = 0;
+        }
+    }
+}
 %apply SWIGTYPE **out { TYPE ** };
 %typemap(in, numinputs=0) (TYPE ***out, size_t *n) (TYPE **arr = NULL, size_t cnt = 0),
                           (TYPE ***events, size_t *count) (TYPE **arr = NULL, size_t cnt = 0) {

@@ -135,3 +135,16 @@ def test_wrong_argument_types():
         _weft.weft_strerror("x")
     with pytest.raises(TypeError):
         _weft.weft_py_set_exception(1, 42)
+
+
+def test_explicit_free_empties_the_handle():
+    if not hasattr(_weft, "weft_simple_queue_new"):
+        pytest.skip("no queues in this build")
+    q = _weft.weft_simple_queue_new()
+    _weft.weft_simple_queue_put(q, "x")
+    _weft.weft_simple_queue_free(q)
+    with pytest.raises(ValueError):
+        _weft.weft_simple_queue_put(q, "y")
+    _weft.weft_simple_queue_free(q)  # NULL: accepted, as in C
+    del q
+    gc.collect()
