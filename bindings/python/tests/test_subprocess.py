@@ -140,3 +140,14 @@ def test_refused_arguments():
         wsp.run(["true"], input=b"x", stdin=wsp.PIPE)
     with pytest.raises(TypeError):
         wsp.Popen(["true"], stdout="nowhere")
+
+
+def test_pipe_outlives_popen_object():
+    import gc
+    p = wsp.Popen(["printf", "kept"], stdout=wsp.PIPE)
+    out = p.stdout
+    p.wait()
+    del p
+    gc.collect()
+    assert out.read() == b"kept"
+    out.close()

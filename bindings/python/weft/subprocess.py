@@ -57,11 +57,16 @@ def _translate_newlines(data, encoding, errors):
 
 
 class _PipeEnd(_io.FileIO):
-    """The parent's end of a child's pipe: closing it closes weft's descriptor."""
+    """The parent's end of a child's pipe: closing it closes weft's descriptor.
 
-    def __init__(self, fd, mode, closer):
+    It holds the Popen's handle, so weft does not close the descriptor (at
+    weft_popen_free) while the file object still uses it.
+    """
+
+    def __init__(self, fd, mode, closer, owner):
         super().__init__(fd, mode, closefd=False)
         self._closer = closer
+        self._owner = owner
 
     def close(self):
         if not self.closed:
@@ -159,7 +164,7 @@ class Popen:
             self.stderr = self._wrap(self._stderr_fd, "rb", bufsize, lambda: _c.weft_popen_close_stderr(h))
 
     def _wrap(self, fd, mode, bufsize, closer):
-        raw = _PipeEnd(fd, mode, closer)
+        raw = _PipeEnd(fd, mode, closer, self._h)
         if bufsize == 0 and not self.text_mode:
             return raw
         size = bufsize if bufsize > 1 else _io.DEFAULT_BUFFER_SIZE
