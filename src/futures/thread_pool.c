@@ -33,6 +33,7 @@ typedef struct weft__pool {
 
     atomic_uint sleepers;      /* workers about to park or parked */
     atomic_uint wake_seq;      /* futex word workers park on */
+    atomic_uint waking;        /* a wake is under way: submitters need not wake another */
     atomic_int idle;           /* Python's _idle_semaphore */
     atomic_size_t nthreads;
     atomic_bool stopping;      /* shut down: workers leave when the queue is empty */
@@ -150,6 +151,18 @@ static void weft__wake(weft__pool *p, int n)
     weft__unpark(&p->wake_seq, n);
 }
 
+/* Wakes one sleeping worker unless a wake is already under way: one futex
+ * call per worker woken, not one per submission. Call after a seq_cst fence
+ * that follows the push. */
+static void weft__wake_one(weft__pool *p)
+{
+    unsigned z = 0;
+    if (atomic_load_explicit(&p->sleepers, memory_order_relaxed) > 0 &&
+        atomic_load_explicit(&p->waking, memory_order_relaxed) == 0 &&
+        atomic_compare_exchange_strong_explicit(&p->waking, &z, 1, memory_order_seq_cst, memory_order_relaxed))
+        weft__wake(p, 1);
+}
+
 /* Fails every queued task, as Python's _initializer_failed does. */
 static void weft__pool_break(weft__pool *p, const char *message)
 {
@@ -177,7 +190,7 @@ static void weft__worker_loop(weft__pool *p)
         if (atomic_load_explicit(&p->stopping, memory_order_acquire))
             return;
         /* A short spin catches the next submission without a futex round trip. */
-        for (int i = 0; i < 256 && weft__q_empty(p); i++) {
+        for (int i = 0; i < 64 && weft__q_empty(p); i++) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
@@ -186,14 +199,28 @@ static void weft__worker_loop(weft__pool *p)
             continue;
         atomic_fetch_add_explicit(&p->idle, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&p->sleepers, 1, memory_order_seq_cst);
+        /* Every clear of `waking` is followed by a look at the queue, so a
+         * submitter that saw it set and did not wake anyone loses nothing. */
+        atomic_store_explicit(&p->waking, 0, memory_order_seq_cst);
         unsigned seq = atomic_load_explicit(&p->wake_seq, memory_order_acquire);
         atomic_thread_fence(memory_order_seq_cst);
         f = weft__q_pop(p);
         if (f == NULL && !atomic_load_explicit(&p->stopping, memory_order_acquire))
             weft__park(&p->wake_seq, seq, NULL);
         atomic_fetch_sub_explicit(&p->sleepers, 1, memory_order_relaxed);
-        if (f != NULL)
+        atomic_store_explicit(&p->waking, 0, memory_order_seq_cst);
+        atomic_thread_fence(memory_order_seq_cst);
+        if (f != NULL) {
             weft__future_run_task(f);
+            continue;
+        }
+        f = weft__q_pop(p);
+        if (f != NULL) {
+            /* More queued behind this one: pass the wake on to a sleeper. */
+            if (!weft__q_empty(p))
+                weft__wake_one(p);
+            weft__future_run_task(f);
+        }
     }
 }
 
@@ -335,8 +362,7 @@ static weft_status weft__pool_submit(weft_executor *ex, weft_future *f)
             lonely = atomic_load_explicit(&p->nthreads, memory_order_acquire) == 0;
     }
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&p->sleepers, memory_order_relaxed) > 0)
-        weft__wake(p, 1);
+    weft__wake_one(p);
     weft__gate_leave(p);
     /* No worker could be started at all: the task cannot run, so the pool is
      * broken and the task's future says why. */
