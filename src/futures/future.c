@@ -156,10 +156,11 @@ static bool weft__complete_locked(weft_future *f, weft_status code, void *value,
     f->value = value;
     f->free_value = free_value;
     f->message = message;
+    /* The state first, as Python does: a waiter may look at it at once. */
+    unsigned old = atomic_exchange_explicit(&f->state, WEFT__F_FINISHED, memory_order_acq_rel);
     weft__notify_waiters(f, code == WEFT_OK ? WEFT__W_RESULT : WEFT__W_EXCEPTION);
     weft__cbnode *cbs = f->callbacks;
     f->callbacks = NULL;
-    unsigned old = atomic_exchange_explicit(&f->state, WEFT__F_FINISHED, memory_order_acq_rel);
     weft__after_done(f, old, cbs);
     return true;
 }
@@ -176,10 +177,10 @@ bool weft__future_cancel(weft_future *f)
         weft__wunlock(&f->lock);
         return true;
     }
+    unsigned old = atomic_exchange_explicit(&f->state, WEFT__F_CANCELLED, memory_order_acq_rel);
     weft__notify_waiters(f, WEFT__W_CANCELLED);
     weft__cbnode *cbs = f->callbacks;
     f->callbacks = NULL;
-    unsigned old = atomic_exchange_explicit(&f->state, WEFT__F_CANCELLED, memory_order_acq_rel);
     weft__after_done(f, old, cbs);
     return true;
 }

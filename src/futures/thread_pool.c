@@ -26,7 +26,7 @@ typedef struct weft__pool {
     char pad1[WEFT__CACHELINE];
 
     /* consumers */
-    weft__qnode *head;         /* guarded by pop_lock */
+    _Atomic(weft__qnode *) head; /* written under pop_lock; read unlocked only as a hint */
     atomic_uint pop_lock;
     weft__qnode stub;
     char pad2[WEFT__CACHELINE];
@@ -68,17 +68,17 @@ static void weft__q_push(weft__pool *p, weft__qnode *n)
  * exchange and its link (retry shortly). */
 static weft__qnode *weft__q_pop_locked(weft__pool *p)
 {
-    weft__qnode *head = p->head;
+    weft__qnode *head = atomic_load_explicit(&p->head, memory_order_relaxed);
     weft__qnode *next = atomic_load_explicit(&head->next, memory_order_acquire);
     if (head == &p->stub) {
         if (next == NULL)
             return atomic_load_explicit(&p->tail, memory_order_acquire) == &p->stub ? NULL : WEFT__Q_BUSY;
-        p->head = next;
+        atomic_store_explicit(&p->head, next, memory_order_relaxed);
         head = next;
         next = atomic_load_explicit(&next->next, memory_order_acquire);
     }
     if (next != NULL) {
-        p->head = next;
+        atomic_store_explicit(&p->head, next, memory_order_relaxed);
         return head;
     }
     if (atomic_load_explicit(&p->tail, memory_order_acquire) != head)
@@ -86,24 +86,25 @@ static weft__qnode *weft__q_pop_locked(weft__pool *p)
     weft__q_push(p, &p->stub);
     next = atomic_load_explicit(&head->next, memory_order_acquire);
     if (next != NULL) {
-        p->head = next;
+        atomic_store_explicit(&p->head, next, memory_order_relaxed);
         return head;
     }
     return WEFT__Q_BUSY;
 }
 
-static bool weft__q_empty(weft__pool *p)
+/* A hint only (for spinning and for passing wakes on): the stub at both ends
+ * means nothing is queued, but a pop can leave the stub at the tail behind
+ * a node whose producer has not linked it yet, so only a locked pop can say
+ * the queue is empty. */
+static bool weft__q_maybe_empty(weft__pool *p)
 {
-    /* The stub at the tail means nothing is queued (or the last node is
-     * being taken under the lock). */
-    return atomic_load_explicit(&p->tail, memory_order_acquire) == &p->stub;
+    return atomic_load_explicit(&p->tail, memory_order_acquire) == &p->stub &&
+           atomic_load_explicit(&p->head, memory_order_relaxed) == &p->stub;
 }
 
 static weft_future *weft__q_pop(weft__pool *p)
 {
     for (;;) {
-        if (weft__q_empty(p))
-            return NULL;
         weft__wlock(&p->pop_lock);
         weft__qnode *n = weft__q_pop_locked(p);
         weft__wunlock(&p->pop_lock);
@@ -190,12 +191,12 @@ static void weft__worker_loop(weft__pool *p)
         if (atomic_load_explicit(&p->stopping, memory_order_acquire))
             return;
         /* A short spin catches the next submission without a futex round trip. */
-        for (int i = 0; i < 64 && weft__q_empty(p); i++) {
+        for (int i = 0; i < 64 && weft__q_maybe_empty(p); i++) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
         }
-        if (!weft__q_empty(p))
+        if (!weft__q_maybe_empty(p))
             continue;
         atomic_fetch_add_explicit(&p->idle, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&p->sleepers, 1, memory_order_seq_cst);
@@ -217,7 +218,7 @@ static void weft__worker_loop(weft__pool *p)
         f = weft__q_pop(p);
         if (f != NULL) {
             /* More queued behind this one: pass the wake on to a sleeper. */
-            if (!weft__q_empty(p))
+            if (!weft__q_maybe_empty(p))
                 weft__wake_one(p);
             weft__future_run_task(f);
         }
@@ -438,7 +439,7 @@ weft_status weft_thread_pool_executor_new(weft_executor **out, const weft_execut
         return WEFT_NOMEM;
     p->base.ops = &weft__pool_ops;
     atomic_init(&p->tail, &p->stub);
-    p->head = &p->stub;
+    atomic_init(&p->head, &p->stub);
     atomic_init(&p->stub.next, NULL);
     p->max_workers = opts != NULL && opts->max_workers > 0 ? opts->max_workers : weft__default_workers();
     if (opts != NULL && opts->prefix != NULL) {
