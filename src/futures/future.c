@@ -23,6 +23,25 @@ void weft__wlock_slow(atomic_uint *l)
         weft__park(l, 2, NULL);
 }
 
+/* ---- reporting --------------------------------------------------------- */
+
+void weft__futures_report(weft_status status, const char *message, void *payload, const char *what)
+{
+    weft_excepthook_fn hook = NULL;
+    void *hook_arg = NULL;
+    weft_threading_excepthook(&hook, &hook_arg);
+    weft_thread *self = NULL;
+    if (hook != NULL && hook != weft_threading_default_excepthook &&
+        weft_threading_current_thread(&self) == WEFT_OK) {
+        hook(hook_arg, self, status, message != NULL ? message : weft_strerror(status), payload);
+        weft_thread_free(self);
+        return;
+    }
+    fprintf(stderr, "weft: %s: %s: %s\n", what, weft_status_name(status),
+            message != NULL ? message : weft_strerror(status));
+    fflush(stderr);
+}
+
 /* ---- lifetime ---------------------------------------------------------- */
 
 static void weft__future_destroy(void *obj)
@@ -101,9 +120,9 @@ static void weft__run_callback(weft_future *f, weft__callable *cb)
     weft__cb_current = saved;
     if (o.status != WEFT_OK) {
         /* Python logs "exception calling callback for <Future ...>" and goes on. */
-        fprintf(stderr, "weft: exception calling callback for future %p: %s: %s\n", (void *)f,
-                weft_status_name(o.status), o.message != NULL ? o.message : weft_strerror(o.status));
-        fflush(stderr);
+        char what[64];
+        snprintf(what, sizeof what, "exception calling callback for future %p", (void *)f);
+        weft__futures_report(o.status, o.message, o.payload, what);
     }
     weft__outcome_clear(&o);
     weft__callable_release(cb);

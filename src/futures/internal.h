@@ -105,6 +105,11 @@ void weft__future_run_task(weft_future *f);
  * cancel_futures), releases the argument and the queue's reference. */
 void weft__future_drop_task(weft_future *f, weft_status fail_code, const char *message);
 
+/* Reports a failure nobody will read (a done callback's, an initializer's):
+ * through the excepthook if one was set, else a line on stderr, as Python's
+ * logger prints it. */
+void weft__futures_report(weft_status status, const char *message, void *payload, const char *what);
+
 /* ---- executors --------------------------------------------------------- */
 
 typedef struct weft__executor_ops {

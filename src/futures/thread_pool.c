@@ -46,7 +46,7 @@ typedef struct weft__pool {
 
     pthread_mutex_t mu;        /* the thread list and joining */
     pthread_cond_t joined_cv;
-    pthread_t *threads;
+    weft_thread **threads;
     size_t nstarted, cap;
     bool joining, joined;
 } weft__pool;
@@ -225,25 +225,18 @@ static void weft__worker_loop(weft__pool *p)
     }
 }
 
-static void *weft__worker_main(void *argp)
+static void weft__worker_main(void *argp, weft_outcome *out)
 {
+    (void)out;
     weft__worker_start *ws = argp;
     weft__pool *p = ws->pool;
-#ifdef __linux__
-    char shortname[16]; /* Linux keeps 15 characters of a thread's name */
-    memcpy(shortname, ws->name, sizeof shortname - 1);
-    shortname[sizeof shortname - 1] = '\0';
-    pthread_setname_np(pthread_self(), shortname);
-#endif
     free(ws);
     bool ok = true;
     if (p->init != NULL) {
         weft_outcome o;
         weft__outcome_run(&o, p->init->c.fn, p->init->c.arg);
         if (o.status != WEFT_OK) {
-            fprintf(stderr, "weft: Exception in initializer: %s: %s\n", weft_status_name(o.status),
-                    o.message != NULL ? o.message : weft_strerror(o.status));
-            fflush(stderr);
+            weft__futures_report(o.status, o.message, o.payload, "Exception in initializer");
             ok = false;
         }
         weft__outcome_clear(&o);
@@ -253,15 +246,23 @@ static void *weft__worker_main(void *argp)
     else
         weft__pool_break(p, "A thread initializer failed, the thread pool is not usable anymore");
     weft__unref(p);
-    return NULL;
 }
 
-/* The one place a worker thread is started. */
-static weft_status weft__spawn_worker(weft__pool *p, weft__worker_start *ws, pthread_t *tid)
+/* The one place a worker thread is started: a weft thread, so the thread
+ * start and end hooks run (the bindings set up their interpreter there).
+ * Workers are daemons: a program that never shuts its pool down must still
+ * be able to exit, which Python arranges with its own exit handler. */
+static weft_status weft__spawn_worker(weft__worker_start *ws, weft_thread **out)
 {
-    int rc = pthread_create(tid, NULL, weft__worker_main, ws);
-    if (rc != 0)
-        return weft__fail_errno(rc, "weft_executor_submit: starting a worker thread");
+    weft_thread *t;
+    weft_status st = weft_thread_new(&t, ws->name, weft__worker_main, ws, NULL);
+    if (st != WEFT_OK)
+        return st;
+    if ((st = weft_thread_set_daemon(t, 1)) != WEFT_OK || (st = weft_thread_start(t)) != WEFT_OK) {
+        weft_thread_free(t);
+        return st;
+    }
+    *out = t;
     return WEFT_OK;
 }
 
@@ -275,7 +276,7 @@ static weft_status weft__start_worker(weft__pool *p)
         goto out;
     if (p->nstarted == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 8;
-        pthread_t *t = realloc(p->threads, cap * sizeof *t);
+        weft_thread **t = realloc(p->threads, cap * sizeof *t);
         if (t == NULL) {
             st = weft__fail(WEFT_NOMEM, "weft_executor_submit: out of memory");
             goto out;
@@ -291,7 +292,7 @@ static weft_status weft__start_worker(weft__pool *p)
     ws->pool = p;
     snprintf(ws->name, sizeof ws->name, "%s_%zu", p->prefix, p->nstarted);
     weft__ref(p);
-    if ((st = weft__spawn_worker(p, ws, &p->threads[p->nstarted])) != WEFT_OK) {
+    if ((st = weft__spawn_worker(ws, &p->threads[p->nstarted])) != WEFT_OK) {
         free(ws);
         weft__unref(p); /* the caller still holds one */
         goto out;
@@ -316,13 +317,10 @@ static void weft__join_all(weft__pool *p)
     p->joining = true;
     size_t n = p->nstarted;
     pthread_mutex_unlock(&p->mu);
-    pthread_t self = pthread_self();
-    for (size_t i = 0; i < n; i++) {
-        if (pthread_equal(p->threads[i], self))
-            pthread_detach(self); /* a task shutting its own pool down */
-        else
-            pthread_join(p->threads[i], NULL);
-    }
+    /* A task shutting its own pool down does not wait for itself: joining
+     * the calling thread is refused (WEFT_RUNTIME) and skipped. */
+    for (size_t i = 0; i < n; i++)
+        (void)weft_thread_join(p->threads[i], -1);
     pthread_mutex_lock(&p->mu);
     p->joining = false;
     p->joined = true;
@@ -398,6 +396,8 @@ static void weft__pool_destroy(weft_executor *ex)
         weft__future_drop_task(f, WEFT_CANCELLED, NULL);
     weft__shared_callable_unref(p->init);
     free(p->prefix);
+    for (size_t i = 0; i < p->nstarted; i++)
+        weft_thread_free(p->threads[i]);
     free(p->threads);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->joined_cv);

@@ -267,6 +267,36 @@ Test(future, callbacks_run_in_order_once_and_survive_failures)
     WEFT_ASSERT_OK(weft_future_free(f));
 }
 
+static int hook_calls;
+static weft_status hook_status;
+static void count_hook(void *arg, weft_thread *thread, weft_status status, const char *message, void *payload)
+{
+    (void)arg;
+    (void)thread;
+    (void)message;
+    (void)payload;
+    hook_calls++;
+    hook_status = status;
+}
+
+Test(future, failing_callback_goes_to_excepthook_when_set)
+{
+    weft_future *f;
+    cb_log log = { 0 };
+    cb_arg a = { &log, 1, 1 };
+    hook_calls = 0;
+    weft_threading_set_excepthook(count_hook, NULL);
+    WEFT_ASSERT_OK(weft_future_new(&f));
+    WEFT_ASSERT_OK(weft_future_add_done_callback(f, record_cb, &a, NULL));
+    WEFT_ASSERT_OK(weft_future_add_done_callback(f, record_cb, &a, NULL));
+    WEFT_ASSERT_OK(weft_future_set_result(f, NULL, NULL));
+    weft_threading_set_excepthook(NULL, NULL);
+    cr_assert_eq(hook_calls, 2);
+    cr_assert_eq(hook_status, WEFT_FAILED);
+    cr_assert_eq(log.n, 2);
+    WEFT_ASSERT_OK(weft_future_free(f));
+}
+
 Test(future, callbacks_run_on_cancel_and_are_released_unrun)
 {
     weft_future *f;
