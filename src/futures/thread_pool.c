@@ -58,7 +58,9 @@ static atomic_uint weft__pool_counter;
 static void weft__q_push(weft__pool *p, weft__qnode *n)
 {
     atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-    weft__qnode *prev = atomic_exchange_explicit(&p->tail, n, memory_order_acq_rel);
+    /* seq_cst: with the workers' seq_cst registration as sleepers, either
+     * the submitter sees a sleeper or the sleeper sees this node. */
+    weft__qnode *prev = atomic_exchange_explicit(&p->tail, n, memory_order_seq_cst);
     atomic_store_explicit(&prev->next, n, memory_order_release);
 }
 
@@ -72,7 +74,7 @@ static weft__qnode *weft__q_pop_locked(weft__pool *p)
     weft__qnode *next = atomic_load_explicit(&head->next, memory_order_acquire);
     if (head == &p->stub) {
         if (next == NULL)
-            return atomic_load_explicit(&p->tail, memory_order_acquire) == &p->stub ? NULL : WEFT__Q_BUSY;
+            return atomic_load_explicit(&p->tail, memory_order_seq_cst) == &p->stub ? NULL : WEFT__Q_BUSY;
         atomic_store_explicit(&p->head, next, memory_order_relaxed);
         head = next;
         next = atomic_load_explicit(&next->next, memory_order_acquire);
@@ -81,7 +83,7 @@ static weft__qnode *weft__q_pop_locked(weft__pool *p)
         atomic_store_explicit(&p->head, next, memory_order_relaxed);
         return head;
     }
-    if (atomic_load_explicit(&p->tail, memory_order_acquire) != head)
+    if (atomic_load_explicit(&p->tail, memory_order_seq_cst) != head)
         return WEFT__Q_BUSY;
     weft__q_push(p, &p->stub);
     next = atomic_load_explicit(&head->next, memory_order_acquire);
@@ -148,18 +150,19 @@ static void weft__gate_close(weft__pool *p, weft_status reason, const char *mess
 
 static void weft__wake(weft__pool *p, int n)
 {
-    atomic_fetch_add_explicit(&p->wake_seq, 1, memory_order_release);
+    atomic_fetch_add_explicit(&p->wake_seq, 1, memory_order_seq_cst);
     weft__unpark(&p->wake_seq, n);
 }
 
 /* Wakes one sleeping worker unless a wake is already under way: one futex
- * call per worker woken, not one per submission. Call after a seq_cst fence
- * that follows the push. */
+ * call per worker woken, not one per submission. Every access here and in
+ * the workers' sleep path is seq_cst (free on x86), which is what makes the
+ * push-then-look / register-then-look pairs safe without fences. */
 static void weft__wake_one(weft__pool *p)
 {
     unsigned z = 0;
-    if (atomic_load_explicit(&p->sleepers, memory_order_relaxed) > 0 &&
-        atomic_load_explicit(&p->waking, memory_order_relaxed) == 0 &&
+    if (atomic_load_explicit(&p->sleepers, memory_order_seq_cst) > 0 &&
+        atomic_load_explicit(&p->waking, memory_order_seq_cst) == 0 &&
         atomic_compare_exchange_strong_explicit(&p->waking, &z, 1, memory_order_seq_cst, memory_order_relaxed))
         weft__wake(p, 1);
 }
@@ -203,14 +206,12 @@ static void weft__worker_loop(weft__pool *p)
         /* Every clear of `waking` is followed by a look at the queue, so a
          * submitter that saw it set and did not wake anyone loses nothing. */
         atomic_store_explicit(&p->waking, 0, memory_order_seq_cst);
-        unsigned seq = atomic_load_explicit(&p->wake_seq, memory_order_acquire);
-        atomic_thread_fence(memory_order_seq_cst);
+        unsigned seq = atomic_load_explicit(&p->wake_seq, memory_order_seq_cst);
         f = weft__q_pop(p);
         if (f == NULL && !atomic_load_explicit(&p->stopping, memory_order_acquire))
             weft__park(&p->wake_seq, seq, NULL);
         atomic_fetch_sub_explicit(&p->sleepers, 1, memory_order_relaxed);
         atomic_store_explicit(&p->waking, 0, memory_order_seq_cst);
-        atomic_thread_fence(memory_order_seq_cst);
         if (f != NULL) {
             weft__future_run_task(f);
             continue;
@@ -360,7 +361,6 @@ static weft_status weft__pool_submit(weft_executor *ex, weft_future *f)
         if (weft__start_worker(p) != WEFT_OK)
             lonely = atomic_load_explicit(&p->nthreads, memory_order_acquire) == 0;
     }
-    atomic_thread_fence(memory_order_seq_cst);
     weft__wake_one(p);
     weft__gate_leave(p);
     /* No worker could be started at all: the task cannot run, so the pool is
