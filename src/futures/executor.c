@@ -22,11 +22,10 @@ weft_status weft_executor_submit(weft_executor *ex, weft_fn fn, void *arg, weft_
         return st;
     if (fn == NULL)
         return weft__fail(WEFT_EINVAL, "weft_executor_submit: fn is NULL");
-    weft_future *f = weft__future_new_task(fn, arg, free_arg);
+    /* One reference for the queue, one for the caller if it wants it. */
+    weft_future *f = weft__future_new_task(fn, arg, free_arg, out != NULL ? 2 : 1);
     if (f == NULL)
         return WEFT_NOMEM;
-    if (out != NULL)
-        weft__ref(f); /* the caller's; the one from new goes to the queue */
     if ((st = ex->ops->submit(ex, f)) != WEFT_OK) {
         f->task.free_arg = NULL; /* the caller keeps its argument */
         if (out != NULL)
@@ -109,12 +108,11 @@ weft_status weft_executor_map(weft_executor *ex, weft_fn fn, void *const *args, 
     }
     it->deadline = d;
     for (; done < n; done++) {
-        weft_future *f = weft__future_new_task(fn, args[done], free_arg);
+        weft_future *f = weft__future_new_task(fn, args[done], free_arg, 2);
         if (f == NULL) {
             st = WEFT_NOMEM;
             goto fail;
         }
-        weft__ref(f);
         if ((st = ex->ops->submit(ex, f)) != WEFT_OK) {
             weft__unref(f);
             weft__unref(f); /* frees the argument with the future */

@@ -64,10 +64,11 @@ static void weft__future_destroy(void *obj)
 
 const weft__type weft__future_type = { "future", weft__future_destroy };
 
-weft_future *weft__future_new_task(weft_fn fn, void *arg, weft_free_fn free_arg)
+weft_future *weft__future_new_task(weft_fn fn, void *arg, weft_free_fn free_arg, unsigned refs)
 {
     weft_future *f = weft__obj_new(&weft__future_type, sizeof *f);
     if (f != NULL) {
+        atomic_init(&f->hdr.refs, refs); /* fresh: nobody else sees it yet */
         f->task.fn = fn;
         f->task.arg = arg;
         f->task.free_arg = free_arg;
@@ -92,15 +93,6 @@ weft_status weft_future_free(weft_future *f)
 }
 
 /* ---- state changes ----------------------------------------------------- */
-
-/* Sets the state keeping the parked flag; caller holds the lock. */
-static void weft__state_keep_parked(weft_future *f, unsigned s)
-{
-    unsigned old = atomic_load_explicit(&f->state, memory_order_relaxed);
-    while (!atomic_compare_exchange_weak_explicit(&f->state, &old, (old & WEFT__F_PARKED) | s,
-                                                  memory_order_release, memory_order_relaxed))
-        ;
-}
 
 /* The thread-local link from a running done callback's outcome to its future. */
 typedef struct weft__cb_frame {
@@ -128,16 +120,28 @@ static void weft__run_callback(weft_future *f, weft__callable *cb)
     weft__callable_release(cb);
 }
 
-/* Leaves the lock, wakes sleepers, runs the detached callbacks in order. */
-static void weft__after_done(weft_future *f, unsigned old, weft__cbnode *cbs)
+/* After the final state is published: wakes sleepers, notifies waiters and
+ * runs the callbacks in the order added, as Python's _invoke_callbacks. */
+static void weft__after_done(weft_future *f, unsigned old, int kind, bool locked)
 {
-    weft__wunlock(&f->lock);
+    weft__cbnode *cbs = NULL;
+    if (old & WEFT__F_LISTENERS) {
+        if (!locked)
+            weft__wlock(&f->lock);
+        for (weft__wnode *n = f->waiters; n != NULL; n = n->next)
+            n->waiter->notify(n->waiter, f, kind);
+        f->waiters = NULL; /* the nodes belong to their waiters */
+        cbs = f->callbacks;
+        f->callbacks = NULL;
+        locked = true;
+    }
+    if (locked)
+        weft__wunlock(&f->lock);
     if (old & WEFT__F_PARKED)
         weft__unpark(&f->state, INT_MAX);
     if (cbs == NULL)
         return;
-    /* The list is newest first: reverse it to run in the order added. */
-    weft__cbnode *rev = NULL;
+    weft__cbnode *rev = NULL; /* the list is newest first */
     while (cbs != NULL) {
         weft__cbnode *next = cbs->next;
         cbs->next = rev;
@@ -154,77 +158,79 @@ static void weft__after_done(weft_future *f, unsigned old, weft__cbnode *cbs)
     weft__unref(f);
 }
 
-static void weft__notify_waiters(weft_future *f, int kind)
+/* Completes a pending or running future. COMPLETING makes the completer the
+ * only writer of the result, without a lock; the exchange to FINISHED
+ * publishes it. Returns false, taking nothing, if the future is done or
+ * another completion is under way. */
+static bool weft__complete(weft_future *f, weft_status code, void *value, weft_free_fn free_value, char *message)
 {
-    for (weft__wnode *n = f->waiters; n != NULL; n = n->next)
-        n->waiter->notify(n->waiter, f, kind);
-    f->waiters = NULL; /* the nodes belong to their waiters */
-}
-
-/* Completes a pending or running future; the lock is held and is left.
- * Returns false (unlocked, nothing taken) if the future is already done. */
-static bool weft__complete_locked(weft_future *f, weft_status code, void *value, weft_free_fn free_value,
-                                  char *message)
-{
-    unsigned s = atomic_load_explicit(&f->state, memory_order_relaxed);
-    if (weft__state_done(s)) {
-        weft__wunlock(&f->lock);
-        return false;
+    unsigned s = atomic_load_explicit(&f->state, memory_order_acquire);
+    for (;;) {
+        unsigned st = s & WEFT__F_STATE;
+        if (st != WEFT__F_PENDING && st != WEFT__F_RUNNING)
+            return false;
+        if (atomic_compare_exchange_weak_explicit(&f->state, &s, (s & ~WEFT__F_STATE) | WEFT__F_COMPLETING,
+                                                  memory_order_acquire, memory_order_acquire))
+            break;
     }
     f->code = code;
     f->value = value;
     f->free_value = free_value;
     f->message = message;
-    /* The state first, as Python does: a waiter may look at it at once. */
     unsigned old = atomic_exchange_explicit(&f->state, WEFT__F_FINISHED, memory_order_acq_rel);
-    weft__notify_waiters(f, code == WEFT_OK ? WEFT__W_RESULT : WEFT__W_EXCEPTION);
-    weft__cbnode *cbs = f->callbacks;
-    f->callbacks = NULL;
-    weft__after_done(f, old, cbs);
+    weft__after_done(f, old, code == WEFT_OK ? WEFT__W_RESULT : WEFT__W_EXCEPTION, false);
     return true;
 }
 
 bool weft__future_cancel(weft_future *f)
 {
-    weft__wlock(&f->lock);
-    unsigned s = atomic_load_explicit(&f->state, memory_order_relaxed) & WEFT__F_STATE;
-    if (s == WEFT__F_RUNNING || s == WEFT__F_FINISHED) {
-        weft__wunlock(&f->lock);
-        return false;
+    unsigned s = atomic_load_explicit(&f->state, memory_order_acquire);
+    for (;;) {
+        unsigned st = s & WEFT__F_STATE;
+        if (st == WEFT__F_CANCELLED || st == WEFT__F_CANCELLED_NOTIFIED)
+            return true;
+        if (st != WEFT__F_PENDING)
+            return false; /* running, being completed or finished */
+        if (atomic_compare_exchange_weak_explicit(&f->state, &s, WEFT__F_CANCELLED, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            break;
     }
-    if (s != WEFT__F_PENDING) {
-        weft__wunlock(&f->lock);
-        return true;
-    }
-    unsigned old = atomic_exchange_explicit(&f->state, WEFT__F_CANCELLED, memory_order_acq_rel);
-    weft__notify_waiters(f, WEFT__W_CANCELLED);
-    weft__cbnode *cbs = f->callbacks;
-    f->callbacks = NULL;
-    weft__after_done(f, old, cbs);
+    weft__after_done(f, s, WEFT__W_CANCELLED, false);
     return true;
+}
+
+/* PENDING -> RUNNING, or CANCELLED -> CANCELLED_NOTIFIED; returns the state
+ * found, leaving any other state alone. */
+static unsigned weft__start(weft_future *f)
+{
+    unsigned s = atomic_load_explicit(&f->state, memory_order_acquire);
+    for (;;) {
+        unsigned st = s & WEFT__F_STATE;
+        unsigned to;
+        if (st == WEFT__F_PENDING)
+            to = WEFT__F_RUNNING;
+        else if (st == WEFT__F_CANCELLED)
+            to = WEFT__F_CANCELLED_NOTIFIED;
+        else
+            return st;
+        if (atomic_compare_exchange_weak_explicit(&f->state, &s, (s & ~WEFT__F_STATE) | to, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return st;
+    }
 }
 
 bool weft__future_start(weft_future *f)
 {
-    weft__wlock(&f->lock);
-    unsigned s = atomic_load_explicit(&f->state, memory_order_relaxed) & WEFT__F_STATE;
-    bool run = s == WEFT__F_PENDING;
-    if (run)
-        weft__state_keep_parked(f, WEFT__F_RUNNING);
-    else if (s == WEFT__F_CANCELLED)
-        weft__state_keep_parked(f, WEFT__F_CANCELLED_NOTIFIED);
-    weft__wunlock(&f->lock);
-    return run;
+    return weft__start(f) == WEFT__F_PENDING;
 }
 
 void weft__future_finish(weft_future *f, weft_outcome *o)
 {
-    weft__wlock(&f->lock);
     bool ok;
     if (o->status == WEFT_OK)
-        ok = weft__complete_locked(f, WEFT_OK, o->value, o->free_value, NULL);
+        ok = weft__complete(f, WEFT_OK, o->value, o->free_value, NULL);
     else
-        ok = weft__complete_locked(f, o->status, o->payload, o->free_payload, o->message);
+        ok = weft__complete(f, o->status, o->payload, o->free_payload, o->message);
     if (ok)
         weft__outcome_init(o); /* handed over */
     else
@@ -236,8 +242,7 @@ weft_status weft__future_fail(weft_future *f, weft_status code, const char *mess
     char *copy = NULL;
     if (message != NULL && (copy = weft__strdup(message)) == NULL)
         return WEFT_NOMEM;
-    weft__wlock(&f->lock);
-    if (!weft__complete_locked(f, code, NULL, NULL, copy)) {
+    if (!weft__complete(f, code, NULL, NULL, copy)) {
         free(copy);
         return WEFT_INVALID_STATE;
     }
@@ -307,7 +312,7 @@ weft_status weft_future_running(weft_future *f, int *out)
     unsigned s = 0;
     weft_status st = weft__query(f, out, "weft_future_running", &s);
     if (st == WEFT_OK)
-        *out = s == WEFT__F_RUNNING;
+        *out = s == WEFT__F_RUNNING || s == WEFT__F_COMPLETING;
     return st;
 }
 
@@ -414,7 +419,7 @@ weft_status weft_future_add_done_callback(weft_future *f, weft_fn fn, void *arg,
             return weft__fail(WEFT_NOMEM, "weft_future_add_done_callback: out of memory");
         n->cb = cb;
         weft__wlock(&f->lock);
-        if (!weft__state_done(atomic_load_explicit(&f->state, memory_order_relaxed))) {
+        if (weft__future_mark_listened(f)) {
             n->next = f->callbacks;
             f->callbacks = n;
             weft__wunlock(&f->lock);
@@ -447,17 +452,13 @@ weft_status weft_future_set_running_or_notify_cancel(weft_future *f, int *procee
         return st;
     if (proceed == NULL)
         return weft__fail(WEFT_EINVAL, "weft_future_set_running_or_notify_cancel: proceed is NULL");
-    weft__wlock(&f->lock);
-    unsigned s = atomic_load_explicit(&f->state, memory_order_relaxed) & WEFT__F_STATE;
+    unsigned s = weft__start(f);
     if (s == WEFT__F_PENDING || s == WEFT__F_CANCELLED) {
-        weft__state_keep_parked(f, s == WEFT__F_PENDING ? WEFT__F_RUNNING : WEFT__F_CANCELLED_NOTIFIED);
-        weft__wunlock(&f->lock);
         *proceed = s == WEFT__F_PENDING;
         return WEFT_OK;
     }
-    weft__wunlock(&f->lock);
-    static const char *const names[] = { "PENDING", "RUNNING", "CANCELLED", "CANCELLED_AND_NOTIFIED",
-                                         "FINISHED" };
+    static const char *const names[] = { "PENDING",   "RUNNING",  "RUNNING", "CANCELLED", "CANCELLED_AND_NOTIFIED",
+                                         "FINISHED",  "UNKNOWN",  "UNKNOWN" };
     return weft__fail(WEFT_RUNTIME, "weft_future_set_running_or_notify_cancel: future in unexpected state %s",
                       names[s]);
 }
@@ -467,8 +468,7 @@ weft_status weft_future_set_result(weft_future *f, void *value, weft_free_fn fre
     weft_status st = weft__check(f, &weft__future_type, "weft_future_set_result");
     if (st != WEFT_OK)
         return st;
-    weft__wlock(&f->lock);
-    if (!weft__complete_locked(f, WEFT_OK, value, free_value, NULL))
+    if (!weft__complete(f, WEFT_OK, value, free_value, NULL))
         return weft__fail(WEFT_INVALID_STATE, "weft_future_set_result: future is already done");
     return WEFT_OK;
 }
@@ -482,8 +482,7 @@ weft_status weft_future_set_exception(weft_future *f, weft_status code, const ch
     char *copy = NULL;
     if (message != NULL && (copy = weft__strdup(message)) == NULL)
         return WEFT_NOMEM;
-    weft__wlock(&f->lock);
-    if (!weft__complete_locked(f, code == WEFT_OK ? WEFT_FAILED : code, payload, free_payload, copy)) {
+    if (!weft__complete(f, code == WEFT_OK ? WEFT_FAILED : code, payload, free_payload, copy)) {
         free(copy);
         return weft__fail(WEFT_INVALID_STATE, "weft_future_set_exception: future is already done");
     }

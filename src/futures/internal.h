@@ -29,16 +29,21 @@ static inline void weft__wunlock(atomic_uint *l)
 
 /* ---- futures ----------------------------------------------------------- */
 
-/* States, as Python's. The word also carries WEFT__F_PARKED when a thread
- * sleeps on it in result()/exception(), so completing wakes only if needed. */
+/* States, as Python's, plus COMPLETING: a completer owns the future while it
+ * writes the result, so completing takes no lock. The word also carries
+ * PARKED when a thread sleeps on it in result()/exception(), and LISTENERS
+ * once a callback or waiter was listed (set under the lock), so a
+ * completion takes the lock and makes a futex call only when needed. */
 enum {
     WEFT__F_PENDING = 0,
     WEFT__F_RUNNING = 1,
-    WEFT__F_CANCELLED = 2,
-    WEFT__F_CANCELLED_NOTIFIED = 3,
-    WEFT__F_FINISHED = 4,
+    WEFT__F_COMPLETING = 2,
+    WEFT__F_CANCELLED = 3,
+    WEFT__F_CANCELLED_NOTIFIED = 4,
+    WEFT__F_FINISHED = 5,
     WEFT__F_STATE = 7,
     WEFT__F_PARKED = 8,
+    WEFT__F_LISTENERS = 16,
 };
 
 static inline bool weft__state_done(unsigned s)
@@ -46,12 +51,17 @@ static inline bool weft__state_done(unsigned s)
     return (s & WEFT__F_STATE) >= WEFT__F_CANCELLED;
 }
 
+/* Under the future's lock: marks that a listener is about to be listed.
+ * Returns false, changing nothing, if the future is already done. */
+static inline bool weft__future_mark_listened(weft_future *f);
+
 /* How a waiter learns that a future it watches is done. */
 enum { WEFT__W_RESULT, WEFT__W_EXCEPTION, WEFT__W_CANCELLED };
 
 typedef struct weft__waiter weft__waiter;
 struct weft__waiter {
-    /* Called with the future's lock held; must not block. */
+    /* Called with the future's lock held, after the future is done; must
+     * not block. */
     void (*notify)(weft__waiter *w, weft_future *f, int kind);
 };
 
@@ -87,8 +97,22 @@ struct weft_future {
 
 extern const weft__type weft__future_type;
 
-/* A future with a task, one allocation; NULL (message set) when out of memory. */
-weft_future *weft__future_new_task(weft_fn fn, void *arg, weft_free_fn free_arg);
+static inline bool weft__future_mark_listened(weft_future *f)
+{
+    unsigned s = atomic_load_explicit(&f->state, memory_order_acquire);
+    for (;;) {
+        if (weft__state_done(s))
+            return false;
+        if ((s & WEFT__F_LISTENERS) ||
+            atomic_compare_exchange_weak_explicit(&f->state, &s, s | WEFT__F_LISTENERS, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return true;
+    }
+}
+
+/* A future with a task and `refs` references, one allocation; NULL
+ * (message set) when out of memory. */
+weft_future *weft__future_new_task(weft_fn fn, void *arg, weft_free_fn free_arg, unsigned refs);
 
 /* Internal forms of the public calls, without handle checks. */
 bool weft__future_start(weft_future *f);  /* set_running_or_notify_cancel */

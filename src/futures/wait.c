@@ -44,16 +44,35 @@ static weft_status weft__unique(weft_future *const *fs, size_t n, const char *fn
     return WEFT_OK;
 }
 
-static void weft__unlink(weft_future *f, weft__wnode *node)
+static void weft__unlink_locked(weft_future *f, weft__wnode *node)
 {
-    weft__wlock(&f->lock);
     for (weft__wnode **p = &f->waiters; *p != NULL; p = &(*p)->next) {
         if (*p == node) {
             *p = node->next;
             break;
         }
     }
+}
+
+static void weft__unlink(weft_future *f, weft__wnode *node)
+{
+    weft__wlock(&f->lock);
+    weft__unlink_locked(f, node);
     weft__wunlock(&f->lock);
+}
+
+/* Under the future's lock: lists `node` unless the future is done (then
+ * node->waiter is NULL). */
+static bool weft__listen(weft_future *f, weft__wnode *node, weft__waiter *w)
+{
+    node->waiter = NULL;
+    node->next = NULL;
+    if (!weft__future_mark_listened(f))
+        return false;
+    node->waiter = w;
+    node->next = f->waiters;
+    f->waiters = node;
+    return true;
 }
 
 /* Sets an event word to 1 and wakes its sleeper if it was 0. */
@@ -105,50 +124,46 @@ weft_status weft_futures_wait(weft_future *const *fs, size_t n, int return_when,
 
     weft__wait_waiter w = { .base.notify = weft__wait_notify, .mode = return_when };
     atomic_init(&w.event, 0);
+    weft__wnode *nodes = malloc((k > 0 ? k : 1) * sizeof *nodes);
+    if (nodes == NULL) {
+        free(u);
+        return weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
+    }
+    /* Python's _AcquireFutures: with every future locked, the done ones are
+     * counted and a node hangs on each of the others. */
     for (size_t i = 0; i < k; i++)
         weft__wlock(&u[i]->lock);
     size_t ndone = 0;
     bool failed = false;
     for (size_t i = 0; i < k; i++) {
-        unsigned s = atomic_load_explicit(&u[i]->state, memory_order_relaxed);
-        if (weft__state_done(s)) {
+        if (!weft__listen(u[i], &nodes[i], &w.base)) {
             ndone++;
-            failed |= weft__failed(u[i], s);
+            failed |= weft__failed(u[i], atomic_load_explicit(&u[i]->state, memory_order_acquire));
         }
     }
     bool satisfied = ndone == k || (return_when == WEFT_FIRST_COMPLETED && ndone > 0) ||
                      (return_when == WEFT_FIRST_EXCEPTION && failed);
-    weft__wnode *nodes = NULL;
-    if (!satisfied && !d.once) {
-        nodes = malloc(k * sizeof *nodes);
-        if (nodes == NULL) {
-            for (size_t i = 0; i < k; i++)
-                weft__wunlock(&u[i]->lock);
-            free(u);
-            return weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
-        }
+    bool waiting = !satisfied && !d.once;
+    if (waiting) {
         atomic_init(&w.pending, k - ndone);
-        for (size_t i = 0; i < k; i++) {
-            nodes[i].waiter = &w.base;
-            nodes[i].next = NULL;
-            if (!weft__state_done(atomic_load_explicit(&u[i]->state, memory_order_relaxed))) {
-                nodes[i].next = u[i]->waiters;
-                u[i]->waiters = &nodes[i];
-            }
-        }
+    } else {
+        for (size_t i = 0; i < k; i++)
+            if (nodes[i].waiter != NULL)
+                weft__unlink_locked(u[i], &nodes[i]);
     }
     for (size_t i = 0; i < k; i++)
         weft__wunlock(&u[i]->lock);
 
-    if (nodes != NULL) {
+    if (waiting) {
         while (atomic_load_explicit(&w.event, memory_order_acquire) == 0) {
             if (weft__park(&w.event, 0, &d) == ETIMEDOUT)
                 break;
         }
         for (size_t i = 0; i < k; i++)
-            weft__unlink(u[i], &nodes[i]);
-        free(nodes);
+            if (nodes[i].waiter != NULL)
+                weft__unlink(u[i], &nodes[i]);
     }
+    free(nodes);
     free(u);
 
     size_t count = 0;
@@ -234,26 +249,21 @@ weft_status weft_as_completed_new(weft_as_completed **out, weft_future *const *f
     it->n = k;
     it->ready = ready;
 
-    /* Futures already done keep the caller's order, as far as it goes. */
     for (size_t i = 0; i < k; i++) {
         weft__ref(u[i]);
         weft__wlock(&u[i]->lock);
     }
+    for (size_t i = 0; i < k; i++)
+        (void)weft__listen(u[i], &nodes[i], &it->base);
+    /* Futures already done come first, in the caller's order; their nodes
+     * were not listed (no waiter), and get one once queued, so a duplicate
+     * is queued once. */
     for (size_t i = 0; i < n; i++) {
-        if (weft__state_done(atomic_load_explicit(&fs[i]->state, memory_order_relaxed))) {
-            bool seen = false;
-            for (size_t j = 0; j < it->tail && !seen; j++)
-                seen = ready[j] == fs[i];
-            if (!seen)
-                ready[it->tail++] = fs[i];
-        }
-    }
-    for (size_t i = 0; i < k; i++) {
-        nodes[i].waiter = &it->base;
-        nodes[i].next = NULL;
-        if (!weft__state_done(atomic_load_explicit(&u[i]->state, memory_order_relaxed))) {
-            nodes[i].next = u[i]->waiters;
-            u[i]->waiters = &nodes[i];
+        weft_future **hit = bsearch(&fs[i], u, k, sizeof *u, weft__ptr_cmp);
+        size_t j = (size_t)(hit - u);
+        if (nodes[j].waiter == NULL) {
+            ready[it->tail++] = u[j];
+            nodes[j].waiter = &it->base;
         }
     }
     it->nodes = nodes;

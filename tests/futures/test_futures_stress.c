@@ -250,3 +250,62 @@ Test(futures_stress, wait_races_completion)
             WEFT_ASSERT_OK(weft_future_free(fs[i]));
     }
 }
+
+typedef struct duel {
+    weft_future **fs;
+    int n;
+    int wins;
+} duel;
+
+static void *set_all(void *p)
+{
+    duel *d = p;
+    for (int i = 0; i < d->n; i++)
+        d->wins += weft_future_set_result(d->fs[i], (void *)1, count_free) == WEFT_OK;
+    return NULL;
+}
+
+static void *cancel_all(void *p)
+{
+    duel *d = p;
+    for (int i = 0; i < d->n; i++) {
+        int c = 0;
+        weft_future_cancel(d->fs[i], &c);
+        d->wins += c;
+    }
+    return NULL;
+}
+
+static void *fail_all(void *p)
+{
+    duel *d = p;
+    for (int i = 0; i < d->n; i++)
+        d->wins += weft_future_set_exception(d->fs[i], WEFT_FAILED, "lost?", (void *)2, count_free) == WEFT_OK;
+    return NULL;
+}
+
+Test(futures_stress, completions_race_each_other)
+{
+    enum { N = 20000 };
+    weft_future **fs = malloc(N * sizeof *fs);
+    for (int i = 0; i < N; i++)
+        WEFT_ASSERT_OK(weft_future_new(&fs[i]));
+    atomic_store(&freed, 0);
+    duel a = { fs, N, 0 }, b = { fs, N, 0 }, c = { fs, N, 0 };
+    pthread_t ta, tb, tc;
+    pthread_create(&ta, NULL, set_all, &a);
+    pthread_create(&tb, NULL, cancel_all, &b);
+    pthread_create(&tc, NULL, fail_all, &c);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    pthread_join(tc, NULL);
+    cr_assert_eq(a.wins + b.wins + c.wins, N, "exactly one completion wins each future");
+    for (int i = 0; i < N; i++) {
+        int d;
+        WEFT_ASSERT_OK(weft_future_done(fs[i], &d));
+        cr_assert(d);
+        WEFT_ASSERT_OK(weft_future_free(fs[i]));
+    }
+    cr_assert_eq(atomic_load(&freed), a.wins + c.wins, "only the winners' values are owned");
+    free(fs);
+}
