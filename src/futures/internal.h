@@ -84,7 +84,7 @@ typedef struct weft__qnode {
 struct weft_future {
     weft__obj hdr;
     atomic_uint state;        /* WEFT__F_* | WEFT__F_PARKED; futex word */
-    atomic_uint lock;         /* guards the lists and state decisions */
+    atomic_uint lock;         /* guards the callback and waiter lists */
     weft_status code;         /* WEFT_OK: value; otherwise a failure */
     void *value;              /* the value, or the failure's payload */
     weft_free_fn free_value;
