@@ -190,6 +190,17 @@ void weft_threading_default_excepthook(void *arg, weft_thread *thread, weft_stat
     free(name);
 }
 
+/* Taken around fork (registry.c), before the registry's lock. */
+void weft__hooks_lock(void)
+{
+    pthread_mutex_lock(&weft__hooks_mu);
+}
+
+void weft__hooks_unlock(void)
+{
+    pthread_mutex_unlock(&weft__hooks_mu);
+}
+
 void weft__excepthook_call(weft_thread *t, const weft_outcome *o)
 {
     weft_excepthook_fn fn;

@@ -5,8 +5,8 @@
  *
  * Locking: weft__locals_mu (global) guards the lists and index numbers and
  * is taken by set, free and thread end; each thread's table has its own
- * mutex, taken by the owner to read or grow it and by free to clear a slot,
- * so weft_local_get never touches the global lock. Order: global, then a
+ * mutex, taken by the owner to change or grow it and by free to clear a
+ * slot; weft_local_get reads its own table without a lock. Order: global, then a
  * table. Values are destroyed with no lock held. */
 #include "thread/thread_internal.h"
 
@@ -219,14 +219,13 @@ weft_status weft_local_get(weft_local *l, void **value)
         return st;
     if (value == NULL)
         return weft__fail(WEFT_EINVAL, "weft_local_get: value is NULL");
+    /* No lock: only this thread grows its table or changes its own slots;
+     * another thread touches one of them only to free that local, and using
+     * a local while it is freed is the caller's error. */
     void *v = NULL;
     weft__lrec *rec = weft__my_rec;
-    if (rec != NULL) {
-        pthread_mutex_lock(&rec->mu);
-        if (l->index < rec->cap && rec->slots[l->index] != NULL)
-            v = rec->slots[l->index]->value;
-        pthread_mutex_unlock(&rec->mu);
-    }
+    if (rec != NULL && l->index < rec->cap && rec->slots[l->index] != NULL)
+        v = rec->slots[l->index]->value;
     *value = v;
     return WEFT_OK;
 }
@@ -294,19 +293,15 @@ weft_status weft_local_set(weft_local *l, void *value)
     return WEFT_OK;
 }
 
-/* ---- fork ----------------------------------------------------------------------- */
+/* ---- fork ---------------------------------------------------------------------- */
 
-static void weft__locals_prepare(void)
+/* Taken around fork (registry.c), after the registry's lock. */
+void weft__locals_lock(void)
 {
     pthread_mutex_lock(&weft__locals_mu);
 }
 
-static void weft__locals_after(void)
+void weft__locals_unlock(void)
 {
     pthread_mutex_unlock(&weft__locals_mu);
-}
-
-__attribute__((constructor)) static void weft__locals_load(void)
-{
-    pthread_atfork(weft__locals_prepare, weft__locals_after, weft__locals_after);
 }

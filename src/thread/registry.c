@@ -2,13 +2,14 @@
  * threads, enumerate, and the shutdown that joins non-daemon threads. */
 #include "thread/thread_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 static pthread_mutex_t weft__registry_mu = PTHREAD_MUTEX_INITIALIZER;
-static weft_thread *weft__registry_head;
+static weft_thread *weft__registry_head, *weft__registry_tail;
 
 void weft__registry_lock(void)
 {
@@ -24,11 +25,15 @@ void weft__registry_add_locked(weft_thread *t)
 {
     if (t->listed)
         return;
-    t->prev = NULL;
-    t->next = weft__registry_head;
-    if (weft__registry_head != NULL)
-        weft__registry_head->prev = t;
-    weft__registry_head = t;
+    /* Appended, so that enumerate lists threads in the order they started,
+     * the main thread first, as Python's does. */
+    t->next = NULL;
+    t->prev = weft__registry_tail;
+    if (weft__registry_tail != NULL)
+        weft__registry_tail->next = t;
+    else
+        weft__registry_head = t;
+    weft__registry_tail = t;
     t->listed = true;
 }
 
@@ -42,6 +47,8 @@ void weft__registry_remove_locked(weft_thread *t)
         weft__registry_head = t->next;
     if (t->next != NULL)
         t->next->prev = t->prev;
+    else
+        weft__registry_tail = t->prev;
     t->prev = t->next = NULL;
     t->listed = false;
 }
@@ -59,8 +66,9 @@ static bool weft__is_main_os_thread(void)
 
 /* ---- the main thread ------------------------------------------------------- */
 
-/* Static, so that naming the main thread can never fail; its one permanent
- * reference is the registry's, never dropped. */
+/* Static, so that naming the main thread can never fail. Its count starts
+ * far from zero, so that even a caller freeing it once too often can never
+ * destroy it (and hand static memory to free). */
 static weft_thread weft__main_obj;
 static pthread_once_t weft__main_once = PTHREAD_ONCE_INIT;
 
@@ -68,7 +76,7 @@ static void weft__main_init(void)
 {
     weft_thread *m = &weft__main_obj;
     m->hdr.type = &weft__thread_type;
-    atomic_init(&m->hdr.refs, 1);
+    atomic_init(&m->hdr.refs, UINT_MAX / 2);
     m->kind = WEFT__KIND_MAIN;
     atomic_init(&m->state, WEFT__T_ALIVE);
     atomic_init(&m->ident, 0);
@@ -123,8 +131,7 @@ static void weft__dummy_retire(void *p)
     weft__registry_lock();
     weft__registry_remove_locked(d);
     weft__registry_unlock();
-    atomic_store(&d->state, WEFT__T_ENDED);
-    weft__unpark(&d->state, INT32_MAX);
+    weft__thread_publish(d, &d->state, WEFT__T_ENDED);
     if (weft__current == d)
         weft__current = NULL;
     weft__unref(d);
@@ -265,8 +272,49 @@ static weft_thread *weft__next_to_join(weft_thread *self)
     return found;
 }
 
+typedef struct weft__exit_call {
+    void (*fn)(void *arg);
+    void *arg;
+    struct weft__exit_call *next;
+} weft__exit_call;
+
+static pthread_mutex_t weft__exit_mu = PTHREAD_MUTEX_INITIALIZER;
+static weft__exit_call *weft__exit_calls; /* newest first */
+
+weft_status weft__threading_register_atexit(void (*fn)(void *arg), void *arg)
+{
+    weft__exit_call *c = malloc(sizeof *c);
+    if (c == NULL)
+        return weft__fail(WEFT_NOMEM, "threading atexit: out of memory");
+    c->fn = fn;
+    c->arg = arg;
+    pthread_mutex_lock(&weft__exit_mu);
+    c->next = weft__exit_calls;
+    weft__exit_calls = c;
+    pthread_mutex_unlock(&weft__exit_mu);
+    return WEFT_OK;
+}
+
+/* Runs (and forgets) the calls registered so far, newest first; calls they
+ * register run next. */
+static void weft__run_exit_calls(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&weft__exit_mu);
+        weft__exit_call *c = weft__exit_calls;
+        if (c != NULL)
+            weft__exit_calls = c->next;
+        pthread_mutex_unlock(&weft__exit_mu);
+        if (c == NULL)
+            return;
+        c->fn(c->arg);
+        free(c);
+    }
+}
+
 void weft_threading_shutdown(void)
 {
+    weft__run_exit_calls();
     weft_thread *self = weft__current;
     weft_thread *t;
     while ((t = weft__next_to_join(self)) != NULL) {
@@ -278,8 +326,7 @@ void weft_threading_shutdown(void)
         weft__registry_lock();
         weft__registry_remove_locked(m);
         weft__registry_unlock();
-        atomic_store(&m->state, WEFT__T_ENDED);
-        weft__unpark(&m->state, INT32_MAX);
+        weft__thread_publish(m, &m->state, WEFT__T_ENDED);
     }
 }
 
@@ -302,14 +349,27 @@ void weft__registry_arm_atexit(void)
 
 /* ---- fork -------------------------------------------------------------------- */
 
+static atomic_uint weft__fork_gen;
+
+unsigned weft__fork_generation(void)
+{
+    return atomic_load_explicit(&weft__fork_gen, memory_order_relaxed);
+}
+
+/* Every lock of the area is held across fork, in the area's lock order, so
+ * that the child finds none of them held by a thread that no longer exists. */
 static void weft__atfork_prepare(void)
 {
+    weft__hooks_lock();
     weft__registry_lock();
+    weft__locals_lock();
 }
 
 static void weft__atfork_parent(void)
 {
+    weft__locals_unlock();
     weft__registry_unlock();
+    weft__hooks_unlock();
 }
 
 /* Only the forking thread exists in the child: every other thread has
@@ -321,11 +381,13 @@ static void weft__atfork_child(void)
 {
     weft_thread *self = weft__current;
     weft_thread *m = &weft__main_obj;
+    atomic_fetch_add(&weft__fork_gen, 1);
     weft_thread *t = weft__registry_head;
     while (t != NULL) {
         weft_thread *next = t->next;
         if (t != self && t != m) {
             weft__registry_remove_locked(t);
+            atomic_store(&t->reaped, true); /* its pthread_t means nothing here */
             atomic_store(&t->state, WEFT__T_ENDED);
         }
         t = next;
@@ -338,5 +400,7 @@ static void weft__atfork_child(void)
         if (self == NULL)
             weft__current = m;
     }
+    weft__locals_unlock();
     weft__registry_unlock();
+    weft__hooks_unlock();
 }

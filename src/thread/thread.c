@@ -12,9 +12,30 @@
 _Thread_local weft_thread *weft__current;
 _Thread_local bool weft__in_target;
 
+/* A weft thread is joinable, so that the first join waits until its OS
+ * thread is gone and its stack is back in the C library's cache (starting
+ * threads in a loop then reuses stacks instead of mapping new ones). Whoever
+ * comes first reaps it: the first successful join joins it, the last
+ * reference detaches it if no join did. */
+static void weft__thread_reap(weft_thread *t, bool join)
+{
+    if (t->kind != WEFT__KIND_THREAD || atomic_load_explicit(&t->ident, memory_order_acquire) == 0 ||
+        t->fork_gen != weft__fork_generation())
+        return;
+    bool no = false;
+    if (!atomic_compare_exchange_strong(&t->reaped, &no, true))
+        return;
+    pthread_t th = (pthread_t)(uintptr_t)atomic_load(&t->ident);
+    if (join)
+        (void)pthread_join(th, NULL);
+    else
+        (void)pthread_detach(th);
+}
+
 static void weft__thread_destroy(void *obj)
 {
     weft_thread *t = obj;
+    weft__thread_reap(t, false);
     /* A thread that never ran still owns its argument. */
     weft__callable_release(&t->call);
     if (!t->name_static)
@@ -87,6 +108,7 @@ weft_status weft__thread_create(weft_thread **out, const char *name, weft_fn nam
     atomic_init(&t->state, WEFT__T_NEW);
     atomic_init(&t->native_ready, 0);
     atomic_init(&t->ident, 0);
+    atomic_init(&t->reaped, false);
     atomic_init(&t->native_id, 0);
     atomic_init(&t->any_pending, false);
     pthread_mutex_init(&t->mu, NULL);
@@ -115,6 +137,25 @@ void weft_thread_list_free(weft_thread **list, size_t n)
         if (list[i] != NULL)
             weft__unref(list[i]);
     free(list);
+}
+
+/* Wakers and parkers both use sequentially consistent operations, so either
+ * the waker sees the parker's count or the parker sees the new value. */
+int weft__thread_park(weft_thread *t, atomic_uint *word, unsigned expected, const weft__deadline *d)
+{
+    atomic_fetch_add(&t->parked, 1);
+    int rc = 0;
+    if (atomic_load(word) == expected)
+        rc = weft__park(word, expected, d);
+    atomic_fetch_sub(&t->parked, 1);
+    return rc;
+}
+
+void weft__thread_publish(weft_thread *t, atomic_uint *word, unsigned value)
+{
+    atomic_store(word, value);
+    if (atomic_load(&t->parked) != 0)
+        weft__unpark(word, INT32_MAX);
 }
 
 /* ---- the thread's own life ------------------------------------------------ */
@@ -164,8 +205,7 @@ static void weft__thread_finish(void *p)
     weft__registry_lock();
     weft__registry_remove_locked(t);
     weft__registry_unlock();
-    atomic_store_explicit(&t->state, WEFT__T_ENDED, memory_order_release);
-    weft__unpark(&t->state, INT32_MAX);
+    weft__thread_publish(t, &t->state, WEFT__T_ENDED);
     weft__current = NULL;
     weft__unref(t);
 }
@@ -175,10 +215,9 @@ static void *weft__thread_main(void *p)
     weft__run run = { .t = p, .exited = true };
     weft_thread *t = run.t;
     weft__current = t;
-    atomic_store_explicit(&t->ident, (uint64_t)(uintptr_t)pthread_self(), memory_order_relaxed);
+    atomic_store_explicit(&t->ident, (uint64_t)(uintptr_t)pthread_self(), memory_order_release);
     atomic_store_explicit(&t->native_id, (uint64_t)syscall(SYS_gettid), memory_order_relaxed);
-    atomic_store_explicit(&t->native_ready, 1, memory_order_release);
-    weft__unpark(&t->native_ready, INT32_MAX);
+    weft__thread_publish(t, &t->native_ready, 1);
     weft__set_os_name(t);
     weft__hooks_start(t);
     weft__outcome_init(&run.outcome);
@@ -203,13 +242,13 @@ weft_status weft_thread_start(weft_thread *t)
         pthread_mutex_unlock(&t->mu);
         return weft__fail(WEFT_RUNTIME, "weft_thread_start: threads can only be started once");
     }
+    t->fork_gen = weft__fork_generation();
     atomic_store(&t->state, WEFT__T_ALIVE);
     size_t stack = t->stack_size != 0 ? t->stack_size : weft__default_stack_size();
     pthread_mutex_unlock(&t->mu);
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (stack != 0)
         (void)pthread_attr_setstacksize(&attr, stack); /* validated when set */
 
@@ -226,8 +265,7 @@ weft_status weft_thread_start(weft_thread *t)
         weft__registry_lock();
         weft__registry_remove_locked(t);
         weft__registry_unlock();
-        atomic_store(&t->state, WEFT__T_NEW);
-        weft__unpark(&t->state, INT32_MAX);
+        weft__thread_publish(t, &t->state, WEFT__T_NEW);
         weft__unpark(&t->native_ready, INT32_MAX);
         weft__unref(t);
         if (rc == EAGAIN)
@@ -254,13 +292,23 @@ weft_status weft_thread_join(weft_thread *t, double timeout)
         return st;
     for (;;) {
         unsigned s = atomic_load_explicit(&t->state, memory_order_acquire);
-        if (s == WEFT__T_ENDED)
+        if (s == WEFT__T_ENDED) {
+            weft__thread_reap(t, true);
             return WEFT_OK;
+        }
         if (s == WEFT__T_NEW)
             return weft__fail(WEFT_RUNTIME, "weft_thread_join: the thread failed to start");
-        if (weft__park(&t->state, s, &d) == ETIMEDOUT) {
-            if (atomic_load_explicit(&t->state, memory_order_acquire) == WEFT__T_ENDED)
+        if (d.forever && t->kind == WEFT__KIND_THREAD && t->fork_gen == weft__fork_generation() &&
+            atomic_load(&t->ident) != 0 && !atomic_load(&t->reaped)) {
+            /* Waiting for good: the OS join is the cheapest wait, one wake-up. */
+            weft__thread_reap(t, true);
+            continue;
+        }
+        if (weft__thread_park(t, &t->state, s, &d) == ETIMEDOUT) {
+            if (atomic_load_explicit(&t->state, memory_order_acquire) == WEFT__T_ENDED) {
+                weft__thread_reap(t, true);
                 return WEFT_OK;
+            }
             return weft__fail(WEFT_TIMEOUT, "weft_thread_join: thread still alive after %g s", timeout);
         }
     }
@@ -318,7 +366,7 @@ weft_status weft_thread_ident(weft_thread *t, uint64_t *ident)
      * published it yet: its own store happens first thing. */
     uint64_t v = atomic_load_explicit(&t->ident, memory_order_relaxed);
     while (v == 0 && atomic_load(&t->state) != WEFT__T_NEW) {
-        (void)weft__park(&t->native_ready, 0, NULL);
+        (void)weft__thread_park(t, &t->native_ready, 0, NULL);
         v = atomic_load_explicit(&t->ident, memory_order_relaxed);
     }
     *ident = v;
@@ -341,7 +389,7 @@ weft_status weft_thread_native_id(weft_thread *t, uint64_t *id)
             *id = 0;
             return WEFT_OK;
         }
-        (void)weft__park(&t->native_ready, 0, NULL);
+        (void)weft__thread_park(t, &t->native_ready, 0, NULL);
     }
 }
 

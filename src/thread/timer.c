@@ -44,6 +44,12 @@ static void weft__timer_destroy(void *obj)
 
 static const weft__type weft__timer_type = { "timer", weft__timer_destroy };
 
+static void weft__timer_release_call(void *p)
+{
+    weft__timer_core *c = p;
+    weft__callable_release(&c->call);
+}
+
 /* The timer thread's target. */
 static void weft__timer_run(void *p, weft_outcome *o)
 {
@@ -56,8 +62,10 @@ static void weft__timer_run(void *p, weft_outcome *o)
     unsigned waiting = WEFT__TM_WAITING;
     if (!atomic_compare_exchange_strong(&c->state, &waiting, WEFT__TM_FIRED))
         return; /* cancelled: cancel released the function */
+    /* Also when the function leaves through weft_threading_exit(). */
+    pthread_cleanup_push(weft__timer_release_call, c);
     c->call.fn(c->call.arg, o);
-    weft__callable_release(&c->call);
+    pthread_cleanup_pop(1);
 }
 
 weft_status weft_timer_new(weft_timer **out, double interval, weft_fn fn, void *arg, weft_free_fn free_arg)

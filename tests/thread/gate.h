@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <weft.h>
 
 typedef struct gate {
     pthread_mutex_t mu;
@@ -29,6 +30,15 @@ static inline void gate_wait(gate *g)
     while (!g->open)
         pthread_cond_wait(&g->cv, &g->mu);
     pthread_mutex_unlock(&g->mu);
+}
+
+/* Starts a thread that blocks on a gate as a daemon: if an assertion fails
+ * before the gate opens, the test's process can still exit (shutdown does
+ * not wait for daemons). */
+static inline weft_status start_daemon(weft_thread *t)
+{
+    weft_status st = weft_thread_set_daemon(t, 1);
+    return st != WEFT_OK ? st : weft_thread_start(t);
 }
 
 #endif

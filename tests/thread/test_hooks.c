@@ -110,7 +110,7 @@ Test(hooks, end_goes_to_the_hook_that_got_start)
     weft_threading_settrace(hook, "a");
     weft_thread *t;
     WEFT_ASSERT_OK(weft_thread_new(&t, NULL, waits, &g1, NULL));
-    WEFT_ASSERT_OK(weft_thread_start(t));
+    WEFT_ASSERT_OK(start_daemon(t));
     /* Wait for the START event before changing hooks. */
     while (atomic_load(&nevents) < 1)
         sched_yield();
@@ -144,7 +144,7 @@ Test(hooks, all_threads_reaches_running_threads_at_a_hook_point)
     weft_threading_settrace(hook, "old");
     weft_thread *t;
     WEFT_ASSERT_OK(weft_thread_new(&t, NULL, delivers, &d, NULL));
-    WEFT_ASSERT_OK(weft_thread_start(t));
+    WEFT_ASSERT_OK(start_daemon(t));
     gate_wait(&d.started);
     weft_threading_settrace_all_threads(hook, "new");
     weft_thread_hook_fn fn;
@@ -175,7 +175,7 @@ Test(hooks, all_threads_reaches_running_threads_at_their_end)
     deliverer d = { GATE_INIT, GATE_INIT };
     weft_thread *t;
     WEFT_ASSERT_OK(weft_thread_new(&t, NULL, plain_wait, &d, NULL));
-    WEFT_ASSERT_OK(weft_thread_start(t));
+    WEFT_ASSERT_OK(start_daemon(t));
     gate_wait(&d.started);
     weft_threading_setprofile_all_threads(hook, "p");
     gate_open(&d.go);
@@ -187,7 +187,7 @@ Test(hooks, all_threads_reaches_running_threads_at_their_end)
     deliverer d2 = { GATE_INIT, GATE_INIT };
     atomic_store(&nevents, 0);
     WEFT_ASSERT_OK(weft_thread_new(&t, NULL, plain_wait, &d2, NULL));
-    WEFT_ASSERT_OK(weft_thread_start(t));
+    WEFT_ASSERT_OK(start_daemon(t));
     gate_wait(&d2.started);
     weft_threading_setprofile_all_threads(NULL, NULL);
     gate_open(&d2.go);
@@ -295,6 +295,26 @@ Test(hooks, failures_of_timers_and_start_new_thread_reach_it_too)
     cr_assert_eq(c.thread, th);
     weft_thread_free(th);
     weft_timer_free(tm);
+    weft_threading_set_excepthook(NULL, NULL);
+}
+
+static gate hooked = GATE_INIT;
+static void hook_then_open(void *arg, weft_thread *t, weft_status status, const char *message, void *payload)
+{
+    my_hook(arg, t, status, message, payload);
+    gate_open(&hooked);
+}
+
+Test(hooks, failures_of_start_new_thread_reach_it)
+{
+    caught c = { 0 };
+    weft_threading_set_excepthook(hook_then_open, &c);
+    uint64_t ident;
+    WEFT_ASSERT_OK(weft_threading_start_new_thread(fails, NULL, NULL, &ident));
+    gate_wait(&hooked);
+    cr_assert_eq(c.calls, 1);
+    cr_assert_eq(c.status, WEFT_LOOKUP);
+    cr_assert_eq(events[0].ident, ident, "the hook ran in the failing thread");
     weft_threading_set_excepthook(NULL, NULL);
 }
 

@@ -138,7 +138,7 @@ Test(local, free_destroys_values_of_running_threads)
     WEFT_ASSERT_OK(weft_local_new(&h.other, count_free));
     weft_thread *t;
     WEFT_ASSERT_OK(weft_thread_new(&t, NULL, hold, &h, NULL));
-    WEFT_ASSERT_OK(weft_thread_start(t));
+    WEFT_ASSERT_OK(start_daemon(t));
     gate_wait(&h.set);
     WEFT_ASSERT_OK(weft_local_free(h.l));
     cr_assert_eq(atomic_load(&freed), 1, "the running thread's value was destroyed by free");

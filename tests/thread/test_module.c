@@ -60,9 +60,14 @@ Test(module, identities_of_the_main_thread)
     weft_free(name);
     weft_thread_free(cur);
     weft_thread_free(main);
-    /* The main thread's object is never destroyed by its users' frees. */
+    /* The main thread's object is never destroyed by its users' frees, not
+     * even by one free too many. */
     WEFT_ASSERT_OK(weft_threading_main_thread(&main));
     WEFT_ASSERT_OK(weft_thread_free(main));
+    WEFT_ASSERT_OK(weft_thread_free(main));
+    WEFT_ASSERT_OK(weft_thread_name(main, &name));
+    cr_assert_str_eq(name, "Boss");
+    weft_free(name);
 }
 
 static void main_from_thread(void *arg, weft_outcome *o)
@@ -175,8 +180,17 @@ Test(module, enumerate_lists_alive_threads_only)
     size_t before = weft_threading_active_count();
     WEFT_ASSERT_OK(weft_thread_new(&a, NULL, wait_arg, &g, NULL));
     WEFT_ASSERT_OK(weft_thread_new(&b, NULL, wait_arg, &g, NULL));
-    WEFT_ASSERT_OK(weft_thread_start(a));
+    WEFT_ASSERT_OK(start_daemon(a));
     cr_assert(listed(a));
+    /* Python's order: the main thread first, then in the order of starting. */
+    weft_thread **all, *main;
+    size_t n;
+    WEFT_ASSERT_OK(weft_threading_enumerate(&all, &n));
+    WEFT_ASSERT_OK(weft_threading_main_thread(&main));
+    cr_assert_eq(all[0], main);
+    cr_assert_eq(all[n - 1], a);
+    weft_thread_free(main);
+    weft_thread_list_free(all, n);
     cr_assert(!listed(b), "never started");
     cr_assert_eq(weft_threading_active_count(), before + 1);
     gate_open(&g);
@@ -367,4 +381,86 @@ Test(module, shutdown_marks_the_main_thread_ended)
     cr_assert_eq(alive, 0);
     cr_assert(!listed(main));
     weft_thread_free(main);
+}
+
+/* In a child made by fork only the forking thread exists: the others count
+ * as ended, the forking thread is the main thread, shutdown does not wait
+ * for threads that vanished. */
+typedef struct forker {
+    gate *blocked;
+    weft_thread *stuck;
+    int status;
+} forker;
+
+static int child_checks(weft_thread *stuck, bool from_main)
+{
+    int alive = 1;
+    if (weft_thread_is_alive(stuck, &alive) != WEFT_OK || alive)
+        return 10;
+    if (weft_thread_join(stuck, -1) != WEFT_OK)
+        return 11;
+    weft_thread *main;
+    uint64_t id = 0;
+    weft_threading_main_thread(&main);
+    weft_thread_ident(main, &id);
+    weft_thread_is_alive(main, &alive);
+    weft_thread_free(main);
+    if (id != weft_threading_get_ident() || !alive)
+        return 12;
+    weft_thread **all;
+    size_t n;
+    weft_threading_enumerate(&all, &n);
+    weft_thread_list_free(all, n);
+    if (n != (from_main ? 1u : 2u)) /* main, and the forking weft thread */
+        return 13;
+#ifndef __SANITIZE_THREAD__ /* TSan refuses new threads after a multi-threaded fork */
+    /* Threads still start and join in the child. */
+    weft_thread *t;
+    if (weft_thread_new(&t, NULL, nothing, NULL, NULL) != WEFT_OK || weft_thread_start(t) != WEFT_OK ||
+        weft_thread_join(t, -1) != WEFT_OK)
+        return 14;
+    weft_thread_free(t);
+#endif
+    weft_threading_shutdown();
+    return 0;
+}
+
+#include <sys/wait.h>
+
+static int fork_and_check(weft_thread *stuck, bool from_main)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(child_checks(stuck, from_main));
+    int status = -1;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+static void fork_in_thread(void *arg, weft_outcome *o)
+{
+    (void)o;
+    forker *f = arg;
+    f->status = fork_and_check(f->stuck, false);
+}
+
+Test(module, fork_leaves_only_the_forking_thread)
+{
+    gate g = GATE_INIT;
+    weft_thread *stuck, *t;
+    WEFT_ASSERT_OK(weft_thread_new(&stuck, NULL, wait_arg, &g, NULL));
+    /* A daemon, so that a failing assertion does not leave the worker
+     * waiting for it at exit. */
+    WEFT_ASSERT_OK(weft_thread_set_daemon(stuck, 1));
+    WEFT_ASSERT_OK(weft_thread_start(stuck));
+    cr_assert_eq(fork_and_check(stuck, true), 0);
+    forker f = { &g, stuck, -1 };
+    WEFT_ASSERT_OK(weft_thread_new(&t, NULL, fork_in_thread, &f, NULL));
+    WEFT_ASSERT_OK(weft_thread_start(t));
+    WEFT_ASSERT_OK(weft_thread_join(t, -1));
+    cr_assert_eq(f.status, 0);
+    gate_open(&g);
+    WEFT_ASSERT_OK(weft_thread_join(stuck, -1));
+    weft_thread_free(stuck);
+    weft_thread_free(t);
 }

@@ -107,7 +107,7 @@ Test(thread, join_timeout_and_liveness)
     gate g = GATE_INIT;
     weft_thread *t;
     WEFT_ASSERT_OK(weft_thread_new(&t, NULL, wait_gate, &g, NULL));
-    WEFT_ASSERT_OK(weft_thread_start(t));
+    WEFT_ASSERT_OK(start_daemon(t));
     int alive = 0;
     WEFT_ASSERT_OK(weft_thread_is_alive(t, &alive));
     cr_assert_eq(alive, 1);
@@ -183,6 +183,20 @@ Test(thread, names)
     WEFT_ASSERT_OK(weft_thread_join(a, -1));
     WEFT_ASSERT_OK(weft_thread_free(a));
     WEFT_ASSERT_OK(weft_thread_free(b));
+}
+
+/* Python appends the target's name; C takes what dladdr knows for the
+ * pointer (here a libc function, never called since never started; dladdr may
+ * give one of its aliases, such as __libc_free). */
+Test(thread, default_name_names_the_target)
+{
+    weft_thread *t;
+    WEFT_ASSERT_OK(weft_thread_new(&t, NULL, (weft_fn)(void (*)(void))free, NULL, NULL));
+    char *name;
+    WEFT_ASSERT_OK(weft_thread_name(t, &name));
+    cr_assert(strncmp(name, "Thread-", 7) == 0 && strstr(name, "free)") != NULL, "%s", name);
+    weft_free(name);
+    weft_thread_free(t);
 }
 
 /* Default names count up, as Python's Thread-N. */

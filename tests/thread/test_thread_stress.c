@@ -4,7 +4,9 @@
 #include "weft_test.h"
 #include "gate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static atomic_int freed, ran;
 
@@ -199,7 +201,7 @@ Test(stress, many_joiners_wake)
         weft_thread *target, *js[J];
         joiner j[J];
         WEFT_ASSERT_OK(weft_thread_new(&target, NULL, wait_gate, &g, NULL));
-        WEFT_ASSERT_OK(weft_thread_start(target));
+        WEFT_ASSERT_OK(start_daemon(target));
         for (int i = 0; i < J; i++) {
             j[i] = (joiner){ target, WEFT_FAILED };
             WEFT_ASSERT_OK(weft_thread_new(&js[i], NULL, join_it, &j[i], NULL));
@@ -237,4 +239,38 @@ Test(stress, timed_joins_race_the_end)
         weft_thread_free(js);
         weft_thread_free(target);
     }
+}
+
+typedef struct renamer {
+    weft_thread *t;
+    atomic_bool stop;
+} renamer;
+
+static void rename_loop(void *arg, weft_outcome *o)
+{
+    (void)o;
+    renamer *r = arg;
+    char buf[32];
+    for (int i = 0; !atomic_load(&r->stop); i++) {
+        snprintf(buf, sizeof buf, "name-%d", i % 1000);
+        cr_assert_eq(weft_thread_set_name(r->t, buf), WEFT_OK);
+    }
+}
+
+Test(stress, names_read_while_renamed)
+{
+    renamer r = { NULL, false };
+    weft_thread *t;
+    WEFT_ASSERT_OK(weft_thread_new(&t, NULL, rename_loop, &r, NULL));
+    r.t = t;
+    WEFT_ASSERT_OK(weft_thread_start(t));
+    for (int i = 0; i < 20000; i++) {
+        char *name;
+        WEFT_ASSERT_OK(weft_thread_name(t, &name));
+        cr_assert(strncmp(name, "Thread-", 7) == 0 || strncmp(name, "name-", 5) == 0, "%s", name);
+        weft_free(name);
+    }
+    atomic_store(&r.stop, true);
+    WEFT_ASSERT_OK(weft_thread_join(t, -1));
+    weft_thread_free(t);
 }

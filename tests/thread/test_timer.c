@@ -178,3 +178,23 @@ Test(timer, bad_arguments_and_handles)
     WEFT_ASSERT_STATUS(weft_timer_cancel((weft_timer *)th, NULL), WEFT_EINVAL);
     weft_thread_free(th);
 }
+
+static void exits(void *arg, weft_outcome *o)
+{
+    (void)arg;
+    (void)o;
+    atomic_fetch_add(&ran, 1);
+    weft_threading_exit();
+}
+
+Test(timer, function_may_exit_the_thread)
+{
+    weft_timer *t;
+    WEFT_ASSERT_OK(weft_timer_new(&t, 0, exits, malloc(4), count_free));
+    WEFT_ASSERT_OK(weft_timer_start(t));
+    WEFT_ASSERT_OK(weft_timer_join(t, -1));
+    cr_assert_eq(atomic_load(&ran), 1);
+    cr_assert_eq(atomic_load(&freed), 1, "freed when the thread ended, not when the timer is freed");
+    WEFT_ASSERT_OK(weft_timer_free(t));
+    cr_assert_eq(atomic_load(&freed), 1);
+}

@@ -90,7 +90,10 @@ WEFT_API weft_status weft_thread_start(weft_thread *t);
  *
  * A thread has ended when its target returned and everything that follows
  * it in the thread ran: the argument's free function, the excepthook, the
- * destructors of its thread-local values and the END hooks.
+ * destructors of its thread-local values and the END hooks. The first join
+ * that sees the end also waits until the OS thread is gone (after any
+ * `pthread` key destructors of other libraries), so that its stack is
+ * reused by the next thread.
  *
  * Unlike Python, where `join()` returns None either way, running out of
  * time is a status; and, as everywhere in weft, a negative timeout waits
@@ -266,6 +269,8 @@ WEFT_API weft_status weft_threading_main_thread(weft_thread **out);
  * Lists started weft threads that have not ended (daemon or not, timers
  * included), the main thread while alive and the dummy threads whose OS
  * threads still run; not threads that were never started or have ended.
+ * The order is the order in which they started (or were first seen), the
+ * main thread first when the main thread loaded the library.
  * @param out receives an array of new references; the caller frees it with
  *        weft_thread_list_free() (or frees each with weft_thread_free() and
  *        the array with weft_free()).
@@ -303,8 +308,11 @@ WEFT_API size_t weft_threading_get_stack_size(void);
  * @brief Waits for every non-daemon weft thread to end: what Python does at
  *        interpreter exit (`threading._shutdown`).
  *
- * Joins, one after another, every started non-daemon thread other than the
- * caller, including threads started while it waits, until none is left.
+ * First runs the library's own exit calls (the C form of Python's
+ * `threading._register_atexit`, which the thread pool uses to stop its
+ * workers), then joins, one after another, every started non-daemon thread
+ * other than the caller, including threads started while it waits, until
+ * none is left.
  * Daemon threads and threads of weft_threading_start_new_thread() are not
  * waited for. Called from the main thread, it also marks the main thread
  * as ended (weft_thread_is_alive() then gives 0). weft registers it with
@@ -528,9 +536,11 @@ WEFT_API weft_status weft_threading_interrupt_main(int signum);
  *
  * There is no limit on the number of locals (they do not use one `pthread`
  * key each). A thread's value is destroyed with the local's free function
- * when the thread ends (any thread: started by weft, main or foreign), or
- * when the local is freed, whichever comes first; a race between the two
- * destroys it exactly once.
+ * when the thread ends (a thread started by weft, before its END hooks;
+ * any other thread, by a `pthread` key destructor), or when the local is
+ * freed, whichever comes first; a race between the two destroys it exactly
+ * once. The main thread's end is the process's exit, which runs no
+ * destructors: its values are destroyed only by weft_local_free().
  */
 typedef struct weft_local weft_local;
 
