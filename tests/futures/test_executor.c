@@ -36,6 +36,13 @@ static void wait_gate(void *arg, weft_outcome *o)
     weft_future_result(arg, -1, NULL);
 }
 
+static void count_run_slowly(void *arg, weft_outcome *o)
+{
+    (void)arg;
+    (void)o;
+    usleep(20000);
+}
+
 static void nothing(void *arg, weft_outcome *o)
 {
     (void)arg;
@@ -409,6 +416,27 @@ Test(executor, task_shuts_down_its_pool)
     WEFT_ASSERT_STATUS(weft_executor_submit(ex, nothing, NULL, NULL, NULL), WEFT_RUNTIME);
     weft_future_free(f);
     WEFT_ASSERT_OK(weft_executor_free(ex));
+}
+
+static void free_own(void *arg, weft_outcome *o)
+{
+    (void)o;
+    weft_executor_free(arg);
+}
+
+Test(executor, task_frees_its_pool)
+{
+    weft_executor *ex = pool(2);
+    weft_future *f, *g;
+    atomic_store(&freed, 0);
+    WEFT_ASSERT_OK(weft_executor_submit(ex, count_run_slowly, NULL, count_free, &g));
+    WEFT_ASSERT_OK(weft_executor_submit(ex, free_own, ex, NULL, &f));
+    /* The pool outlives its handle until its last worker leaves. */
+    WEFT_ASSERT_OK(weft_future_result(f, 10, NULL));
+    WEFT_ASSERT_OK(weft_future_result(g, 10, NULL));
+    cr_assert_eq(atomic_load(&freed), 1);
+    weft_future_free(f);
+    weft_future_free(g);
 }
 
 static atomic_uintptr_t cb_thread;
