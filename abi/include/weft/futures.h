@@ -148,8 +148,9 @@ WEFT_API weft_status weft_future_exception(weft_future *f, double timeout, weft_
  * Callbacks run in the order they were added, in the thread that completes
  * or cancels the future; if the future is already done, @p fn runs at once
  * in the caller. Inside the callback, weft_future_from_outcome() gives the
- * future. A callback that reports a failure is reported on stderr (as
- * Python logs it) and does not stop the other callbacks. @p free_arg is
+ * future. A callback that reports a failure is handed to the threading
+ * excepthook if one was set (weft_threading_set_excepthook()), else written
+ * to stderr as Python logs it; it does not stop the other callbacks. @p free_arg is
  * called once after the callback ran, or when the future is destroyed
  * before completing.
  * @param f the future.
@@ -316,8 +317,10 @@ WEFT_API weft_status weft_executor_opts_set_thread_name_prefix(weft_executor_opt
 /**
  * @brief Sets a callable each worker runs when it starts (`initializer`, `initargs`).
  *
- * If it reports a failure, the pool becomes broken: pending tasks fail with
- * `WEFT_BROKEN_THREAD_POOL`, and so do later submissions.
+ * If it reports a failure, the failure is reported as a failing done
+ * callback is (excepthook or stderr, "Exception in initializer") and the
+ * pool becomes broken: pending tasks fail with `WEFT_BROKEN_THREAD_POOL`,
+ * and so do later submissions.
  * @param opts the options.
  * @param fn the initializer; NULL removes it.
  * @param arg its argument, shared by every worker of every executor made
@@ -335,9 +338,11 @@ WEFT_API weft_status weft_executor_opts_set_initializer(weft_executor_opts *opts
 /**
  * @brief Creates a thread pool executor (Python's `ThreadPoolExecutor`).
  *
- * Workers are weft threads started on demand: a submission starts a new
- * worker only when no worker is idle and fewer than `max_workers` exist. A
- * task runs in whatever context its worker thread has.
+ * Workers are weft threads (so thread start and end hooks run in them),
+ * started on demand: a submission starts a new worker only when no worker
+ * is idle and fewer than `max_workers` exist. They are daemon threads, so a
+ * program that never shuts its pool down can still exit. A task runs in
+ * whatever context its worker thread has.
  * @param out receives the executor; free it with weft_executor_free().
  * @param opts the options, copied; NULL for the defaults.
  * @return `WEFT_OK`; `WEFT_EINVAL` for NULL @p out or a bad @p opts;
