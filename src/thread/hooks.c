@@ -106,6 +106,10 @@ static void weft__hook_set_all(int kind, weft_thread_hook_fn fn, void *arg)
     weft__registry_each_locked(weft__mark_pending, &c);
     weft__registry_unlock();
     pthread_mutex_unlock(&weft__hooks_mu);
+    /* The call is itself a hook point of the calling thread, as Python's
+     * version also sets the hook of the calling thread at once. */
+    if (weft__in_target)
+        weft_threading_deliver_hooks();
 }
 
 static void weft__hook_get(int kind, weft_thread_hook_fn *fn, void **arg)

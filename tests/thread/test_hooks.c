@@ -161,6 +161,27 @@ Test(hooks, all_threads_reaches_running_threads_at_a_hook_point)
     weft_threading_settrace(NULL, NULL);
 }
 
+static void sets_for_all(void *arg, weft_outcome *o)
+{
+    (void)arg;
+    (void)o;
+    log_ev("before", NULL);
+    weft_threading_settrace_all_threads(hook, "mine");
+    log_ev("after", NULL);
+}
+
+Test(hooks, all_threads_reaches_the_calling_thread_at_once)
+{
+    weft_thread *t;
+    WEFT_ASSERT_OK(weft_thread_new(&t, NULL, sets_for_all, NULL, NULL));
+    WEFT_ASSERT_OK(weft_thread_start(t));
+    WEFT_ASSERT_OK(weft_thread_join(t, -1));
+    const char *want[] = { "before", "mine.start", "after", "mine.end" };
+    assert_log(want, 4);
+    weft_thread_free(t);
+    weft_threading_settrace(NULL, NULL);
+}
+
 static void plain_wait(void *arg, weft_outcome *o)
 {
     (void)o;

@@ -370,3 +370,27 @@ Test(thread, shutdown_does_not_wait_for_daemons)
     WEFT_ASSERT_OK(weft_thread_join(t, -1));
     weft_thread_free(t);
 }
+
+/* A start the system refuses (a stack no machine has) leaves the thread
+ * unstarted, with its argument, and it may be started again. */
+Test(thread, refused_start_can_be_retried)
+{
+    weft_thread *t;
+    WEFT_ASSERT_OK(weft_thread_new(&t, NULL, nothing, malloc(4), count_free));
+    WEFT_ASSERT_OK(weft_thread_set_stack_size(t, (size_t)1 << 50));
+    weft_status st = weft_thread_start(t);
+    cr_assert(st == WEFT_RUNTIME || st == WEFT_NOMEM || st == WEFT_OS, "got %s", weft_status_name(st));
+    int alive = 1;
+    uint64_t id = 1;
+    WEFT_ASSERT_OK(weft_thread_is_alive(t, &alive));
+    WEFT_ASSERT_OK(weft_thread_ident(t, &id));
+    cr_assert_eq(alive, 0);
+    cr_assert_eq(id, 0);
+    WEFT_ASSERT_STATUS(weft_thread_join(t, 0), WEFT_RUNTIME);
+    cr_assert_eq(atomic_load(&freed), 0);
+    WEFT_ASSERT_OK(weft_thread_set_stack_size(t, 0));
+    WEFT_ASSERT_OK(weft_thread_start(t));
+    WEFT_ASSERT_OK(weft_thread_join(t, -1));
+    cr_assert_eq(atomic_load(&freed), 1);
+    weft_thread_free(t);
+}

@@ -375,7 +375,8 @@ WEFT_API void weft_threading_setprofile(weft_thread_hook_fn fn, void *arg);
  *
  * As weft_threading_settrace(), and every weft thread running at the call
  * receives the new hook at its next hook point: when it calls
- * weft_threading_deliver_hooks(), or else when it ends. Receiving it means:
+ * weft_threading_deliver_hooks(), or else when it ends. A weft thread that
+ * makes this call from its target receives it during the call. Receiving it means:
  * #WEFT_THREAD_END to the hook it had (if any), then #WEFT_THREAD_START to
  * the new hook (if not NULL), whose #WEFT_THREAD_END comes when the thread
  * ends. C code cannot be interrupted where it runs, so this is as far as
