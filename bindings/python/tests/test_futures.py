@@ -1,0 +1,197 @@
+"""weft.concurrent.futures against the standard concurrent.futures."""
+import concurrent.futures as std
+import threading
+import time
+
+import pytest
+
+from conftest import require
+
+wf = require("concurrent.futures")
+
+MODULES = [std, wf]
+
+
+def test_exceptions_are_the_standard_ones():
+    assert wf.CancelledError is std.CancelledError
+    assert wf.TimeoutError is std.TimeoutError
+    assert wf.InvalidStateError is std.InvalidStateError
+    assert wf.BrokenExecutor is std.BrokenExecutor
+    assert wf.thread.BrokenThreadPool is std.thread.BrokenThreadPool
+
+
+@pytest.mark.parametrize("mod", MODULES, ids=["std", "weft"])
+def test_submit_result_and_map(mod):
+    with mod.ThreadPoolExecutor(max_workers=4) as ex:
+        fs = [ex.submit(pow, i, 2) for i in range(50)]
+        assert [f.result() for f in fs] == [i * i for i in range(50)]
+        assert list(ex.map(lambda a, b: a - b, range(10), range(10, 20))) == [-10] * 10
+        f = ex.submit(lambda x, y=1: x + y, 1, y=5)
+        assert f.result(timeout=5) == 6
+        assert f.done() and not f.running() and not f.cancelled()
+        assert f.exception() is None
+
+
+def test_same_exception_object():
+    err = KeyError("the one")
+
+    def boom():
+        raise err
+
+    with wf.ThreadPoolExecutor(2) as ex:
+        f = ex.submit(boom)
+        with pytest.raises(KeyError) as info:
+            f.result()
+        assert info.value is err
+        assert f.exception() is err
+        assert err.__context__ is None
+        with pytest.raises(KeyError) as info2:
+            f.result()
+        assert info2.value is err
+
+
+def test_result_timeout_and_cancel():
+    for mod in MODULES:
+        with mod.ThreadPoolExecutor(1) as ex:
+            gate = threading.Event()
+            first = ex.submit(gate.wait)
+            queued = ex.submit(lambda: "never")
+            t0 = time.monotonic()
+            with pytest.raises(mod.TimeoutError):
+                first.result(timeout=0.05)
+            assert time.monotonic() - t0 >= 0.05
+            assert queued.cancel() is True
+            assert queued.cancelled()
+            with pytest.raises(mod.CancelledError):
+                queued.result()
+            with pytest.raises(mod.CancelledError):
+                queued.exception()
+            gate.set()
+            assert first.result() is True
+
+
+def test_done_callbacks():
+    for mod in MODULES:
+        seen = []
+        with mod.ThreadPoolExecutor(2) as ex:
+            f = ex.submit(lambda: 7)
+            f.add_done_callback(lambda fut: seen.append(fut.result()))
+            f.result()
+            deadline = time.monotonic() + 5
+            while not seen and time.monotonic() < deadline:
+                time.sleep(0.001)
+            f.add_done_callback(lambda fut: seen.append(("again", fut is f)))
+        assert seen == [7, ("again", True)]
+
+
+def test_wait_and_as_completed():
+    for mod in MODULES:
+        with mod.ThreadPoolExecutor(4) as ex:
+            gate = threading.Event()
+            fast = [ex.submit(lambda i=i: i) for i in range(3)]
+            slow = ex.submit(gate.wait)
+            done, not_done = mod.wait(fast + [slow], timeout=0.05)
+            assert set(fast) <= done and not_done == {slow}
+            done, not_done = mod.wait(fast + [slow], return_when=mod.FIRST_COMPLETED)
+            assert done and slow in not_done
+            with pytest.raises(mod.TimeoutError):
+                list(mod.as_completed([slow], timeout=0.05))
+            gate.set()
+            got = list(mod.as_completed(fast + [slow, slow]))
+            assert len(got) == 4 and set(got) == set(fast) | {slow}
+            done, not_done = mod.wait(fast + [slow])
+            assert not not_done
+
+
+def test_wait_first_exception():
+    for mod in MODULES:
+        with mod.ThreadPoolExecutor(2) as ex:
+            gate = threading.Event()
+            bad = ex.submit(lambda: 1 / 0)
+            slow = ex.submit(gate.wait)
+            done, not_done = mod.wait([bad, slow], timeout=5, return_when=mod.FIRST_EXCEPTION)
+            assert bad in done and slow in not_done
+            gate.set()
+
+
+def test_shutdown_rejects_new_work():
+    for mod in MODULES:
+        ex = mod.ThreadPoolExecutor(2)
+        ex.shutdown()
+        with pytest.raises(RuntimeError):
+            ex.submit(int)
+
+
+def test_shutdown_cancel_futures():
+    ex = wf.ThreadPoolExecutor(1)
+    gate = threading.Event()
+    started = threading.Event()
+    running = ex.submit(lambda: started.set() or gate.wait())
+    assert started.wait(5)
+    pending = [ex.submit(int) for _ in range(5)]
+    ex.shutdown(wait=False, cancel_futures=True)
+    gate.set()
+    assert running.result(5) is True
+    assert all(f.cancelled() for f in pending)
+
+
+def test_initializer_failure_breaks_pool():
+    for mod in MODULES:
+        def init():
+            raise ValueError("no")
+        ex = mod.ThreadPoolExecutor(1, initializer=init)
+        f = ex.submit(int)
+        with pytest.raises(std.thread.BrokenThreadPool):
+            f.result(timeout=5)
+        with pytest.raises(std.thread.BrokenThreadPool):
+            ex.submit(int)
+        ex.shutdown()
+
+
+def test_initializer_runs_with_args():
+    seen = []
+    with wf.ThreadPoolExecutor(2, initializer=seen.append, initargs=("hello",)) as ex:
+        ex.submit(int).result()
+    assert "hello" in seen
+
+
+def test_user_future():
+    f = wf.Future()
+    assert not f.done()
+    assert f.set_running_or_notify_cancel() is True
+    assert f.running()
+    f.set_result(3)
+    assert f.result() == 3
+    with pytest.raises(wf.InvalidStateError):
+        f.set_result(4)
+    g = wf.Future()
+    err = OSError("x")
+    g.set_exception(err)
+    assert g.exception() is err
+    with pytest.raises(OSError) as info:
+        g.result()
+    assert info.value is err
+
+
+def test_bad_arguments_like_python():
+    for mod in MODULES:
+        with pytest.raises(ValueError):
+            mod.ThreadPoolExecutor(0)
+        with pytest.raises(TypeError):
+            mod.ThreadPoolExecutor(1, initializer=42)
+
+
+def test_many_tasks_from_many_threads():
+    with wf.ThreadPoolExecutor(4) as ex:
+        results = []
+
+        def producer(k):
+            fs = [ex.submit(lambda i=i: i * k) for i in range(300)]
+            results.append(sum(f.result() for f in fs))
+
+        ts = [threading.Thread(target=producer, args=(k,)) for k in range(1, 4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    assert sorted(results) == sorted(sum(range(300)) * k for k in range(1, 4))

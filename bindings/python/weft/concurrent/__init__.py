@@ -1,0 +1,1 @@
+"""weft.concurrent: Python's `concurrent` package over weft (see weft.concurrent.futures)."""

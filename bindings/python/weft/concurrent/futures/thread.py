@@ -1,0 +1,99 @@
+"""ThreadPoolExecutor over weft's thread pool (concurrent.futures.thread)."""
+import functools as _functools
+import os as _os
+import weakref as _weakref
+from concurrent.futures.thread import BrokenThreadPool
+
+from ... import _Reported, _exit
+from ... import _weft as _c
+from . import _base
+from ._base import Executor, Future
+
+__all__ = ["ThreadPoolExecutor", "BrokenThreadPool"]
+
+_submit = _c.weft_executor_submit
+_wrap = Future._from_handle
+
+# Executors still alive at interpreter exit are shut down (waiting for their
+# pending work, as Python's are) before the interpreter goes away.
+_live = _weakref.WeakSet()
+
+
+def _shutdown_all():
+    for ex in list(_live):
+        try:
+            ex.shutdown(wait=True)
+        except Exception:
+            pass
+
+
+_exit.register(_shutdown_all)
+
+
+class ThreadPoolExecutor(Executor):
+    """An executor running calls in a pool of at most max_workers weft threads.
+
+    Workers start as work arrives (when none is idle). initializer, if
+    given, runs as initializer(*initargs) at the start of each worker; if it
+    raises, the pool breaks: pending and later work fails with
+    BrokenThreadPool.
+    """
+
+    def __init__(self, max_workers=None, thread_name_prefix="", initializer=None, initargs=()):
+        if max_workers is None:
+            max_workers = min(32, (_os.cpu_count() or 1) + 4)
+        if max_workers <= 0:
+            raise ValueError("max_workers must be greater than 0")
+        if initializer is not None and not callable(initializer):
+            raise TypeError("initializer must be a callable")
+        self._max_workers = max_workers
+        self._thread_name_prefix = thread_name_prefix or ("ThreadPoolExecutor-%d" % _next_id())
+        opts = _c.weft_executor_opts_new()
+        _c.weft_executor_opts_set_max_workers(opts, max_workers)
+        _c.weft_executor_opts_set_thread_name_prefix(opts, self._thread_name_prefix)
+        if initializer is not None:
+            _c.weft_executor_opts_set_initializer(opts, _functools.partial(_initialize, initializer, initargs))
+        self._h = _c.weft_thread_pool_executor_new(opts)
+        _live.add(self)
+
+    def submit(self, fn, /, *args, **kwargs):
+        """Schedule fn(*args, **kwargs) on a worker; return its Future.
+
+        RuntimeError after shutdown(); BrokenThreadPool if an initializer failed.
+        """
+        if args or kwargs:
+            fn = _functools.partial(fn, *args, **kwargs)
+        elif not callable(fn):
+            raise TypeError("%r object is not callable" % type(fn).__name__)
+        try:
+            return _wrap(_submit(self._h, fn))
+        except BrokenThreadPool:
+            raise BrokenThreadPool("A thread initializer failed, the thread pool is not usable anymore") from None
+        except RuntimeError as e:
+            if "shutdown" in str(e) or "shut down" in str(e):
+                raise RuntimeError("cannot schedule new futures after shutdown") from None
+            raise
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        """Stop accepting work; with wait, return when pending work is done.
+
+        With cancel_futures, pending work that has not started is cancelled.
+        """
+        _c.weft_executor_shutdown(self._h, 1 if wait else 0, 1 if cancel_futures else 0)
+
+
+def _initialize(initializer, initargs):
+    # As Python's worker does: log the failure, then break the pool (the
+    # raised _Reported tells weft's excepthook it was reported already).
+    try:
+        initializer(*initargs)
+    except BaseException:
+        _base.LOGGER.critical("Exception in initializer:", exc_info=True)
+        raise _Reported() from None
+
+
+_ids = iter(range(1 << 62))
+
+
+def _next_id():
+    return next(_ids)
