@@ -85,7 +85,11 @@ static int weft_py_keep_gil;
 
 static int weft_py_alive(void)
 {
+#if PY_VERSION_HEX >= 0x030D0000
+    return Py_IsInitialized() && !Py_IsFinalizing();
+#else
     return Py_IsInitialized() && !_Py_IsFinalizing();
+#endif
 }
 
 /* Drops the reference a Python object stored in weft held. The library calls
