@@ -100,6 +100,30 @@ def bench_executor(runs, n):
     report("executor: submit + result of trivial tasks (tasks/s)", rows, "weft ThreadPoolExecutor(4)")
 
 
+def lock_cycles(make):
+    """Uncontended acquire/release pairs per second (with statements)."""
+    def run(n):
+        lk = make()
+        for _ in range(n):
+            with lk:
+                pass
+    return run
+
+
+def bench_lock(runs, n):
+    import threading
+    try:
+        from weft import threading as wt
+    except (ImportError, AttributeError) as e:  # the area is not in this build
+        print("== lock: skipped (%s)" % e)
+        return
+    rows = [
+        ("weft.threading.Lock", median_rate(lock_cycles(wt.Lock), n, runs)),
+        ("threading.Lock", median_rate(lock_cycles(threading.Lock), n, runs)),
+    ]
+    report("lock: uncontended with-blocks (pairs/s)", rows, "weft.threading.Lock")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer items and runs")
@@ -109,6 +133,7 @@ def main():
     print("Python %s; medians of %d runs; the machine is shared, figures wobble" % (sys.version.split()[0], runs))
     bench_queue(runs, int(200000 * scale))
     bench_executor(runs, int(50000 * scale))
+    bench_lock(runs, int(500000 * scale))
 
 
 if __name__ == "__main__":
