@@ -195,3 +195,41 @@ def test_wrong_types():
     q = wq.Queue()
     with pytest.raises(TypeError):
         q.get(timeout="soon")
+
+
+def test_stress_shutdown_while_busy():
+    # Items freed by an immediate shutdown while other threads put and get
+    # (their references are dropped without waiting for the GIL).
+    import gc
+    marker = object()
+    before = sys.getrefcount(marker)
+    for _ in range(20):
+        q = wq.Queue(maxsize=16)
+        stop = threading.Event()
+
+        def producer():
+            try:
+                while not stop.is_set():
+                    q.put(marker, timeout=0.01)
+            except (queue.Full, wq.ShutDown):
+                pass
+
+        def consumer():
+            try:
+                while not stop.is_set():
+                    q.get(timeout=0.01)
+            except (queue.Empty, wq.ShutDown):
+                pass
+
+        ts = [threading.Thread(target=f) for f in (producer, producer, consumer)]
+        for t in ts:
+            t.start()
+        time.sleep(0.01)
+        q.shutdown(immediate=True)
+        stop.set()
+        for t in ts:
+            t.join()
+        del q
+    gc.collect()
+    wq.Queue().qsize()  # drains the deferred releases
+    assert sys.getrefcount(marker) == before
