@@ -195,3 +195,23 @@ def test_many_tasks_from_many_threads():
         for t in ts:
             t.join()
     assert sorted(results) == sorted(sum(range(300)) * k for k in range(1, 4))
+
+
+def test_failed_tasks_release_their_exceptions():
+    import gc
+    import sys
+    err = RuntimeError("shared")
+    err.__traceback__ = None
+
+    def fail():
+        raise err
+
+    before = sys.getrefcount(err)
+    with wf.ThreadPoolExecutor(4) as ex:
+        fs = [ex.submit(fail) for _ in range(500)]
+        assert all(f.exception() is err for f in fs)
+    del fs
+    err.__traceback__ = None
+    gc.collect()
+    wf.Future().done()  # drains the deferred releases
+    assert sys.getrefcount(err) == before
