@@ -405,9 +405,8 @@ typedef struct weft_barrier weft_barrier;
  * @param default_timeout the timeout weft_barrier_wait() uses when given a
  *        negative one; negative means none (wait forever).
  * @return `WEFT_OK`; `WEFT_EINVAL` if @p out is NULL, @p parties is 0 or
- *         @p default_timeout is NaN; `WEFT_OVERFLOW` if @p parties is above
- *         `UINT32_MAX` or @p default_timeout above #WEFT_TIMEOUT_MAX;
- *         `WEFT_NOMEM`.
+ *         @p default_timeout is NaN; `WEFT_OVERFLOW` if @p default_timeout
+ *         is above #WEFT_TIMEOUT_MAX; `WEFT_NOMEM`.
  */
 WEFT_API weft_status weft_barrier_new(weft_barrier **out, size_t parties, weft_fn action, void *arg,
                                       weft_free_fn free_arg, double default_timeout);
