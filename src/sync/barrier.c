@@ -46,7 +46,7 @@ weft_status weft_barrier_new(weft_barrier **out, size_t parties, weft_fn action,
     weft_barrier *b = weft__obj_new(&weft__barrier_type, sizeof *b);
     if (b == NULL)
         return WEFT_NOMEM;
-    atomic_init(&b->mu.word, WEFT__M_FREE);
+    weft__mutex_init(&b->mu);
     atomic_init(&b->seq, 0);
     atomic_init(&b->state, WEFT__B_FILLING);
     atomic_init(&b->count, 0);

@@ -38,7 +38,7 @@ static weft_status weft__condition_make(weft_condition **out, weft_lock *lock, w
     weft_condition *c = weft__obj_new(&weft__condition_type, sizeof *c);
     if (c == NULL)
         return WEFT_NOMEM;
-    atomic_init(&c->list_mu.word, WEFT__M_FREE);
+    weft__mutex_init(&c->list_mu);
     c->lock = lock;
     c->rlock = rlock;
     *out = c;

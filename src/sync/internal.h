@@ -29,14 +29,34 @@ static inline void weft__cpu_relax(void)
 
 /* ---- the futex-word mutex ----------------------------------------------- */
 
-/* 0 free, 1 locked, 2 locked and someone may be parked on it. Not tied to a
- * thread: whoever holds it may hand the release to another thread, which is
- * what Python's Lock allows. */
-enum { WEFT__M_FREE = 0, WEFT__M_LOCKED = 1, WEFT__M_CONTENDED = 2 };
+/* `word` is 0 (free) or 1 (locked) and is what sleepers wait on; `parked`
+ * counts the threads that may be asleep on it. The mutex is not tied to a
+ * thread: whoever holds it may have another thread release it, which is
+ * what Python's Lock allows.
+ *
+ * Acquiring is one compare-and-swap; releasing is a plain store followed by
+ * a read of `parked`, so the uncontended pair costs one atomic instruction.
+ * That store-then-load is half of a Dekker handshake whose other half is the
+ * sleeper's "count myself, then let the futex re-read the word". Its fence
+ * is made asymmetric: the rare side, a thread about to sleep, pays for it
+ * with membarrier(2), which puts a full barrier into every running thread
+ * of the process, so the frequent side, the release, needs only a compiler
+ * barrier. Where membarrier is missing, releases use a real fence. */
+enum { WEFT__M_FREE = 0, WEFT__M_LOCKED = 1 };
 
 typedef struct weft__mutex {
     atomic_uint word;
+    atomic_uint parked;
 } weft__mutex;
+
+/* True when sleepers pay for the fence (membarrier registered at load time). */
+extern bool weft__asym_fence;
+
+static inline void weft__mutex_init(weft__mutex *m)
+{
+    atomic_init(&m->word, WEFT__M_FREE);
+    atomic_init(&m->parked, 0);
+}
 
 static inline bool weft__mutex_trylock(weft__mutex *m)
 {
@@ -45,7 +65,7 @@ static inline bool weft__mutex_trylock(weft__mutex *m)
                                                    memory_order_acquire, memory_order_relaxed);
 }
 
-/* Slow path: spins, then parks until the mutex is taken or `d` passes
+/* Slow path: spins, then sleeps until the mutex is taken or `d` passes
  * (NULL: no limit). Returns 0 or ETIMEDOUT. */
 int weft__mutex_lock_slow(weft__mutex *m, const weft__deadline *d);
 
@@ -55,14 +75,22 @@ static inline void weft__mutex_lock(weft__mutex *m)
         (void)weft__mutex_lock_slow(m, NULL);
 }
 
-/* Releases and returns the previous state (0 means it was not locked, and
- * stays unlocked). Wakes one parked thread when there may be one. */
-static inline unsigned weft__mutex_unlock(weft__mutex *m)
+/* Releases; returns false (and changes nothing) if the mutex was not locked.
+ * Two threads releasing the same locked mutex at the same instant may both
+ * succeed: only that misuse, never a correct program, sees the difference
+ * from an atomic exchange. */
+static inline bool weft__mutex_unlock(weft__mutex *m)
 {
-    unsigned old = atomic_exchange_explicit(&m->word, WEFT__M_FREE, memory_order_release);
-    if (WEFT__UNLIKELY(old == WEFT__M_CONTENDED))
+    if (WEFT__UNLIKELY(atomic_load_explicit(&m->word, memory_order_relaxed) == WEFT__M_FREE))
+        return false;
+    atomic_store_explicit(&m->word, WEFT__M_FREE, memory_order_release);
+    if (WEFT__LIKELY(weft__asym_fence))
+        atomic_signal_fence(memory_order_seq_cst);
+    else
+        atomic_thread_fence(memory_order_seq_cst);
+    if (WEFT__UNLIKELY(atomic_load_explicit(&m->parked, memory_order_relaxed) != 0))
         weft__unpark(&m->word, 1);
-    return old;
+    return true;
 }
 
 static inline bool weft__mutex_is_locked(weft__mutex *m)
@@ -81,12 +109,18 @@ static inline bool weft__timeout_bad(double timeout)
 
 /* ---- thread identity ----------------------------------------------------- */
 
-/* The RLock owner: pthread_self() is unique among live threads, as Python's
- * get_ident() is; 0 is never a live thread's value on the platforms weft runs
- * on, so it stands for "no owner". */
+/* The RLock owner: a value unique among live threads, as Python's
+ * get_ident() is, and never 0, which stands for "no owner". The thread
+ * pointer is what pthread_self() returns with glibc and musl, without the
+ * call. */
 static inline uintptr_t weft__self(void)
 {
+#if defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && \
+    (defined(__x86_64__) || defined(__aarch64__))
+    return (uintptr_t)__builtin_thread_pointer();
+#else
     return (uintptr_t)pthread_self();
+#endif
 }
 
 /* ---- the types, and what Condition needs from the locks it wraps -------- */

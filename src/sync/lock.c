@@ -10,7 +10,7 @@ weft_status weft_lock_new(weft_lock **out)
     weft_lock *l = weft__obj_new(&weft__lock_type, sizeof *l);
     if (l == NULL)
         return WEFT_NOMEM;
-    atomic_init(&l->m.word, WEFT__M_FREE);
+    weft__mutex_init(&l->m);
     *out = l;
     return WEFT_OK;
 }
@@ -20,7 +20,7 @@ weft_status weft_lock_free(weft_lock *lock)
     return weft__free_handle(lock, &weft__lock_type, "weft_lock_free");
 }
 
-static weft_status weft__lock_acquire_slow(weft_lock *lock, double timeout)
+__attribute__((noinline)) static weft_status weft__lock_acquire_slow(weft_lock *lock, double timeout)
 {
     weft__deadline d;
     weft_status st = weft__deadline_init(&d, timeout, "weft_lock_acquire");
@@ -48,7 +48,7 @@ weft_status weft_lock_release(weft_lock *lock)
     weft_status st = weft__check(lock, &weft__lock_type, "weft_lock_release");
     if (WEFT__UNLIKELY(st != WEFT_OK))
         return st;
-    if (WEFT__UNLIKELY(weft__mutex_unlock(&lock->m) == WEFT__M_FREE))
+    if (WEFT__UNLIKELY(!weft__mutex_unlock(&lock->m)))
         return weft__fail(WEFT_RUNTIME, "weft_lock_release: release unlocked lock");
     return WEFT_OK;
 }

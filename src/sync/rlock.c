@@ -12,7 +12,7 @@ weft_status weft_rlock_new(weft_rlock **out)
     weft_rlock *r = weft__obj_new(&weft__rlock_type, sizeof *r);
     if (r == NULL)
         return WEFT_NOMEM;
-    atomic_init(&r->m.word, WEFT__M_FREE);
+    weft__mutex_init(&r->m);
     atomic_init(&r->owner, 0);
     r->count = 0;
     *out = r;
@@ -72,7 +72,7 @@ weft_status weft_rlock_release(weft_rlock *rlock)
         return weft__fail(WEFT_NOT_OWNER, "weft_rlock_release: cannot release un-acquired lock");
     if (--rlock->count == 0) {
         atomic_store_explicit(&rlock->owner, 0, memory_order_relaxed);
-        weft__mutex_unlock(&rlock->m);
+        (void)weft__mutex_unlock(&rlock->m);
     }
     return WEFT_OK;
 }
@@ -87,7 +87,7 @@ unsigned long weft__rlock_release_save(weft_rlock *r)
     unsigned long count = r->count;
     r->count = 0;
     atomic_store_explicit(&r->owner, 0, memory_order_relaxed);
-    weft__mutex_unlock(&r->m);
+    (void)weft__mutex_unlock(&r->m);
     return count;
 }
 

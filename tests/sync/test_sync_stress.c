@@ -44,6 +44,58 @@ Test(stress, lock_handoff_between_threads)
     WEFT_ASSERT_OK(weft_lock_free(b));
 }
 
+/* ---- Lock: a release racing a thread that is about to sleep -------------- */
+
+/* Each round the main thread holds the lock while the other thread starts to
+ * acquire it, then releases after a varying delay, so the release lands
+ * before, during and after the other thread's spin and its going to sleep.
+ * A release that missed the sleeper would leave it asleep and the round
+ * would time out. */
+typedef struct sleeper {
+    weft_lock *lock;
+    weft_event *go, *got;
+    int rounds;
+} sleeper;
+
+static void *sleeper_run(void *arg)
+{
+    sleeper *s = arg;
+    for (int i = 0; i < s->rounds; i++) {
+        cr_assert_eq(weft_event_wait(s->go, LONG_WAIT), WEFT_OK);
+        cr_assert_eq(weft_event_clear(s->go), WEFT_OK);
+        cr_assert_eq(weft_lock_acquire(s->lock, LONG_WAIT), WEFT_OK, "round %d: the wake-up was lost", i);
+        cr_assert_eq(weft_event_set(s->got), WEFT_OK);
+        cr_assert_eq(weft_lock_release(s->lock), WEFT_OK);
+    }
+    return NULL;
+}
+
+Test(stress, lock_release_races_sleeper)
+{
+    sleeper s = { NULL, NULL, NULL, 3000 };
+    WEFT_ASSERT_OK(weft_lock_new(&s.lock));
+    WEFT_ASSERT_OK(weft_event_new(&s.go));
+    WEFT_ASSERT_OK(weft_event_new(&s.got));
+    sync_threads t = { 0 };
+    sync_start(&t, sleeper_run, &s);
+    unsigned seed = 12345;
+    for (int i = 0; i < s.rounds; i++) {
+        WEFT_ASSERT_OK(weft_lock_acquire(s.lock, -1));
+        WEFT_ASSERT_OK(weft_event_set(s.go));
+        seed = seed * 1103515245u + 12345u;
+        unsigned delay = (seed >> 16) % 4 == 0 ? (seed >> 8) % 200000 : (seed >> 8) % 3000;
+        for (volatile unsigned k = 0; k < delay; k++)
+            ;
+        WEFT_ASSERT_OK(weft_lock_release(s.lock));
+        WEFT_ASSERT_OK(weft_event_wait(s.got, LONG_WAIT));
+        WEFT_ASSERT_OK(weft_event_clear(s.got));
+    }
+    sync_join(&t);
+    WEFT_ASSERT_OK(weft_event_free(s.go));
+    WEFT_ASSERT_OK(weft_event_free(s.got));
+    WEFT_ASSERT_OK(weft_lock_free(s.lock));
+}
+
 /* ---- Condition: a bounded buffer with several producers and consumers ---- */
 
 #define BUF 4
