@@ -41,7 +41,8 @@ static inline void weft__cpu_relax(void)
  * is made asymmetric: the rare side, a thread about to sleep, pays for it
  * with membarrier(2), which puts a full barrier into every running thread
  * of the process, so the frequent side, the release, needs only a compiler
- * barrier. Where membarrier is missing, releases use a real fence. */
+ * barrier. Where membarrier is missing, the release is an atomic exchange,
+ * which is a full fence. */
 enum { WEFT__M_FREE = 0, WEFT__M_LOCKED = 1 };
 
 typedef struct weft__mutex {
@@ -76,19 +77,21 @@ static inline void weft__mutex_lock(weft__mutex *m)
 }
 
 /* Releases; returns false (and changes nothing) if the mutex was not locked.
- * Two threads releasing the same locked mutex at the same instant may both
- * succeed: only that misuse, never a correct program, sees the difference
- * from an atomic exchange. */
+ * With the asymmetric fence, two threads releasing the same locked mutex at
+ * the same instant may both succeed: only that misuse, never a correct
+ * program, sees the difference from an atomic exchange. */
 static inline bool weft__mutex_unlock(weft__mutex *m)
 {
-    if (WEFT__UNLIKELY(atomic_load_explicit(&m->word, memory_order_relaxed) == WEFT__M_FREE))
-        return false;
-    atomic_store_explicit(&m->word, WEFT__M_FREE, memory_order_release);
-    if (WEFT__LIKELY(weft__asym_fence))
-        atomic_signal_fence(memory_order_seq_cst);
-    else
-        atomic_thread_fence(memory_order_seq_cst);
-    if (WEFT__UNLIKELY(atomic_load_explicit(&m->parked, memory_order_relaxed) != 0))
+    if (WEFT__LIKELY(weft__asym_fence)) {
+        if (WEFT__UNLIKELY(atomic_load_explicit(&m->word, memory_order_relaxed) == WEFT__M_FREE))
+            return false;
+        atomic_store_explicit(&m->word, WEFT__M_FREE, memory_order_release);
+        atomic_signal_fence(memory_order_seq_cst); /* the sleeper's membarrier does the rest */
+    } else if (WEFT__UNLIKELY(atomic_exchange_explicit(&m->word, WEFT__M_FREE, memory_order_seq_cst) ==
+                              WEFT__M_FREE)) {
+        return false; /* it stored 0 over 0: nothing changed */
+    }
+    if (WEFT__UNLIKELY(atomic_load_explicit(&m->parked, memory_order_seq_cst) != 0))
         weft__unpark(&m->word, 1);
     return true;
 }

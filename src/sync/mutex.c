@@ -54,10 +54,8 @@ __attribute__((constructor)) static void weft__fence_init(void)
  * read the count. Returns false if the barrier could not be made. */
 static bool weft__heavy_fence(void)
 {
-    if (!weft__asym_fence) {
-        atomic_thread_fence(memory_order_seq_cst);
-        return true;
-    }
+    if (!weft__asym_fence)
+        return true; /* releases exchange; the sleeper's seq_cst increment fenced */
     if (weft__membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0)
         return true;
     /* Not registered (a child forked behind pthread_atfork's back, say). */
@@ -66,8 +64,7 @@ static bool weft__heavy_fence(void)
 #else
 static bool weft__heavy_fence(void)
 {
-    atomic_thread_fence(memory_order_seq_cst);
-    return true;
+    return true; /* releases exchange; the sleeper's seq_cst increment fenced */
 }
 #endif
 
