@@ -76,24 +76,38 @@ static inline void weft__mutex_lock(weft__mutex *m)
         (void)weft__mutex_lock_slow(m, NULL);
 }
 
-/* Releases; returns false (and changes nothing) if the mutex was not locked.
+/* The release, in two steps so that callers can keep their fast path free of
+ * calls: weft__mutex_unlock_fast() returns 0 if the mutex was not locked
+ * (nothing changed), 1 when released, 2 when released and someone may sleep
+ * on it, in which case the caller hands the wake-up to weft__mutex_wake().
+ *
  * With the asymmetric fence, two threads releasing the same locked mutex at
  * the same instant may both succeed: only that misuse, never a correct
  * program, sees the difference from an atomic exchange. */
-static inline bool weft__mutex_unlock(weft__mutex *m)
+static inline int weft__mutex_unlock_fast(weft__mutex *m)
 {
     if (WEFT__LIKELY(weft__asym_fence)) {
         if (WEFT__UNLIKELY(atomic_load_explicit(&m->word, memory_order_relaxed) == WEFT__M_FREE))
-            return false;
+            return 0;
         atomic_store_explicit(&m->word, WEFT__M_FREE, memory_order_release);
         atomic_signal_fence(memory_order_seq_cst); /* the sleeper's membarrier does the rest */
     } else if (WEFT__UNLIKELY(atomic_exchange_explicit(&m->word, WEFT__M_FREE, memory_order_seq_cst) ==
                               WEFT__M_FREE)) {
-        return false; /* it stored 0 over 0: nothing changed */
+        return 0; /* it stored 0 over 0: nothing changed */
     }
-    if (WEFT__UNLIKELY(atomic_load_explicit(&m->parked, memory_order_seq_cst) != 0))
-        weft__unpark(&m->word, 1);
-    return true;
+    return WEFT__UNLIKELY(atomic_load_explicit(&m->parked, memory_order_seq_cst) != 0) ? 2 : 1;
+}
+
+/* Wakes one sleeper of a mutex just released. */
+void weft__mutex_wake(weft__mutex *m);
+
+/* Releases; returns false (and changes nothing) if the mutex was not locked. */
+static inline bool weft__mutex_unlock(weft__mutex *m)
+{
+    int r = weft__mutex_unlock_fast(m);
+    if (WEFT__UNLIKELY(r == 2))
+        weft__mutex_wake(m);
+    return r != 0;
 }
 
 static inline bool weft__mutex_is_locked(weft__mutex *m)

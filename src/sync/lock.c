@@ -20,10 +20,15 @@ weft_status weft_lock_free(weft_lock *lock)
     return weft__free_handle(lock, &weft__lock_type, "weft_lock_free");
 }
 
-__attribute__((noinline)) static weft_status weft__lock_acquire_slow(weft_lock *lock, double timeout)
+/* The fast paths below make no calls except in tail position, so they need
+ * no stack frame; everything else lives in these cold helpers. */
+__attribute__((noinline, cold)) static weft_status weft__lock_acquire_slow(weft_lock *lock, double timeout)
 {
+    weft_status st = weft__check(lock, &weft__lock_type, "weft_lock_acquire");
+    if (st != WEFT_OK)
+        return st;
     weft__deadline d;
-    weft_status st = weft__deadline_init(&d, timeout, "weft_lock_acquire");
+    st = weft__deadline_init(&d, timeout, "weft_lock_acquire");
     if (st != WEFT_OK)
         return st;
     if (weft__mutex_lock_slow(&lock->m, &d) != 0)
@@ -33,24 +38,35 @@ __attribute__((noinline)) static weft_status weft__lock_acquire_slow(weft_lock *
 
 weft_status weft_lock_acquire(weft_lock *lock, double timeout)
 {
-    weft_status st = weft__check(lock, &weft__lock_type, "weft_lock_acquire");
-    if (WEFT__UNLIKELY(st != WEFT_OK))
-        return st;
-    /* The uncontended path: one compare-and-swap. A bad timeout must still
+    /* One compare-and-swap when the lock is free. A bad timeout must still
      * be refused, so it goes the slow way, which reports it. */
-    if (WEFT__LIKELY(!weft__timeout_bad(timeout)) && WEFT__LIKELY(weft__mutex_trylock(&lock->m)))
+    if (WEFT__LIKELY(lock != NULL && lock->hdr.type == &weft__lock_type && !weft__timeout_bad(timeout) &&
+                     weft__mutex_trylock(&lock->m)))
         return WEFT_OK;
     return weft__lock_acquire_slow(lock, timeout);
 }
 
+__attribute__((noinline, cold)) static weft_status weft__lock_release_unlocked(void)
+{
+    return weft__fail(WEFT_RUNTIME, "weft_lock_release: release unlocked lock");
+}
+
+__attribute__((noinline)) static weft_status weft__lock_release_wake(weft_lock *lock)
+{
+    weft__mutex_wake(&lock->m);
+    return WEFT_OK;
+}
+
 weft_status weft_lock_release(weft_lock *lock)
 {
-    weft_status st = weft__check(lock, &weft__lock_type, "weft_lock_release");
-    if (WEFT__UNLIKELY(st != WEFT_OK))
-        return st;
-    if (WEFT__UNLIKELY(!weft__mutex_unlock(&lock->m)))
-        return weft__fail(WEFT_RUNTIME, "weft_lock_release: release unlocked lock");
-    return WEFT_OK;
+    if (WEFT__UNLIKELY(lock == NULL || lock->hdr.type != &weft__lock_type))
+        return weft__check_failed(lock, &weft__lock_type, "weft_lock_release");
+    int r = weft__mutex_unlock_fast(&lock->m);
+    if (WEFT__LIKELY(r == 1))
+        return WEFT_OK;
+    if (r == 0)
+        return weft__lock_release_unlocked();
+    return weft__lock_release_wake(lock);
 }
 
 weft_status weft_lock_locked(weft_lock *lock, int *out)

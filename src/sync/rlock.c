@@ -37,43 +37,69 @@ static inline void weft__rlock_take(weft_rlock *r, uintptr_t me, unsigned long c
     r->count = count;
 }
 
-weft_status weft_rlock_acquire(weft_rlock *rlock, double timeout)
+/* As for Lock, the fast paths make calls only in tail position. */
+__attribute__((noinline, cold)) static weft_status weft__rlock_acquire_slow(weft_rlock *rlock, double timeout)
 {
     weft_status st = weft__check(rlock, &weft__rlock_type, "weft_rlock_acquire");
-    if (WEFT__UNLIKELY(st != WEFT_OK))
+    if (st != WEFT_OK)
         return st;
     weft__deadline d;
-    if (WEFT__UNLIKELY(weft__timeout_bad(timeout)))
-        return weft__deadline_init(&d, timeout, "weft_rlock_acquire");
+    st = weft__deadline_init(&d, timeout, "weft_rlock_acquire");
+    if (st != WEFT_OK)
+        return st;
     uintptr_t me = weft__self();
     if (weft__rlock_mine(rlock, me)) {
-        if (WEFT__UNLIKELY(rlock->count == ULONG_MAX))
+        if (rlock->count == ULONG_MAX)
             return weft__fail(WEFT_OVERFLOW, "weft_rlock_acquire: recursion count overflowed");
         rlock->count++;
         return WEFT_OK;
     }
-    if (WEFT__UNLIKELY(!weft__mutex_trylock(&rlock->m))) {
-        st = weft__deadline_init(&d, timeout, "weft_rlock_acquire");
-        if (st != WEFT_OK)
-            return st;
-        if (weft__mutex_lock_slow(&rlock->m, &d) != 0)
-            return weft__fail(WEFT_TIMEOUT, "weft_rlock_acquire: timed out after %g s", timeout);
-    }
+    if (weft__mutex_lock_slow(&rlock->m, &d) != 0)
+        return weft__fail(WEFT_TIMEOUT, "weft_rlock_acquire: timed out after %g s", timeout);
     weft__rlock_take(rlock, me, 1);
+    return WEFT_OK;
+}
+
+weft_status weft_rlock_acquire(weft_rlock *rlock, double timeout)
+{
+    if (WEFT__LIKELY(rlock != NULL && rlock->hdr.type == &weft__rlock_type && !weft__timeout_bad(timeout))) {
+        uintptr_t me = weft__self();
+        if (weft__rlock_mine(rlock, me)) {
+            if (WEFT__LIKELY(rlock->count != ULONG_MAX)) {
+                rlock->count++;
+                return WEFT_OK;
+            }
+        } else if (WEFT__LIKELY(weft__mutex_trylock(&rlock->m))) {
+            weft__rlock_take(rlock, me, 1);
+            return WEFT_OK;
+        }
+    }
+    return weft__rlock_acquire_slow(rlock, timeout);
+}
+
+__attribute__((noinline, cold)) static weft_status weft__rlock_release_not_owner(void)
+{
+    return weft__fail(WEFT_NOT_OWNER, "weft_rlock_release: cannot release un-acquired lock");
+}
+
+__attribute__((noinline)) static weft_status weft__rlock_release_wake(weft_rlock *rlock)
+{
+    weft__mutex_wake(&rlock->m);
     return WEFT_OK;
 }
 
 weft_status weft_rlock_release(weft_rlock *rlock)
 {
-    weft_status st = weft__check(rlock, &weft__rlock_type, "weft_rlock_release");
-    if (WEFT__UNLIKELY(st != WEFT_OK))
-        return st;
+    if (WEFT__UNLIKELY(rlock == NULL || rlock->hdr.type != &weft__rlock_type))
+        return weft__check_failed(rlock, &weft__rlock_type, "weft_rlock_release");
     if (WEFT__UNLIKELY(!weft__rlock_mine(rlock, weft__self())))
-        return weft__fail(WEFT_NOT_OWNER, "weft_rlock_release: cannot release un-acquired lock");
-    if (--rlock->count == 0) {
-        atomic_store_explicit(&rlock->owner, 0, memory_order_relaxed);
-        (void)weft__mutex_unlock(&rlock->m);
-    }
+        return weft__rlock_release_not_owner();
+    if (--rlock->count != 0)
+        return WEFT_OK;
+    atomic_store_explicit(&rlock->owner, 0, memory_order_relaxed);
+    /* The owner's own lock is locked: the fast release cannot report 0. */
+    if (WEFT__UNLIKELY(weft__mutex_unlock_fast(&rlock->m) == 2))
+        return weft__rlock_release_wake(rlock);
     return WEFT_OK;
 }
 
