@@ -190,3 +190,52 @@ Test(lock, mutual_exclusion_between_threads)
     cr_assert_eq(c.value, (long)HANDOFF_THREADS * HANDOFF_ROUNDS);
     WEFT_ASSERT_OK(weft_lock_free(c.lock));
 }
+
+/* A forked child is a new process: blocking and waking must work there too
+ * (the lock's sleeper-side fence is registered per process). */
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void *child_relay(void *arg)
+{
+    weft_lock **ab = arg;
+    for (int i = 0; i < 2000; i++) {
+        if (weft_lock_acquire(ab[1], 10.0) != WEFT_OK)
+            _exit(3);
+        if (weft_lock_release(ab[0]) != WEFT_OK)
+            _exit(4);
+    }
+    return NULL;
+}
+
+Test(lock, works_in_a_forked_child)
+{
+    weft_lock *ab[2];
+    WEFT_ASSERT_OK(weft_lock_new(&ab[0]));
+    WEFT_ASSERT_OK(weft_lock_new(&ab[1]));
+    WEFT_ASSERT_OK(weft_lock_acquire(ab[1], -1));
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        /* Two threads hand a token through two locks, each released by the
+         * thread that did not take it, so both sleep and wake often. */
+        pthread_t t;
+        if (pthread_create(&t, NULL, child_relay, ab) != 0)
+            _exit(2);
+        for (int i = 0; i < 2000; i++) {
+            if (weft_lock_acquire(ab[0], 10.0) != WEFT_OK)
+                _exit(5);
+            if (weft_lock_release(ab[1]) != WEFT_OK)
+                _exit(6);
+        }
+        pthread_join(t, NULL);
+        _exit(0);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status), "child died");
+    cr_assert_eq(WEXITSTATUS(status), 0, "child failed at step %d", WEXITSTATUS(status));
+    WEFT_ASSERT_OK(weft_lock_release(ab[1]));
+    WEFT_ASSERT_OK(weft_lock_free(ab[0]));
+    WEFT_ASSERT_OK(weft_lock_free(ab[1]));
+}
