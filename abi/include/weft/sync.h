@@ -33,8 +33,9 @@ extern "C" {
  * @brief A lock, as Python's `threading.Lock`: not owned by a thread, so any
  *        thread may release it.
  *
- * Acquiring and releasing a free lock takes one atomic instruction each and
- * no system call; a thread that has to wait sleeps on a futex.
+ * Acquiring a free lock is one atomic compare-and-swap and releasing it a
+ * plain store, with no system call; a thread that has to wait spins
+ * briefly, then sleeps on a futex.
  */
 typedef struct weft_lock weft_lock;
 
