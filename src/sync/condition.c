@@ -5,9 +5,18 @@
  * does not hold it (Python allows that: for a Lock, "owned" is "locked"). */
 #include "sync/internal.h"
 
-/* A waiter's word: waiting (spinning), notified, or asleep in the kernel.
- * The notifier only makes a wake-up call for a sleeper. */
-enum { WEFT__W_WAITING = 0, WEFT__W_NOTIFIED = 1, WEFT__W_PARKED = 2 };
+/* A waiter's word: waiting (spinning), notified, asleep in the kernel, or
+ * notified and moved to sleep on the lock's word. The notifier only makes a
+ * system call for a sleeper.
+ *
+ * Moving ("wait morphing"): a sleeper woken while the notifier still holds
+ * the lock would only run to find the lock taken and sleep again. When the
+ * lock is a re-entrant lock, which only the notifier (its owner) can release,
+ * the notifier instead moves the sleeper onto the lock's futex word and
+ * counts it among the lock's sleepers, so the notifier's own release wakes
+ * it. With a plain Lock any thread may release it at any moment, and that
+ * release could miss the count, so a plain Lock's sleepers are woken. */
+enum { WEFT__W_WAITING = 0, WEFT__W_NOTIFIED = 1, WEFT__W_PARKED = 2, WEFT__W_MOVED = 3 };
 
 typedef struct weft__waiter {
     struct weft__waiter *prev, *next;
@@ -20,6 +29,7 @@ struct weft_condition {
     weft_rlock *rlock;
     weft__mutex list_mu;
     weft__waiter *head, *tail;
+    weft__spin spin;
 };
 
 static void weft__condition_destroy(void *obj)
@@ -39,6 +49,7 @@ static weft_status weft__condition_make(weft_condition **out, weft_lock *lock, w
     if (c == NULL)
         return WEFT_NOMEM;
     weft__mutex_init(&c->list_mu);
+    weft__spin_init(&c->spin);
     c->lock = lock;
     c->rlock = rlock;
     *out = c;
@@ -158,17 +169,19 @@ static bool weft__condition_wait(weft_condition *c, const weft__deadline *d)
 
     bool notified = false;
     if (!d->once) {
-        for (int i = 0; i < WEFT__SPIN && !notified; i++) {
+        unsigned budget = weft__spin_budget(&c->spin);
+        for (unsigned i = 0; i < budget && !notified; i++) {
             notified = atomic_load_explicit(&w.word, memory_order_acquire) == WEFT__W_NOTIFIED;
             weft__cpu_relax();
         }
+        weft__spin_result(&c->spin, notified);
         unsigned expected = WEFT__W_WAITING;
         if (!notified &&
             atomic_compare_exchange_strong_explicit(&w.word, &expected, WEFT__W_PARKED, memory_order_acquire,
                                                     memory_order_acquire)) {
             for (;;) {
                 int rc = weft__park(&w.word, WEFT__W_PARKED, d);
-                notified = atomic_load_explicit(&w.word, memory_order_acquire) == WEFT__W_NOTIFIED;
+                notified = atomic_load_explicit(&w.word, memory_order_acquire) != WEFT__W_PARKED;
                 if (notified || rc == ETIMEDOUT)
                     break;
             }
@@ -180,16 +193,22 @@ static bool weft__condition_wait(weft_condition *c, const weft__deadline *d)
         /* Timed out, unless a notifier got to us first: under the list mutex
          * the word is final, and a notified waiter keeps its notification. */
         weft__mutex_lock(&c->list_mu);
-        notified = atomic_load_explicit(&w.word, memory_order_acquire) == WEFT__W_NOTIFIED;
+        unsigned v = atomic_load_explicit(&w.word, memory_order_acquire);
+        notified = v == WEFT__W_NOTIFIED || v == WEFT__W_MOVED;
         if (!notified)
             weft__waiters_remove(c, &w);
         weft__mutex_unlock(&c->list_mu);
     }
 
-    if (c->lock != NULL)
+    if (c->lock != NULL) {
         weft__mutex_lock(&c->lock->m);
-    else
+    } else {
         weft__rlock_acquire_restore(c->rlock, saved);
+        /* A moved waiter was counted among the lock's sleepers on its
+         * behalf; it holds the lock now, so that count goes. */
+        if (atomic_load_explicit(&w.word, memory_order_relaxed) == WEFT__W_MOVED)
+            atomic_fetch_sub_explicit(&c->rlock->m.parked, 1, memory_order_relaxed);
+    }
     return notified;
 }
 
@@ -238,6 +257,29 @@ weft_status weft_condition_wait_for(weft_condition *cond, weft_pred_fn pred, voi
     return WEFT_OK;
 }
 
+/* Notifies a sleeping waiter by moving it onto the re-entrant lock's word,
+ * which the caller owns (see the top of this file). Returns false, having
+ * changed nothing, if `w` is not asleep or the platform cannot move it. */
+static bool weft__condition_move(weft_condition *c, weft__waiter *w)
+{
+    weft__mutex *m = &c->rlock->m;
+    /* Count it among the lock's sleepers before it can be seen as moved:
+     * the waiter gives the count back once it has the lock. */
+    atomic_fetch_add_explicit(&m->parked, 1, memory_order_relaxed);
+    unsigned expected = WEFT__W_PARKED;
+    if (!atomic_compare_exchange_strong_explicit(&w->word, &expected, WEFT__W_MOVED, memory_order_release,
+                                                 memory_order_relaxed)) {
+        atomic_fetch_sub_explicit(&m->parked, 1, memory_order_relaxed);
+        return false;
+    }
+    /* The waiter cannot return before it has the lock, which the caller
+     * holds, so its record is still there. If it has not reached the kernel
+     * yet, its futex call sees the word changed and returns at once. */
+    if (!weft__requeue(&w->word, WEFT__W_MOVED, &m->word))
+        weft__unpark(&w->word, 1);
+    return true;
+}
+
 weft_status weft_condition_notify(weft_condition *cond, size_t n)
 {
     weft_status st = weft__check(cond, &weft__condition_type, "weft_condition_notify");
@@ -252,6 +294,8 @@ weft_status weft_condition_notify(weft_condition *cond, size_t n)
         weft__waiter *w = cond->head;
         weft__waiters_remove(cond, w);
         n--;
+        if (cond->rlock != NULL && weft__condition_move(cond, w))
+            continue;
         /* Once the word says notified the waiter may return and its record
          * vanish with its stack frame: only the address is used after this,
          * and a futex wake on a stale address is harmless. */

@@ -11,6 +11,7 @@
 struct weft_event {
     weft__obj hdr;
     atomic_uint word;
+    weft__spin spin;
 };
 
 static const weft__type weft__event_type = { "event", NULL };
@@ -23,6 +24,7 @@ weft_status weft_event_new(weft_event **out)
     if (e == NULL)
         return WEFT_NOMEM;
     atomic_init(&e->word, 0);
+    weft__spin_init(&e->spin);
     *out = e;
     return WEFT_OK;
 }
@@ -91,11 +93,15 @@ weft_status weft_event_wait(weft_event *event, double timeout)
         return st;
     unsigned gen = v & ~(WEFT__EV_SET | WEFT__EV_SLEEPERS);
     if (!d.once) {
-        for (int i = 0; i < WEFT__SPIN; i++) {
-            if (weft__event_fired(atomic_load_explicit(&event->word, memory_order_acquire), gen))
+        unsigned budget = weft__spin_budget(&event->spin);
+        for (unsigned i = 0; i < budget; i++) {
+            if (weft__event_fired(atomic_load_explicit(&event->word, memory_order_acquire), gen)) {
+                weft__spin_result(&event->spin, true);
                 return WEFT_OK;
+            }
             weft__cpu_relax();
         }
+        weft__spin_result(&event->spin, false);
         for (;;) {
             v = atomic_load_explicit(&event->word, memory_order_acquire);
             if (weft__event_fired(v, gen))

@@ -13,8 +13,19 @@
 
 /* A hand-off between two running threads takes well under a microsecond;
  * spinning that long before a futex wait saves both a sleep and a wake-up
- * system call. Bounded, so a preempted peer costs only this much. */
-#define WEFT__SPIN 100
+ * system call. When the peer is not running (more runnable threads than
+ * CPUs), spinning only burns the CPU it needs, so each object adapts its
+ * spin: the full budget while spinning pays off, halved after every miss,
+ * and at the floor one full probe every WEFT__SPIN_PROBE waits, so it finds
+ * out when spinning pays again. */
+#define WEFT__SPIN_MAX 100
+#define WEFT__SPIN_MIN 4
+#define WEFT__SPIN_PROBE 16
+
+typedef struct weft__spin {
+    atomic_uint budget;
+    atomic_uint waits; /* counts waits at the floor, for the probes */
+} weft__spin;
 
 static inline void weft__cpu_relax(void)
 {
@@ -25,6 +36,30 @@ static inline void weft__cpu_relax(void)
 #else
     atomic_signal_fence(memory_order_seq_cst);
 #endif
+}
+
+static inline void weft__spin_init(weft__spin *s)
+{
+    atomic_init(&s->budget, WEFT__SPIN_MAX);
+    atomic_init(&s->waits, 0);
+}
+
+/* How many times to spin before sleeping. */
+static inline unsigned weft__spin_budget(weft__spin *s)
+{
+    unsigned b = atomic_load_explicit(&s->budget, memory_order_relaxed);
+    if (b <= WEFT__SPIN_MIN && atomic_fetch_add_explicit(&s->waits, 1, memory_order_relaxed) % WEFT__SPIN_PROBE == 0)
+        return WEFT__SPIN_MAX;
+    return b;
+}
+
+/* Records whether spinning got what it waited for. */
+static inline void weft__spin_result(weft__spin *s, bool won)
+{
+    unsigned b = atomic_load_explicit(&s->budget, memory_order_relaxed);
+    unsigned nb = won ? WEFT__SPIN_MAX : (b / 2 > WEFT__SPIN_MIN ? b / 2 : WEFT__SPIN_MIN);
+    if (nb != b)
+        atomic_store_explicit(&s->budget, nb, memory_order_relaxed);
 }
 
 /* ---- the futex-word mutex ----------------------------------------------- */
@@ -48,6 +83,7 @@ enum { WEFT__M_FREE = 0, WEFT__M_LOCKED = 1 };
 typedef struct weft__mutex {
     atomic_uint word;
     atomic_uint parked;
+    weft__spin spin;
 } weft__mutex;
 
 /* True when sleepers pay for the fence (membarrier registered at load time). */
@@ -57,6 +93,7 @@ static inline void weft__mutex_init(weft__mutex *m)
 {
     atomic_init(&m->word, WEFT__M_FREE);
     atomic_init(&m->parked, 0);
+    weft__spin_init(&m->spin);
 }
 
 static inline bool weft__mutex_trylock(weft__mutex *m)
@@ -109,6 +146,11 @@ static inline bool weft__mutex_unlock(weft__mutex *m)
         weft__mutex_wake(m);
     return r != 0;
 }
+
+/* Moves one thread parked on `from` (if `*from == expected`) to sleep on
+ * `to` instead, without waking it. Returns false if the platform cannot, in
+ * which case the caller must wake the thread itself. */
+bool weft__requeue(atomic_uint *from, unsigned expected, atomic_uint *to);
 
 static inline bool weft__mutex_is_locked(weft__mutex *m)
 {

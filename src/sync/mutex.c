@@ -99,11 +99,15 @@ int weft__mutex_lock_slow(weft__mutex *m, const weft__deadline *d)
 {
     if (d != NULL && d->once)
         return weft__mutex_trylock(m) ? 0 : ETIMEDOUT;
-    for (int i = 0; i < WEFT__SPIN; i++) {
-        if (atomic_load_explicit(&m->word, memory_order_relaxed) == WEFT__M_FREE && weft__mutex_trylock(m))
+    unsigned budget = weft__spin_budget(&m->spin);
+    for (unsigned i = 0; i < budget; i++) {
+        if (atomic_load_explicit(&m->word, memory_order_relaxed) == WEFT__M_FREE && weft__mutex_trylock(m)) {
+            weft__spin_result(&m->spin, true);
             return 0;
+        }
         weft__cpu_relax();
     }
+    weft__spin_result(&m->spin, false);
     /* Count ourselves, then fence, then let the futex re-read the word: a
      * release either happened before (the futex sees the word free) or
      * reads our count and wakes a sleeper. */

@@ -9,6 +9,7 @@ struct weft_semaphore {
     atomic_uint sleepers; /* threads between announcing a sleep and leaving it */
     bool bounded;
     unsigned bound;
+    weft__spin spin;
 };
 
 static const weft__type weft__semaphore_type = { "semaphore", NULL };
@@ -26,6 +27,7 @@ static weft_status weft__semaphore_make(weft_semaphore **out, size_t value, bool
     atomic_init(&s->sleepers, 0);
     s->bounded = bounded;
     s->bound = (unsigned)value;
+    weft__spin_init(&s->spin);
     *out = s;
     return WEFT_OK;
 }
@@ -68,11 +70,15 @@ weft_status weft_semaphore_acquire(weft_semaphore *sem, double timeout)
     if (st != WEFT_OK)
         return st;
     if (!d.once) {
-        for (int i = 0; i < WEFT__SPIN; i++) {
-            if (atomic_load_explicit(&sem->value, memory_order_relaxed) > 0 && weft__semaphore_try(sem))
+        unsigned budget = weft__spin_budget(&sem->spin);
+        for (unsigned i = 0; i < budget; i++) {
+            if (atomic_load_explicit(&sem->value, memory_order_relaxed) > 0 && weft__semaphore_try(sem)) {
+                weft__spin_result(&sem->spin, true);
                 return WEFT_OK;
+            }
             weft__cpu_relax();
         }
+        weft__spin_result(&sem->spin, false);
         for (;;) {
             /* Announce the sleep before the futex re-reads the value: a
              * release either sees the sleeper or leaves a value the futex

@@ -2,7 +2,7 @@
  * each round trip being two waits and two notifies under the lock. weft's
  * Condition (over its own RLock, as Condition() is, and over a Lock) against
  * a pthread mutex + condition variable and, when present, GLib's. */
-#include "bench.h"
+#include "bench_interleave.h"
 
 #include <pthread.h>
 #include <weft.h>
@@ -11,7 +11,7 @@
 #endif
 
 #define ROUND_TRIPS 50000L
-#define RUNS 7
+#define RUNS 9
 
 typedef struct weft_pp {
     weft_condition *c;
@@ -150,14 +150,24 @@ int main(void)
     pthread_mutex_init(&pp.m, NULL);
     pthread_cond_init(&pp.c, NULL);
 
-    bench_result r_rl = bench_run("weft Condition() (own RLock)", weft_round_trips, &wr, ops, RUNS);
-    bench_result r_l = bench_run("weft Condition(Lock)", weft_round_trips, &wl, ops, RUNS);
-    bench_result r_p = bench_run("pthread mutex + condvar", pthread_round_trips, &pp, ops, RUNS);
 #ifdef WEFT_BENCH_HAVE_GLIB
     glib_pp gp;
     g_mutex_init(&gp.m);
     g_cond_init(&gp.c);
-    bench_result r_g = bench_run("GLib GMutex + GCond", glib_round_trips, &gp, ops, RUNS);
+#endif
+    bench_variant v[] = {
+        { "weft Condition() (own RLock)", weft_round_trips, &wr },
+        { "weft Condition(Lock)", weft_round_trips, &wl },
+        { "pthread mutex + condvar", pthread_round_trips, &pp },
+#ifdef WEFT_BENCH_HAVE_GLIB
+        { "GLib GMutex + GCond", glib_round_trips, &gp },
+#endif
+    };
+    bench_result r[4];
+    bench_interleaved(v, r, (int)(sizeof v / sizeof v[0]), ops, RUNS);
+    bench_result r_rl = r[0], r_l = r[1], r_p = r[2];
+#ifdef WEFT_BENCH_HAVE_GLIB
+    bench_result r_g = r[3];
 #endif
     bench_ratio(r_rl, r_p);
     bench_ratio(r_l, r_p);

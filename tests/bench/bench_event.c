@@ -2,7 +2,7 @@
  * "pong", the other waits for "ping", clears it and sets "pong". weft's
  * Event against the same protocol on a pthread mutex + condition variable
  * (an event as one would write it with pthreads). */
-#include "bench.h"
+#include "bench_interleave.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -10,7 +10,7 @@
 #include <weft.h>
 
 #define ROUND_TRIPS 50000L
-#define RUNS 7
+#define RUNS 9
 
 typedef struct weft_pp {
     weft_event *ping, *pong;
@@ -158,9 +158,14 @@ int main(void)
     atomic_init(&sp.ping, 0);
     atomic_init(&sp.pong, 0);
 
-    bench_result r_w = bench_run("weft Event set/wait", weft_round_trips, &wp, ops, RUNS);
-    bench_result r_p = bench_run("pthread mutex+condvar event", pthread_round_trips, &pp, ops, RUNS);
-    bench_result r_s = bench_run("two spinning atomic flags (floor)", spin_round_trips, &sp, ops, RUNS);
+    bench_variant v[] = {
+        { "weft Event set/wait", weft_round_trips, &wp },
+        { "pthread mutex+condvar event", pthread_round_trips, &pp },
+        { "two spinning atomic flags (floor)", spin_round_trips, &sp },
+    };
+    bench_result r[3];
+    bench_interleaved(v, r, 3, ops, RUNS);
+    bench_result r_w = r[0], r_p = r[1], r_s = r[2];
     bench_ratio(r_w, r_p);
     bench_ratio(r_w, r_s);
     weft_event_free(wp.ping);
