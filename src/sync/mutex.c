@@ -68,6 +68,11 @@ static bool weft__heavy_fence(void)
 }
 #endif
 
+void weft__mutex_wake(weft__mutex *m)
+{
+    weft__unpark(&m->word, 1);
+}
+
 /* Without the barrier a release may miss the sleeper; sleeping in short
  * slices then bounds the delay. It only happens if membarrier, which worked
  * at load time, stops working. */
