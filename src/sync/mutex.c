@@ -78,11 +78,6 @@ void weft__mutex_wake(weft__mutex *m)
  * at load time, stops working. */
 #define WEFT__FENCELESS_SLICE_NS 1000000
 
-void weft__mutex_wake(weft__mutex *m)
-{
-    weft__unpark(&m->word, 1);
-}
-
 /* One sleep: on the word itself when the fence was made, otherwise in
  * slices of at most WEFT__FENCELESS_SLICE_NS. Returns ETIMEDOUT only when
  * `d` itself has passed. */
