@@ -15,12 +15,19 @@
  * spinning that long before a futex wait saves both a sleep and a wake-up
  * system call. When the peer is not running (more runnable threads than
  * CPUs), spinning only burns the CPU it needs, so each object adapts its
- * spin: the full budget while spinning pays off, halved after every miss,
- * and at the floor one full probe every WEFT__SPIN_PROBE waits, so it finds
- * out when spinning pays again. */
+ * spin: the full budget while spinning pays off, halved after every miss
+ * down to a floor that still catches a peer that is spinning too.
+ *
+ * Two threads that hand work back and forth and have both taken to sleeping
+ * stay asleep: each one's spin ends before the other has even woken up. So
+ * at the floor every WEFT__SPIN_PROBE-th wait spins long enough to cover a
+ * wake-up (WEFT__SPIN_LONG, some tens of microseconds); if that catches the
+ * peer, both are back to spinning. Counts are of cpu-relax instructions,
+ * some tens of nanoseconds each on current x86 cores. */
 #define WEFT__SPIN_MAX 100
-#define WEFT__SPIN_MIN 4
-#define WEFT__SPIN_PROBE 16
+#define WEFT__SPIN_MIN 25
+#define WEFT__SPIN_LONG 1000
+#define WEFT__SPIN_PROBE 64
 
 typedef struct weft__spin {
     atomic_uint budget;
@@ -49,7 +56,7 @@ static inline unsigned weft__spin_budget(weft__spin *s)
 {
     unsigned b = atomic_load_explicit(&s->budget, memory_order_relaxed);
     if (b <= WEFT__SPIN_MIN && atomic_fetch_add_explicit(&s->waits, 1, memory_order_relaxed) % WEFT__SPIN_PROBE == 0)
-        return WEFT__SPIN_MAX;
+        return WEFT__SPIN_LONG;
     return b;
 }
 
