@@ -1,0 +1,373 @@
+"""The synchronisation classes of weft.threading: Lock, RLock, Condition,
+Semaphore, BoundedSemaphore, Event and Barrier over weft's primitives.
+
+Each has the standard class's methods, arguments, results and exceptions.
+A blocking call first tries without waiting (keeping the GIL, so an
+uncontended acquire costs no thread switch) and only then waits with the
+GIL released.
+"""
+import threading as _std
+import time as _time
+
+from . import _weft as _c
+
+__all__ = ["Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Barrier",
+           "BrokenBarrierError"]
+
+BrokenBarrierError = _std.BrokenBarrierError
+
+_lock_acquire = _c.weft_lock_acquire
+_lock_release = _c.weft_lock_release
+
+
+def _lock_timeout(blocking, timeout):
+    """Lock.acquire's (blocking, timeout) as weft's seconds, with Python's checks."""
+    if not blocking:
+        if timeout != -1:
+            raise ValueError("can't specify a timeout for a non-blocking call")
+        return 0.0
+    if timeout == -1:
+        return -1.0
+    if isinstance(timeout, (str, bytes)) or not hasattr(timeout, "__float__"):
+        raise TypeError("timeout must be a real number, not %s" % type(timeout).__name__)
+    timeout = float(timeout)
+    if timeout < 0:
+        raise ValueError("timeout value must be a non-negative number")
+    if timeout > _c.WEFT_TIMEOUT_MAX:
+        raise OverflowError("timeout value is too large")
+    return timeout
+
+
+def _wait_timeout(timeout):
+    """A wait's timeout (None: forever) as weft's seconds; negative is 0, as in Python."""
+    if timeout is None:
+        return -1.0
+    timeout = float(timeout)
+    return timeout if timeout > 0 else 0.0
+
+
+class Lock:
+    """A primitive lock: any thread may release it (threading.Lock)."""
+
+    __slots__ = ("_h", "__weakref__")
+
+    def __init__(self):
+        self._h = _c.weft_lock_new()
+
+    def acquire(self, blocking=True, timeout=-1):
+        """Acquire the lock, blocking or non-blocking, with an optional timeout.
+
+        Returns True if the lock was acquired, False if not.
+        """
+        t = _lock_timeout(blocking, timeout)
+        try:
+            _c.weft_lock_acquire(self._h, 0.0)
+            return True
+        except TimeoutError:
+            if t == 0.0:
+                return False
+        try:
+            _c.weft_lock_acquire(self._h, t)
+            return True
+        except TimeoutError:
+            return False
+
+    def release(self):
+        """Release the lock; RuntimeError if it is not locked."""
+        try:
+            _c.weft_lock_release(self._h)
+        except RuntimeError:
+            raise RuntimeError("release unlocked lock") from None
+
+    def locked(self):
+        """Return whether the lock is held."""
+        return bool(_c.weft_lock_locked(self._h))
+
+    def __enter__(self):
+        # acquire() without its argument checks: the with statement's path.
+        try:
+            _lock_acquire(self._h, 0.0)
+        except TimeoutError:
+            _lock_acquire(self._h, -1.0)
+        return True
+
+    def __exit__(self, t, v, tb):
+        _lock_release(self._h)
+
+    acquire_lock = acquire
+    release_lock = release
+    locked_lock = locked
+
+    def __repr__(self):
+        return "<%s %s object at %#x>" % ("locked" if self.locked() else "unlocked",
+                                          type(self).__name__, id(self))
+
+
+class RLock:
+    """A re-entrant lock: the owning thread may acquire it again (threading.RLock)."""
+
+    __slots__ = ("_h", "__weakref__")
+
+    def __init__(self):
+        self._h = _c.weft_rlock_new()
+
+    def acquire(self, blocking=True, timeout=-1):
+        """Acquire the lock (again, if this thread owns it); True on success."""
+        t = _lock_timeout(blocking, timeout)
+        try:
+            _c.weft_rlock_acquire(self._h, 0.0)
+            return True
+        except TimeoutError:
+            if t == 0.0:
+                return False
+        try:
+            _c.weft_rlock_acquire(self._h, t)
+            return True
+        except TimeoutError:
+            return False
+
+    def release(self):
+        """Undo one acquire; RuntimeError if this thread does not own the lock."""
+        try:
+            _c.weft_rlock_release(self._h)
+        except RuntimeError:
+            raise RuntimeError("cannot release un-acquired lock") from None
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc):
+        self.release()
+
+    def __repr__(self):
+        return "<%s.%s object at %#x>" % (type(self).__module__, type(self).__name__, id(self))
+
+
+class Condition:
+    """A condition variable over a Lock or RLock of weft (threading.Condition).
+
+    With no lock, the condition makes its own RLock, as Python's does.
+    """
+
+    def __init__(self, lock=None):
+        if lock is None:
+            lock = RLock()
+        if isinstance(lock, RLock):
+            self._h = _c.weft_condition_new_with_rlock(lock._h)
+        elif isinstance(lock, Lock):
+            self._h = _c.weft_condition_new_with_lock(lock._h)
+        else:
+            raise TypeError("Condition() needs a weft.threading Lock or RLock, not %s"
+                            % type(lock).__name__)
+        self._lock = lock
+        self.acquire = lock.acquire
+        self.release = lock.release
+
+    def __enter__(self):
+        return self._lock.__enter__()
+
+    def __exit__(self, *exc):
+        return self._lock.__exit__(*exc)
+
+    def wait(self, timeout=None):
+        """Release the lock, wait until notified or the timeout passes, re-acquire.
+
+        Returns True unless the timeout passed. RuntimeError if the lock is
+        not held.
+        """
+        try:
+            _c.weft_condition_wait(self._h, _wait_timeout(timeout))
+            return True
+        except TimeoutError:
+            return False
+        except RuntimeError:
+            raise RuntimeError("cannot wait on un-acquired lock") from None
+
+    def wait_for(self, predicate, timeout=None):
+        """Wait until predicate() is true, or the timeout passes; return its last value."""
+        endtime = None
+        waittime = timeout
+        result = predicate()
+        while not result:
+            if waittime is not None:
+                if endtime is None:
+                    endtime = _time.monotonic() + waittime
+                else:
+                    waittime = endtime - _time.monotonic()
+                    if waittime <= 0:
+                        break
+            self.wait(waittime)
+            result = predicate()
+        return result
+
+    def notify(self, n=1):
+        """Wake up to n threads waiting on the condition; RuntimeError if the lock is not held."""
+        try:
+            _c.weft_condition_notify(self._h, n)
+        except RuntimeError:
+            raise RuntimeError("cannot notify on un-acquired lock") from None
+
+    def notify_all(self):
+        """Wake all threads waiting on the condition."""
+        try:
+            _c.weft_condition_notify_all(self._h)
+        except RuntimeError:
+            raise RuntimeError("cannot notify on un-acquired lock") from None
+
+    notifyAll = notify_all
+
+    def __repr__(self):
+        return "<Condition(%s)>" % (self._lock,)
+
+
+class Semaphore:
+    """A counter decremented by acquire() and incremented by release() (threading.Semaphore)."""
+
+    _new = staticmethod(_c.weft_semaphore_new)
+
+    def __init__(self, value=1):
+        if value < 0:
+            raise ValueError("semaphore initial value must be >= 0")
+        self._h = self._new(value)
+
+    def acquire(self, blocking=True, timeout=None):
+        """Decrement the counter, waiting while it is zero; True on success."""
+        if not blocking and timeout is not None:
+            raise ValueError("can't specify timeout for non-blocking acquire")
+        try:
+            _c.weft_semaphore_acquire(self._h, 0.0)
+            return True
+        except TimeoutError:
+            if not blocking:
+                return False
+        try:
+            _c.weft_semaphore_acquire(self._h, _wait_timeout(timeout))
+            return True
+        except TimeoutError:
+            return False
+
+    __enter__ = acquire
+
+    def release(self, n=1):
+        """Increment the counter by n, waking up to n waiting threads."""
+        if n < 1:
+            raise ValueError("n must be one or more")
+        self._release(n)
+
+    def _release(self, n):
+        _c.weft_semaphore_release(self._h, n)
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+class BoundedSemaphore(Semaphore):
+    """A Semaphore whose counter may not exceed its initial value (ValueError)."""
+
+    _new = staticmethod(_c.weft_semaphore_new_bounded)
+
+    def _release(self, n):
+        try:
+            _c.weft_semaphore_release(self._h, n)
+        except ValueError:
+            raise ValueError("Semaphore released too many times") from None
+
+
+class Event:
+    """A flag threads can wait for (threading.Event)."""
+
+    def __init__(self):
+        self._h = _c.weft_event_new()
+
+    def is_set(self):
+        """Return True if the flag is set."""
+        return bool(_c.weft_event_is_set(self._h))
+
+    isSet = is_set
+
+    def set(self):
+        """Set the flag, waking every waiting thread."""
+        _c.weft_event_set(self._h)
+
+    def clear(self):
+        """Reset the flag."""
+        _c.weft_event_clear(self._h)
+
+    def wait(self, timeout=None):
+        """Wait until the flag is set or the timeout passes; return the flag."""
+        try:
+            _c.weft_event_wait(self._h, _wait_timeout(timeout))
+            return True
+        except TimeoutError:
+            return False
+
+    def __repr__(self):
+        return "<%s.%s at %#x: %s>" % (type(self).__module__, type(self).__name__, id(self),
+                                       "set" if self.is_set() else "unset")
+
+
+class Barrier:
+    """A barrier for a fixed number of threads (threading.Barrier).
+
+    The action, if any, runs in the last thread to arrive; if it raises,
+    the barrier breaks and that thread's wait() raises the same exception.
+    """
+
+    def __init__(self, parties, action=None, timeout=None):
+        if parties < 1:
+            raise ValueError("parties must be >= 1")
+        self._action = action
+        self._action_errors = {}
+        act = self._run_action if action is not None else None
+        self._h = _c.weft_barrier_new(parties, act, -1.0 if timeout is None else max(float(timeout), 1e-9))
+        self._parties = parties
+
+    def _run_action(self):
+        try:
+            self._action()
+        except BaseException as e:
+            self._action_errors[_c.weft_threading_get_ident()] = e
+            raise
+
+    def wait(self, timeout=None):
+        """Wait for all parties; return this thread's index (0 .. parties-1).
+
+        Raises BrokenBarrierError if the barrier is broken or breaks.
+        """
+        # Never exactly 0, which would keep the GIL: the action runs under
+        # the barrier's lock and needs the GIL, so a caller must not wait
+        # for that lock while holding it.
+        t = -1.0 if timeout is None else max(float(timeout), 1e-9)
+        try:
+            return _c.weft_barrier_wait(self._h, t)
+        except BaseException as e:
+            err = self._action_errors.pop(_c.weft_threading_get_ident(), None)
+            if err is not None:
+                raise err
+            if isinstance(e, BrokenBarrierError):
+                raise
+            if isinstance(e, TimeoutError):
+                raise BrokenBarrierError() from None
+            raise
+
+    def reset(self):
+        """Return the barrier to its empty state; waiting threads get BrokenBarrierError."""
+        _c.weft_barrier_reset(self._h)
+
+    def abort(self):
+        """Put the barrier into the broken state."""
+        _c.weft_barrier_abort(self._h)
+
+    @property
+    def parties(self):
+        """The number of threads required to pass the barrier."""
+        return _c.weft_barrier_parties(self._h)
+
+    @property
+    def n_waiting(self):
+        """The number of threads currently waiting."""
+        return _c.weft_barrier_n_waiting(self._h)
+
+    @property
+    def broken(self):
+        """True if the barrier is broken."""
+        return bool(_c.weft_barrier_broken(self._h))
