@@ -1153,8 +1153,10 @@ static PyObject *weft_py_handle_id(PyObject *h)
 }
 
 /* weft_futures_wait() fills a caller-allocated array of done flags, a shape
- * no typemap can size: this wrapper returns them as a list of bools. */
-static PyObject *weft_py_futures_wait(PyObject *fs, int return_when, double timeout)
+ * no typemap can size: this wrapper returns them as a list of bools. (Its
+ * wait is `seconds`, not `timeout`: the timeout typemap's GIL flag is for
+ * wrappers under %exception, and this one handles the GIL itself.) */
+static PyObject *weft_py_futures_wait(PyObject *fs, int return_when, double seconds)
 {
 #ifdef WEFT_ALL_COMPLETED
     swig_type_info *ty = SWIG_TypeQuery("weft_future *");
@@ -1178,11 +1180,11 @@ static PyObject *weft_py_futures_wait(PyObject *fs, int return_when, double time
         arr[i] = p;
     }
     weft_status st;
-    if (timeout == 0.0) {
-        st = weft_futures_wait(arr, (size_t)n, return_when, timeout, done, NULL);
+    if (seconds == 0.0) {
+        st = weft_futures_wait(arr, (size_t)n, return_when, seconds, done, NULL);
     } else {
         Py_BEGIN_ALLOW_THREADS
-        st = weft_futures_wait(arr, (size_t)n, return_when, timeout, done, NULL);
+        st = weft_futures_wait(arr, (size_t)n, return_when, seconds, done, NULL);
         Py_END_ALLOW_THREADS
     }
     if (st != WEFT_OK) {
@@ -1200,7 +1202,7 @@ out:
 #else
     (void)fs;
     (void)return_when;
-    (void)timeout;
+    (void)seconds;
     PyErr_SetString(PyExc_NotImplementedError, "weft has no futures");
     return NULL;
 #endif

@@ -215,3 +215,16 @@ def test_failed_tasks_release_their_exceptions():
     gc.collect()
     wf.Future().done()  # drains the deferred releases
     assert sys.getrefcount(err) == before
+
+
+def test_wait_with_zero_timeout_leaves_later_calls_releasing_the_gil():
+    from weft import queue as wq
+    f = wf.Future()
+    wf.wait([f], timeout=0)
+    q = wq.SimpleQueue()
+    t = threading.Thread(target=q.get)  # blocks in weft: must release the GIL
+    t.start()
+    time.sleep(0.05)  # would never return if the getter kept the GIL
+    q.put(1)
+    t.join(5)
+    assert not t.is_alive()
