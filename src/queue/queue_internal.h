@@ -11,7 +11,6 @@
 
 #define WEFT__CACHE_LINE 128 /* two lines: adjacent-line prefetchers pair them */
 
-
 /* ---- a lock for critical sections of a few dozen instructions ----------
  * 0 free, 1 held, 2 held and someone may be parked. Contended callers spin
  * briefly (the holder is about to let go) and only then park on the futex,
