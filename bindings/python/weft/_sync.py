@@ -174,8 +174,11 @@ class Condition:
         Returns True unless the timeout passed. RuntimeError if the lock is
         not held.
         """
+        # Never exactly 0, which would keep the GIL: waking re-acquires the
+        # lock without a time limit, and its holder may need the GIL to
+        # release it.
         try:
-            _c.weft_condition_wait(self._h, _wait_timeout(timeout))
+            _c.weft_condition_wait(self._h, _wait_timeout(timeout) or 1e-9)
             return True
         except TimeoutError:
             return False
