@@ -1,0 +1,110 @@
+--- weft for Lua: the idiomatic layer over the SWIG module `weft.core`.
+--
+-- Everything the C library exports reaches Lua without code here: each
+-- `weft_<kind>_<verb>` becomes the method `verb` of handles of that kind, each
+-- `weft_<kind>_new` the constructor `weft.<Kind>` (CamelCase), and each other
+-- function `weft_<name>` the function `weft.<name>`. This file adds only what
+-- makes an API read like Lua: optional arguments, `false` where Python
+-- returns False on a timeout, Lua functions with arguments as callables.
+local core = require "weft.core"
+
+local M = {core = core, Error = core.Error}
+
+-- Status codes by short name: weft.status.TIMEOUT == 4, and back.
+M.status = {}
+for k, v in pairs(core) do
+  local short = type(k) == "string" and k:match("^WEFT_(.+)$")
+  if short and math.type(v) == "integer" and k ~= "WEFT_TIMEOUT_MAX" and not k:match("^WEFT_VERSION") then
+    M.status[short] = v
+  end
+end
+M.TIMEOUT_MAX = core.WEFT_TIMEOUT_MAX or 9223372036.0
+
+--- True when `e` is an error weft raised, and (given a name such as
+-- "TIMEOUT" or "WEFT_TIMEOUT") one of that status.
+function M.is_error(e, name)
+  if getmetatable(e) ~= core.Error then return false end
+  if name == nil then return true end
+  return e.name == name or e.name == "WEFT_" .. name
+end
+
+--- Runs f(...) and turns a weft error of status `name` into `false`.
+-- Other errors propagate unchanged.
+local function false_on(name, f)
+  return function(...)
+    local ok, a, b, c = pcall(f, ...)
+    if ok then
+      if a == nil then return true end
+      return a, b, c
+    end
+    if M.is_error(a, name) then return false end
+    error(a, 0)
+  end
+end
+M._false_on = false_on
+
+--- Packs a Lua function and its arguments into one callable: the arguments
+-- are copied with the function into the state that runs it.
+function M.callable(f, ...)
+  if type(f) ~= "function" then
+    error("weft: a function is expected as callable, got " .. type(f), 2)
+  end
+  if select("#", ...) == 0 then return f end
+  local args = table.pack(...)
+  return function() return f(table.unpack(args, 1, args.n)) end
+end
+
+--- Runs f(...) to completion in a Lua state of its own on this OS thread, as
+-- weft threads and executors run it, and returns its results (copied back).
+function M.call(f, ...)
+  return core.weft_call(M.callable(f, ...))
+end
+
+--- Copies values through the codec exactly as a queue or a thread would.
+M.copy = core._copy
+
+-- ---- generic classes ------------------------------------------------------
+
+local function camel(kind)
+  return (kind:gsub("^%l", string.upper):gsub("_(%l)", string.upper))
+end
+
+-- The kinds of handle: whatever has a constructor.
+local kinds = {}
+for k in pairs(core) do
+  local kind = type(k) == "string" and k:match("^weft_(.+)_new$")
+  if kind then kinds[#kinds + 1] = kind end
+end
+-- Longest first, so "thread_pool_submit" is a method of thread_pool, not thread.
+table.sort(kinds, function(a, b) return #a > #b end)
+
+M.classes = {}
+for _, kind in ipairs(kinds) do
+  local methods = core._methods(kind)
+  methods.free = core._free
+  methods.kind = core._kind
+  M.classes[kind] = methods
+  M[camel(kind)] = core["weft_" .. kind .. "_new"]
+end
+
+for name, f in pairs(core) do
+  if type(name) == "string" and type(f) == "function" then
+    local rest = name:match("^weft_(.+)$")
+    if rest then
+      local placed = false
+      for _, kind in ipairs(kinds) do
+        local verb = rest:match("^" .. kind .. "_(.+)$")
+        if verb and verb ~= "new" then
+          if verb ~= "free" then M.classes[kind][verb] = f end
+          placed = true
+          break
+        end
+      end
+      if not placed and M[rest] == nil and not rest:match("_new$") then
+        M[rest] = f
+      end
+    end
+  end
+end
+
+return M
