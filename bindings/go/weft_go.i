@@ -1,1 +1,195 @@
-/* go section of bindings/weft.i */
+/* Go section of bindings/weft.i.
+ *
+ * SWIG builds the low-level package weft.dev/weft/internal/cweft; the
+ * package weft.dev/weft wraps it in idiomatic Go. Every rule here matches
+ * types, never function names, so a function added to a public header
+ * reaches cweft with no code of its own:
+ * - a `weft_status` result becomes a Go `error` (nil on success), carrying
+ *   the status and the message weft_errmsg() gave on the thread that made
+ *   the call (goroutines move between threads, so it is read right there);
+ * - `T **` and pointers to scalars are pointers to Go variables the call
+ *   fills in;
+ * - every `void *` the library holds for the caller is a runtime/cgo Handle,
+ *   and every `weft_free_fn` beside it is the one function that deletes such
+ *   a handle, so Go values go into queues and futures as they are;
+ * - a `weft_fn` is the one trampoline that calls the Go function whose handle
+ *   is the argument; a `weft_pred_fn` likewise for predicates. */
+
+%insert(cgo_comment_typedefs) %{
+#include <stdlib.h>
+%}
+
+%{
+/* The exported Go functions (in the cgo part of cweft) that the trampolines
+ * call; their C types are those cgo generates for them. */
+extern void weftGoCall(uintptr_t handle, uintptr_t outcome);
+extern int weftGoPred(uintptr_t handle);
+extern void weftGoRelease(uintptr_t handle);
+
+static void weft_go_trampoline(void *arg, weft_outcome *outcome)
+{
+    weftGoCall((uintptr_t)arg, (uintptr_t)outcome);
+}
+
+static int weft_go_pred(void *arg)
+{
+    return weftGoPred((uintptr_t)arg);
+}
+
+static void weft_go_release(void *p)
+{
+    if (p != NULL)
+        weftGoRelease((uintptr_t)p);
+}
+
+/* A failed status with the calling thread's message, handed to Go as one
+ * allocation that the Go side frees. */
+typedef struct weft_go_failure {
+    int code;
+    char message[];
+} weft_go_failure;
+
+static uintptr_t weft_go_status(weft_status st)
+{
+    if (st == WEFT_OK)
+        return 0;
+    const char *m = weft_errmsg();
+    size_t n = strlen(m);
+    weft_go_failure *f = malloc(sizeof *f + n + 1);
+    if (f == NULL)
+        return (uintptr_t)1; /* Go reads 1 as WEFT_NOMEM without a message */
+    f->code = (int)st;
+    memcpy(f->message, m, n + 1);
+    return (uintptr_t)f;
+}
+%}
+
+/* ---- status -------------------------------------------------------------- */
+
+%typemap(gotype) weft_status "error"
+%typemap(imtype) weft_status "uintptr"
+%typemap(out) weft_status %{ $result = weft_go_status($1); %}
+%typemap(goout) weft_status %{ $result = takeStatus($1) %}
+/* As an argument (a status a callable reports) it stays a number. */
+%typemap(gotype) weft_status code "int"
+%typemap(imtype) weft_status code "int"
+%typemap(in) weft_status code %{ $1 = (weft_status)$input; %}
+
+%insert(go_wrapper) %{
+// Error is a failure reported by weft: its status code and the message the
+// library gave for it. errors.Is matches two Errors of the same code, so
+// errors.Is(err, weft.ErrTimeout) holds for any timeout.
+type Error struct {
+	Code    int
+	Message string
+	Cause   error // the Go error a callable failed with, when known
+}
+
+// Unwrap gives Cause.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Error gives "WEFT_TIMEOUT: message".
+func (e *Error) Error() string {
+	name := Weft_status_name(e.Code)
+	if e.Message == "" {
+		return name + ": " + Weft_strerror(e.Code)
+	}
+	return name + ": " + e.Message
+}
+
+// Is reports whether target is an *Error with the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+func takeStatus(p uintptr) error {
+	if p == 0 {
+		return nil
+	}
+	if p == 1 {
+		return &Error{Code: int(WEFT_NOMEM)}
+	}
+	f := (*C.int)(unsafe.Pointer(p))
+	code := int(*f)
+	msg := C.GoString((*C.char)(unsafe.Pointer(p + unsafe.Sizeof(C.int(0)))))
+	C.free(unsafe.Pointer(p))
+	return &Error{Code: code, Message: msg}
+}
+%}
+
+/* ---- scalar and handle out-parameters ------------------------------------ */
+
+%define WEFT_GO_OUT(CTYPE, GOTYPE)
+%typemap(gotype) CTYPE * "*" #GOTYPE
+%typemap(imtype) CTYPE * "*" #GOTYPE
+%typemap(in) CTYPE * %{ $1 = ($1_ltype)$input; %}
+%enddef
+WEFT_GO_OUT(int, int32)
+WEFT_GO_OUT(unsigned, uint32)
+WEFT_GO_OUT(long, int64)
+WEFT_GO_OUT(unsigned long, uint64)
+WEFT_GO_OUT(long long, int64)
+WEFT_GO_OUT(unsigned long long, uint64)
+WEFT_GO_OUT(size_t, uint64)
+WEFT_GO_OUT(int32_t, int32)
+WEFT_GO_OUT(uint32_t, uint32)
+WEFT_GO_OUT(int64_t, int64)
+WEFT_GO_OUT(uint64_t, uint64)
+WEFT_GO_OUT(pid_t, int32)
+WEFT_GO_OUT(double, float64)
+WEFT_GO_OUT(bool, bool)
+WEFT_GO_OUT(weft_status, int32)
+
+/* A handle or value the call hands back: the address of a Go uintptr. */
+%typemap(gotype) SWIGTYPE ** "*uintptr"
+%typemap(imtype) SWIGTYPE ** "*uintptr"
+%typemap(in) SWIGTYPE ** %{ $1 = ($1_ltype)$input; %}
+
+/* ---- values and callables ------------------------------------------------- */
+
+/* Every void * the library keeps for us is a cgo.Handle. */
+%typemap(gotype) void * "uintptr"
+%typemap(imtype) void * "uintptr"
+%typemap(in) void * %{ $1 = (void *)$input; %}
+%typemap(out) void * %{ $result = (uintptr_t)$1; %}
+
+/* ... and the function that frees it deletes the handle. */
+%typemap(in, numinputs=0) weft_free_fn %{ $1 = weft_go_release; %}
+/* A free function handed back (beside a void ** value) is discarded: values
+ * Go receives are handles it deletes itself. */
+%typemap(in, numinputs=0) weft_free_fn * (weft_free_fn temp = NULL) %{ $1 = &temp; %}
+
+%typemap(in, numinputs=0) weft_fn %{ $1 = weft_go_trampoline; %}
+%typemap(in, numinputs=0) weft_pred_fn %{ $1 = weft_go_pred; %}
+
+%insert(go_wrapper) %{
+// Dispatch runs the Go callable behind a handle; the package weft sets it.
+// outcome is the weft_outcome * to report through.
+var Dispatch func(handle uintptr, outcome uintptr)
+
+// Predicate evaluates the Go predicate behind a handle; set by package weft.
+var Predicate func(handle uintptr) bool
+
+//export weftGoCall
+func weftGoCall(handle C.uintptr_t, outcome C.uintptr_t) {
+	Dispatch(uintptr(handle), uintptr(outcome))
+}
+
+//export weftGoPred
+func weftGoPred(handle C.uintptr_t) C.int {
+	if Predicate(uintptr(handle)) {
+		return 1
+	}
+	return 0
+}
+
+//export weftGoRelease
+func weftGoRelease(handle C.uintptr_t) {
+	cgo.Handle(handle).Delete()
+}
+%}
+%go_import("runtime/cgo")
+
+/* weft_free is for memory these typemaps never hand to Go. */
+%ignore weft_free;
