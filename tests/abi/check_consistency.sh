@@ -3,7 +3,7 @@
 # 1139 and 1167 check curl's): every exported symbol has the weft_ prefix, a
 # version node, a WEFT_API declaration in a public header, a row in the name
 # map under docs/names/, and a Criterion suite that names it; and every name
-# in abi/weft.map is exported.
+# in abi/weft.map is exported; and the Debian symbols file is current.
 # usage: check_consistency.sh SOURCE_DIR LIBWEFT_SO
 set -u
 src=$1
@@ -37,6 +37,11 @@ done
 for name in $(sed -n 's/^[[:space:]]*\(weft_[a-z0-9_]*\);.*/\1/p' "$src/abi/weft.map"); do
   printf '%s\n' "$exported" | grep -q "^$name@" || problem "$name is in abi/weft.map but not exported"
 done
+
+# The Debian symbols file lists exactly what the library exports.
+if ! sh "$src/packaging/gen-symbols.sh" "$(dirname "$lib")" | cmp -s - "$src/packaging/debian/libweft1.symbols"; then
+  problem "packaging/debian/libweft1.symbols is not current: run packaging/gen-symbols.sh BUILD_DIR > packaging/debian/libweft1.symbols"
+fi
 
 if [ $fail -ne 0 ]; then
   echo "ABI consistency: 0 passed, 1 failed"
