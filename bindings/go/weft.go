@@ -159,12 +159,12 @@ func withCause(err error, c *callable) error {
 	return err
 }
 
-// Call runs fn as weft runs callables (the reference behaviour of the
+// CallFunc runs fn as weft runs callables (the reference behaviour of the
 // callable protocol) and returns what it reported. A failure comes back as
 // an *Error whose Cause is fn's own error.
-func Call(fn Func) (any, error) {
+func CallFunc(fn Func) (any, error) {
 	if fn == nil {
-		return nil, &Error{Code: int(StatusEinval), Message: "weft.Call: fn is nil"}
+		return nil, &Error{Code: int(StatusEinval), Message: "weft.CallFunc: fn is nil"}
 	}
 	c, h := newCallable(fn)
 	defer h.Delete() // weft_call leaves the argument to its caller

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 %}
 
+%include <stdint.i>
+
 %{
 /* The exported Go functions (in the cgo part of cweft) that the trampolines
  * call; their C types are those cgo generates for them. */
@@ -28,7 +30,9 @@ extern void weftGoRelease(uintptr_t handle);
 
 static void weft_go_trampoline(void *arg, weft_outcome *outcome)
 {
-    weftGoCall((uintptr_t)arg, (uintptr_t)outcome);
+    /* No handle: no Go function was given (an optional action). */
+    if (arg != NULL)
+        weftGoCall((uintptr_t)arg, (uintptr_t)outcome);
 }
 
 static int weft_go_pred(void *arg)
@@ -141,10 +145,41 @@ WEFT_GO_OUT(double, float64)
 WEFT_GO_OUT(bool, bool)
 WEFT_GO_OUT(weft_status, int32)
 
-/* A handle or value the call hands back: the address of a Go uintptr. */
-%typemap(gotype) SWIGTYPE ** "*uintptr"
-%typemap(imtype) SWIGTYPE ** "*uintptr"
-%typemap(in) SWIGTYPE ** %{ $1 = ($1_ltype)$input; %}
+/* A handle, value or C pointer the call hands back: the address of a Go
+ * uintptr (Go memory holding no Go pointer, as cgo allows). */
+%typemap(gotype) SWIGTYPE **, void **, char **, const char **, const char *const **,
+    weft_sched_event *** "*uintptr"
+%typemap(imtype) SWIGTYPE **, void **, char **, const char **, const char *const **,
+    weft_sched_event *** "*uintptr"
+%typemap(in) SWIGTYPE **, void **, char **, const char **, const char *const **,
+    weft_sched_event *** %{ $1 = ($1_ltype)$input; %}
+%typemap(argout) SWIGTYPE **, void **, char **, const char **, const char *const **,
+    weft_sched_event *** ""
+%typemap(freearg) SWIGTYPE **, void **, char **, const char **, const char *const **,
+    weft_sched_event *** ""
+
+/* Arrays going in are C or Go memory holding no Go pointers, built by the
+ * package weft (string vectors in C memory, handle arrays as []uintptr). */
+%typemap(gotype) const char *const *, weft_future *const * "uintptr"
+%typemap(imtype) const char *const *, weft_future *const * "uintptr"
+%typemap(in) const char *const *, weft_future *const * %{ $1 = ($1_ltype)$input; %}
+%typemap(gotype) const int *fds "*int32"
+%typemap(imtype) const int *fds "*int32"
+%typemap(in) const int *fds %{ $1 = ($1_ltype)$input; %}
+%typemap(gotype) unsigned char *done "*byte"
+%typemap(imtype) unsigned char *done "*byte"
+%typemap(in) unsigned char *done %{ $1 = ($1_ltype)$input; %}
+
+/* Bytes going in: a pointer to the first byte of a Go []byte (nil for none),
+ * which cgo keeps in place for the call. */
+%typemap(gotype) const void *input "*byte"
+%typemap(imtype) const void *input "*byte"
+%typemap(in) const void *input %{ $1 = (const void *)$input; %}
+
+/* C-only hooks (comparators, clocks) are NULL, the library's default. */
+%typemap(in, numinputs=0) (weft_queue_compare_fn cmp, void *cmp_arg) %{ $1 = NULL; $2 = NULL; %}
+%typemap(in, numinputs=0) (weft_sched_timefunc timefunc, weft_sched_delayfunc delayfunc, void *clock_arg)
+%{ $1 = NULL; $2 = NULL; $3 = NULL; %}
 
 /* ---- values and callables ------------------------------------------------- */
 
@@ -191,5 +226,9 @@ func weftGoRelease(handle C.uintptr_t) {
 %}
 %go_import("runtime/cgo")
 
-/* weft_free is for memory these typemaps never hand to Go. */
-%ignore weft_free;
+/* Exists only inside a C callable. */
+%ignore weft_future_from_outcome;
+/* map calls a C function per argument; Executor.Map is written over Submit. */
+%ignore weft_executor_map;
+%ignore weft_map_iter_next;
+%ignore weft_map_iter_free;

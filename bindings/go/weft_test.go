@@ -40,15 +40,15 @@ func TestStatusTable(t *testing.T) {
 	}
 }
 
-func TestCallValue(t *testing.T) {
-	v, err := Call(func() (any, error) { return []int{1, 2, 3}, nil })
+func TestCallFuncValue(t *testing.T) {
+	v, err := CallFunc(func() (any, error) { return []int{1, 2, 3}, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s, ok := v.([]int); !ok || len(s) != 3 {
 		t.Fatalf("Call returned %#v", v)
 	}
-	v, err = Call(func() (any, error) { return nil, nil })
+	v, err = CallFunc(func() (any, error) { return nil, nil })
 	if err != nil || v != nil {
 		t.Fatalf("nil result: %v %v", v, err)
 	}
@@ -56,8 +56,8 @@ func TestCallValue(t *testing.T) {
 
 var errMine = errors.New("mine")
 
-func TestCallError(t *testing.T) {
-	_, err := Call(func() (any, error) { return nil, errMine })
+func TestCallFuncError(t *testing.T) {
+	_, err := CallFunc(func() (any, error) { return nil, errMine })
 	if !errors.Is(err, ErrFailed) {
 		t.Fatalf("want ErrFailed, got %v", err)
 	}
@@ -70,32 +70,32 @@ func TestCallError(t *testing.T) {
 	}
 }
 
-func TestCallWeftErrorKeepsStatus(t *testing.T) {
-	_, err := Call(func() (any, error) { return nil, &Error{Code: StatusEmpty, Message: "none"} })
+func TestCallFuncWeftErrorKeepsStatus(t *testing.T) {
+	_, err := CallFunc(func() (any, error) { return nil, &Error{Code: StatusEmpty, Message: "none"} })
 	if !errors.Is(err, ErrEmpty) {
 		t.Fatalf("want ErrEmpty, got %v", err)
 	}
 }
 
-func TestCallPanic(t *testing.T) {
-	_, err := Call(func() (any, error) { panic("oops") })
+func TestCallFuncPanic(t *testing.T) {
+	_, err := CallFunc(func() (any, error) { panic("oops") })
 	if !errors.Is(err, ErrFailed) {
 		t.Fatalf("want ErrFailed, got %v", err)
 	}
-	_, err = Call(func() (any, error) { panic(errMine) })
+	_, err = CallFunc(func() (any, error) { panic(errMine) })
 	if !errors.Is(err, errMine) {
 		t.Fatalf("a panic with an error keeps it: %v", err)
 	}
 }
 
-func TestCallNil(t *testing.T) {
-	if _, err := Call(nil); !errors.Is(err, ErrEinval) {
+func TestCallFuncNil(t *testing.T) {
+	if _, err := CallFunc(nil); !errors.Is(err, ErrEinval) {
 		t.Fatalf("want ErrEinval, got %v", err)
 	}
 }
 
 // Many goroutines at once: the message must come from the thread of each call.
-func TestCallConcurrent(t *testing.T) {
+func TestCallFuncConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
@@ -103,7 +103,7 @@ func TestCallConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 200; i++ {
 				want := fmt.Sprintf("g%d-%d", g, i)
-				_, err := Call(func() (any, error) { return nil, errors.New(want) })
+				_, err := CallFunc(func() (any, error) { return nil, errors.New(want) })
 				var we *Error
 				if !errors.As(err, &we) || we.Message != want {
 					t.Errorf("got %v, want message %q", err, want)

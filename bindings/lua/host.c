@@ -88,6 +88,16 @@ static void *weft_lib;
 
 typedef weft_status (*free_fn)(void *h);
 
+int weft_lua_out_owned(const char *function)
+{
+    /* Headers that say "receives ..., borrowed" for a handle. */
+    static const char *const borrowed[] = {"weft_as_completed_next", NULL};
+    for (const char *const *b = borrowed; *b != NULL; b++)
+        if (strcmp(*b, function) == 0)
+            return 0;
+    return 1;
+}
+
 /* "weft_lock *" -> "lock" */
 static void object_name(const void *type, char *out, size_t n)
 {
@@ -202,6 +212,24 @@ static int l_kind(lua_State *L)
     return 1;
 }
 
+/* core._anchor(h, v): keeps v alive as long as the handle h (in the handle's
+ * user value, a table of anchored values). Returns h. */
+static int l_anchor(lua_State *L)
+{
+    if (!weft_lua_is_class(L, 1))
+        return luaL_argerror(L, 1, "weft handle expected");
+    if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, 1, 1);
+    }
+    lua_pushvalue(L, 2);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    lua_settop(L, 1);
+    return 1;
+}
+
 /* core._methods(kind): the table handles of that kind index. */
 static int l_methods(lua_State *L)
 {
@@ -229,6 +257,58 @@ static int l_size(lua_State *L)
     weft_lua_value_free(buf);
     lua_pushinteger(L, (lua_Integer)len);
     return 1;
+}
+
+/* ---- arrays ---------------------------------------------------------------- */
+
+/* The strings stay owned by the table, which is on the caller's stack for the
+ * whole call; only the vector is ours. NULL-terminated; *n (if given) is the
+ * count. */
+const char **weft_lua_string_vector(lua_State *L, int idx, size_t *n)
+{
+    size_t len = (size_t)lua_rawlen(L, idx);
+    const char **vec = calloc(len + 1, sizeof *vec);
+    if (vec == NULL) {
+        luaL_error(L, "weft: out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        lua_rawgeti(L, idx, (lua_Integer)i + 1);
+        if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
+            free(vec);
+            luaL_error(L, "weft: element %d is not a string", (int)i + 1);
+            return NULL;
+        }
+        vec[i] = lua_tostring(L, -1); /* numbers become strings in place */
+        lua_pop(L, 1);
+    }
+    if (n != NULL)
+        *n = len;
+    return vec;
+}
+
+int *weft_lua_int_vector(lua_State *L, int idx, size_t *n)
+{
+    size_t len = (size_t)lua_rawlen(L, idx);
+    int *vec = calloc(len > 0 ? len : 1, sizeof *vec);
+    if (vec == NULL) {
+        luaL_error(L, "weft: out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        lua_rawgeti(L, idx, (lua_Integer)i + 1);
+        int ok = 0;
+        lua_Integer v = lua_tointegerx(L, -1, &ok);
+        lua_pop(L, 1);
+        if (!ok) {
+            free(vec);
+            luaL_error(L, "weft: element %d is not an integer", (int)i + 1);
+            return NULL;
+        }
+        vec[i] = (int)v;
+    }
+    *n = len;
+    return vec;
 }
 
 /* ---- callables ----------------------------------------------------------- */
@@ -430,7 +510,7 @@ void weft_lua_init(lua_State *L)
     lua_pop(L, 1);
     static const luaL_Reg extra[] = {
         {"error", l_error},     {"_free", l_free},       {"_owned", l_owned}, {"_kind", l_kind},
-        {"_methods", l_methods}, {"_copy", l_copy},       {"_size", l_size},   {NULL, NULL},
+        {"_methods", l_methods}, {"_copy", l_copy}, {"_anchor", l_anchor},       {"_size", l_size},   {NULL, NULL},
     };
     for (const luaL_Reg *r = extra; r->name != NULL; r++) {
         lua_pushstring(L, r->name);

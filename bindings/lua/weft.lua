@@ -10,12 +10,28 @@ local core = require "weft.core"
 
 local M = {core = core, Error = core.Error}
 
--- Status codes by short name: weft.status.TIMEOUT == 4, and back.
+-- Areas with an idiomatic layer in weft/<area>.lua, loaded when the library
+-- has them (their constructors are in core).
+M._areas = {}
+for area, probe in pairs({sync = "weft_lock_new", queue = "weft_queue_new", futures = "weft_future_new",
+                          sched = "weft_scheduler_new", subprocess = "weft_popen_new"}) do
+  if core[probe] and package.searchpath("weft." .. area, package.path) then
+    M._areas[#M._areas + 1] = area
+  end
+end
+table.sort(M._areas)
+
+-- Status codes by short name (weft.status.TIMEOUT == 4), from the C table.
 M.status = {}
+for code = 0, 255 do
+  local name = core.weft_status_name(code)
+  if name ~= "WEFT_UNKNOWN" then M.status[name:sub(6)] = code end
+end
+-- Every other constant by its name without the prefix: weft.FIRST_COMPLETED.
 for k, v in pairs(core) do
   local short = type(k) == "string" and k:match("^WEFT_(.+)$")
-  if short and math.type(v) == "integer" and k ~= "WEFT_TIMEOUT_MAX" and not k:match("^WEFT_VERSION") then
-    M.status[short] = v
+  if short and type(v) == "number" and M.status[short] == nil and M[short] == nil then
+    M[short] = v
   end
 end
 M.TIMEOUT_MAX = core.WEFT_TIMEOUT_MAX or 9223372036.0
@@ -69,13 +85,14 @@ local function camel(kind)
   return (kind:gsub("^%l", string.upper):gsub("_(%l)", string.upper))
 end
 
--- The kinds of handle: whatever has a constructor.
+-- The kinds of handle: every type with a weft_<kind>_free.
 local kinds = {}
 for k in pairs(core) do
-  local kind = type(k) == "string" and k:match("^weft_(.+)_new$")
+  local kind = type(k) == "string" and k:match("^weft_(.+)_free$")
   if kind then kinds[#kinds + 1] = kind end
 end
--- Longest first, so "thread_pool_submit" is a method of thread_pool, not thread.
+-- Longest first, so "sched_event_time" is a method of sched_event, not of a
+-- shorter kind that prefixes it.
 table.sort(kinds, function(a, b) return #a > #b end)
 
 M.classes = {}
@@ -84,27 +101,59 @@ for _, kind in ipairs(kinds) do
   methods.free = core._free
   methods.kind = core._kind
   M.classes[kind] = methods
-  M[camel(kind)] = core["weft_" .. kind .. "_new"]
 end
 
 for name, f in pairs(core) do
   if type(name) == "string" and type(f) == "function" then
     local rest = name:match("^weft_(.+)$")
     if rest then
-      local placed = false
-      for _, kind in ipairs(kinds) do
-        local verb = rest:match("^" .. kind .. "_(.+)$")
-        if verb and verb ~= "new" then
-          if verb ~= "free" then M.classes[kind][verb] = f end
-          placed = true
-          break
+      local ctor = rest:match("^(.+)_new$")
+      if ctor then
+        M[camel(ctor)] = f
+      else
+        local placed = false
+        for _, kind in ipairs(kinds) do
+          local verb = rest:match("^" .. kind .. "_(.+)$")
+          if verb then
+            if verb ~= "free" then M.classes[kind][verb] = f end
+            placed = true
+            break
+          end
         end
-      end
-      if not placed and M[rest] == nil and not rest:match("_new$") then
-        M[rest] = f
+        if not placed and M[rest] == nil then M[rest] = f end
       end
     end
   end
+end
+
+-- ---- helpers for the idiomatic layers of each area -------------------------
+
+--- A timeout as weft takes it: nil waits forever, a number is seconds.
+function M._timeout(t)
+  if t == nil then return -1 end
+  if t == false then return 0 end
+  if t == true then return -1 end
+  return t
+end
+
+--- Keeps `v` alive as long as the handle `h`: what a handle's callable
+-- refers to (other handles among its upvalues) must outlive the copies.
+M._anchor = core._anchor
+
+--- Replaces methods named in `names` of a class with versions that return a
+-- boolean from the C int out-parameter.
+function M._booleans(kind, names)
+  local c = M.classes[kind]
+  if not c then return end
+  for _, n in ipairs(names) do
+    local f = c[n]
+    if f then c[n] = function(...) return f(...) ~= 0 end end
+  end
+end
+
+-- The idiomatic layer of each area that the library has.
+for _, area in ipairs(M._areas or {}) do
+  require("weft." .. area)(M, core)
 end
 
 return M

@@ -44,6 +44,12 @@ int weft_lua_push_value(lua_State *L, void *value, weft_free_fn free_value);
 /* ---- handles (weft_lua.i and host.c) ------------------------------------- */
 
 int weft_lua_isnil_or_userdata(lua_State *L, int idx);
+int weft_lua_isnil_or_function(lua_State *L, int idx);
+int weft_lua_isnil_or_string(lua_State *L, int idx);
+/* Arrays from tables, malloc'd (the caller frees them); raise on a bad element. */
+void **weft_lua_handle_vector(lua_State *L, int idx, const void *type, size_t *n);
+const char **weft_lua_string_vector(lua_State *L, int idx, size_t *n);
+int *weft_lua_int_vector(lua_State *L, int idx, size_t *n);
 const char *weft_lua_type_name(const void *type);
 int weft_lua_to_handle(lua_State *L, int idx, void **ptr, const void *type);
 /* Pushes a handle; `own` says whether collecting it frees it. */
@@ -55,6 +61,10 @@ int weft_lua_handle_disown(lua_State *L, int idx);
 int weft_lua_handle_owned(lua_State *L, int idx);
 void *weft_lua_handle_ptr(lua_State *L, int idx);
 const void *weft_lua_handle_type(lua_State *L, int idx);
+
+/* Whether the handle a function hands back through `T **` is a new
+ * reference (the usual case) rather than a borrowed one. */
+int weft_lua_out_owned(const char *function);
 
 /* Gives the userdata at `idx` the class metatable of its type. */
 void weft_lua_set_class(lua_State *L, int idx, const void *type, int own);

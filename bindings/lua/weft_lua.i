@@ -6,7 +6,7 @@
  *   weft.Error object: code, name, message, exception) otherwise;
  * - `T **` and pointers to scalars are out-parameters: Lua gets them as
  *   return values, handles as userdata whose class comes from their type;
- * - a callable `(weft_fn, void *, weft_free_fn)` is a Lua function, copied
+ * - a callable `(weft_fn, void *, weft_free_fn)` (named fn or action, arg, free_arg) is a Lua function, copied
  *   into a Lua state of its own on the thread that runs it (host.c);
  * - a value `(void *, weft_free_fn)` is any copyable Lua value, encoded to a
  *   byte buffer (codec.c) and decoded again where `(void **, weft_free_fn *)`
@@ -28,7 +28,7 @@
 /* ---- integers as Lua integers, not floats ------------------------------ */
 
 %typemap(in, checkfn="lua_isnumber") int, long, long long, unsigned, unsigned long,
-    unsigned long long, size_t, int64_t, uint64_t, int32_t, uint32_t, pid_t
+    unsigned long long, size_t, int64_t, uint64_t, int32_t, uint32_t, pid_t, intptr_t
 %{ {
     int isint_ = 0;
     lua_Integer v_ = lua_tointegerx(L, $input, &isint_);
@@ -38,7 +38,7 @@
 } %}
 
 %typemap(out) int, long, long long, unsigned, unsigned long, unsigned long long, size_t,
-    int64_t, uint64_t, int32_t, uint32_t, pid_t
+    int64_t, uint64_t, int32_t, uint32_t, pid_t, intptr_t
 %{ lua_pushinteger(L, (lua_Integer)$1); SWIG_arg++; %}
 
 %typemap(in, checkfn="lua_isboolean") bool %{ $1 = lua_toboolean(L, $input) != 0; %}
@@ -62,6 +62,7 @@ WEFT_LUA_INT_OUT(uint32_t)
 WEFT_LUA_INT_OUT(int64_t)
 WEFT_LUA_INT_OUT(uint64_t)
 WEFT_LUA_INT_OUT(pid_t)
+WEFT_LUA_INT_OUT(intptr_t)
 WEFT_LUA_INT_OUT(weft_status)
 
 %typemap(in, numinputs=0) double * (double temp = 0) %{ $1 = &temp; %}
@@ -76,8 +77,9 @@ WEFT_LUA_INT_OUT(weft_status)
     SWIG_arg++;
 %}
 %typemap(freearg) char ** %{ if ($1 != NULL) { weft_free(*$1); *$1 = NULL; } %}
-/* A static string. */
+/* A string the library keeps (static, or owned by an object). */
 %typemap(in, numinputs=0) const char ** (const char *temp = NULL) %{ $1 = &temp; %}
+%typemap(freearg) const char ** ""
 %typemap(argout) const char ** %{
     if (*$1 != NULL) lua_pushstring(L, *$1); else lua_pushnil(L);
     SWIG_arg++;
@@ -86,10 +88,11 @@ WEFT_LUA_INT_OUT(weft_status)
 /* ---- handles ------------------------------------------------------------- */
 
 /* A handle the caller receives owns one reference: its userdata frees it when
- * collected (or when :free()/:close() is called). */
+ * collected (or when :free() is called). The few functions whose headers say
+ * they hand out a borrowed handle are listed in weft_lua_out_owned(). */
 %typemap(in, numinputs=0) SWIGTYPE ** ($*1_ltype temp = NULL) %{ $1 = &temp; %}
 %typemap(argout) SWIGTYPE ** %{
-    weft_lua_push_handle(L, (void *)*$1, $*1_descriptor, 1);
+    weft_lua_push_handle(L, (void *)*$1, $*1_descriptor, weft_lua_out_owned("$symname"));
     SWIG_arg++;
 %}
 
@@ -105,49 +108,191 @@ WEFT_LUA_INT_OUT(weft_status)
 
 /* ---- values -------------------------------------------------------------- */
 
+/* Every value weft holds for Lua is an encoded buffer, so every free function
+ * Lua hands over is the codec's. */
+%typemap(in, numinputs=0) weft_free_fn %{ $1 = weft_lua_value_free; %}
+
 /* A value handed to the library: any copyable Lua value, encoded. The library
- * owns it once the call succeeds; a failed call leaves it to us. */
+ * owns it once the call succeeds; a failed call (a full queue, a shut-down
+ * one) leaves it to us, and we free it. */
 %typemap(in) (void *value, weft_free_fn free_value) (void *buf = NULL),
-             (void *item, weft_free_fn free_item) (void *buf = NULL) %{
+             (void *payload, weft_free_fn free_payload) (void *buf = NULL) %{
     buf = weft_lua_encode(L, $input, 1, NULL);
     $1 = buf;
     $2 = weft_lua_value_free;
 %}
 %typemap(argout) (void *value, weft_free_fn free_value),
-                 (void *item, weft_free_fn free_item) %{ buf$argnum = NULL; %}
+                 (void *payload, weft_free_fn free_payload) %{ buf$argnum = NULL; %}
 %typemap(freearg) (void *value, weft_free_fn free_value),
-                  (void *item, weft_free_fn free_item) %{ weft_lua_value_free(buf$argnum); %}
+                  (void *payload, weft_free_fn free_payload) %{ weft_lua_value_free(buf$argnum); %}
 
-/* A value handed back with its free function: decoded when it is ours. */
-%typemap(in, numinputs=0) (void **value, weft_free_fn *free_value) (void *v = NULL, weft_free_fn f = NULL),
-                          (void **item, weft_free_fn *free_item) (void *v = NULL, weft_free_fn f = NULL)
+/* An item for a container made with the codec's free function (queues). */
+%typemap(in) void *item (void *buf = NULL) %{
+    buf = weft_lua_encode(L, $input, 1, NULL);
+    $1 = buf;
+%}
+%typemap(argout) void *item %{ buf$argnum = NULL; %}
+%typemap(freearg) void *item %{ weft_lua_value_free(buf$argnum); %}
+
+/* A value handed back with its free function: decoded, then freed. */
+%typemap(in, numinputs=0) (void **value, weft_free_fn *free_value) (void *v = NULL, weft_free_fn f = NULL)
 %{ $1 = &v; $2 = &f; %}
-%typemap(argout) (void **value, weft_free_fn *free_value),
-                 (void **item, weft_free_fn *free_item) %{
+%typemap(argout) (void **value, weft_free_fn *free_value) %{
     SWIG_arg += weft_lua_push_value(L, *$1, *$2);
 %}
-%typemap(freearg) (void **value, weft_free_fn *free_value),
-                  (void **item, weft_free_fn *free_item) %{
+%typemap(freearg) (void **value, weft_free_fn *free_value) %{
     if (*$2 != NULL && *$1 != NULL) (*$2)(*$1);
 %}
 
-/* A value handed back without its free function: it stays owned by the
- * library (a borrowed view), so it is decoded, never freed. */
+/* An item the caller then owns (a queue's get): decoded, then freed. */
+%typemap(in, numinputs=0) void **item (void *v = NULL) %{ $1 = &v; %}
+%typemap(argout) void **item %{ SWIG_arg += weft_lua_push_value(L, *$1, weft_lua_value_free); %}
+%typemap(freearg) void **item %{
+    if (weft_lua_is_value(*$1, weft_lua_value_free)) weft_lua_value_free(*$1);
+%}
+
+/* Any other value handed back stays owned by the library (a future's result,
+ * a failure's payload): decoded, never freed. */
 %typemap(in, numinputs=0) void ** (void *v = NULL) %{ $1 = &v; %}
 %typemap(argout) void ** %{ SWIG_arg += weft_lua_push_value(L, *$1, weft_lua_value_free_never); %}
+
+/* C-only hooks (comparators, clocks) have no Lua form: they are NULL, which
+ * gives the library's default. */
+%typemap(in, numinputs=0) (weft_queue_compare_fn cmp, void *cmp_arg) %{ $1 = NULL; $2 = NULL; %}
+%typemap(in, numinputs=0) (weft_sched_timefunc timefunc, weft_sched_delayfunc delayfunc, void *clock_arg)
+%{ $1 = NULL; $2 = NULL; $3 = NULL; %}
+
+/* ---- strings, bytes and arrays ---------------------------------------------- */
+
+/* A NULL-terminated vector of strings from a table of strings. */
+%typemap(in, checkfn="lua_istable") const char *const * (const char **vec = NULL) %{
+    vec = weft_lua_string_vector(L, $input, NULL);
+    $1 = vec;
+%}
+%typemap(freearg) const char *const * %{ free(vec$argnum); %}
+%typemap(argout) const char *const * ""
+%typemap(typecheck) const char *const * %{ $1 = lua_istable(L, $input); %}
+
+/* A counted vector of strings. */
+%typemap(in, checkfn="lua_istable") (const char *const *groups, size_t n) (const char **vec = NULL) %{
+    vec = weft_lua_string_vector(L, $input, &$2);
+    $1 = vec;
+%}
+%typemap(freearg) (const char *const *groups, size_t n) %{ free(vec$argnum); %}
+
+/* A counted vector of integers. */
+%typemap(in, checkfn="lua_istable") (const int *fds, size_t n) (int *vec = NULL) %{
+    vec = weft_lua_int_vector(L, $input, &$2);
+    $1 = vec;
+%}
+%typemap(freearg) (const int *fds, size_t n) %{ free(vec$argnum); %}
+
+/* Bytes going in: a string, or nil for none. */
+%typemap(in, checkfn="weft_lua_isnil_or_string") (const void *input, size_t input_len) %{
+    $1 = (void *)lua_tolstring(L, $input, &$2);
+%}
+
+/* Bytes coming out that the caller frees with weft_free(). */
+%typemap(in, numinputs=0) (char **out, size_t *out_len) (char *p = NULL, size_t n = 0),
+                          (char **err, size_t *err_len) (char *p = NULL, size_t n = 0),
+                          (char **output, size_t *output_len) (char *p = NULL, size_t n = 0)
+%{ $1 = &p; $2 = &n; %}
+%typemap(argout) (char **out, size_t *out_len), (char **err, size_t *err_len),
+                 (char **output, size_t *output_len) %{
+    if (*$1 != NULL) lua_pushlstring(L, *$1, *$2); else lua_pushnil(L);
+    SWIG_arg++;
+%}
+%typemap(freearg) (char **out, size_t *out_len), (char **err, size_t *err_len),
+                  (char **output, size_t *output_len) %{ weft_free(*$1); %}
+
+/* Bytes coming out that the object keeps. */
+%typemap(in, numinputs=0) (const char **data, size_t *len) (const char *p = NULL, size_t n = 0)
+%{ $1 = &p; $2 = &n; %}
+%typemap(argout) (const char **data, size_t *len) %{
+    if (*$1 != NULL) lua_pushlstring(L, *$1, *$2); else lua_pushnil(L);
+    SWIG_arg++;
+%}
+
+/* A vector of strings the object keeps, as a table. */
+%typemap(in, numinputs=0) (const char *const **argv, size_t *argc) (const char *const *p = NULL, size_t n = 0)
+%{ $1 = &p; $2 = &n; %}
+%typemap(argout) (const char *const **argv, size_t *argc) %{
+    lua_createtable(L, (int)*$2, 0);
+    for (size_t i_ = 0; i_ < *$2; i_++) {
+        lua_pushstring(L, (*$1)[i_]);
+        lua_rawseti(L, -2, (lua_Integer)i_ + 1);
+    }
+    SWIG_arg++;
+%}
+
+/* A counted array of handles from a table of handles of that type. */
+%typemap(in, checkfn="lua_istable") (weft_future *const *fs, size_t n) (void **vec = NULL) %{
+    vec = weft_lua_handle_vector(L, $input, $*1_descriptor, &$2);
+    $1 = ($1_ltype)vec;
+%}
+%typemap(freearg) (weft_future *const *fs, size_t n) %{ free(vec$argnum); %}
+
+/* One flag per future of weft_futures_wait, as a table of booleans. */
+%typemap(in, numinputs=0) unsigned char *done (unsigned char *flags = NULL) %{ %}
+%typemap(check) unsigned char *done %{
+    flags$argnum = calloc(arg2 > 0 ? arg2 : 1, 1);
+    if (flags$argnum == NULL) {
+        weft_lua_push_error(L, WEFT_NOMEM, "weft: out of memory");
+        SWIG_fail;
+    }
+    $1 = flags$argnum;
+%}
+%typemap(argout) unsigned char *done %{
+    lua_createtable(L, (int)arg2, 0);
+    for (size_t i_ = 0; i_ < arg2; i_++) {
+        lua_pushboolean(L, $1[i_] != 0);
+        lua_rawseti(L, -2, (lua_Integer)i_ + 1);
+    }
+    SWIG_arg++;
+%}
+%typemap(freearg) unsigned char *done %{ free(flags$argnum); %}
+
+/* A snapshot of a scheduler's queue: a table of {time, priority, sequence}
+ * records, read before the array and its references are released. */
+%typemap(in, numinputs=0) (weft_sched_event ***events, size_t *count) (weft_sched_event **p = NULL, size_t n = 0)
+%{ $1 = &p; $2 = &n; %}
+%typemap(argout) (weft_sched_event ***events, size_t *count) %{
+    lua_createtable(L, (int)*$2, 0);
+    for (size_t i_ = 0; i_ < *$2; i_++) {
+        double t_ = 0;
+        int prio_ = 0;
+        uint64_t seq_ = 0;
+        weft_sched_event_time((*$1)[i_], &t_);
+        weft_sched_event_priority((*$1)[i_], &prio_);
+        weft_sched_event_sequence((*$1)[i_], &seq_);
+        lua_createtable(L, 0, 3);
+        lua_pushnumber(L, t_);
+        lua_setfield(L, -2, "time");
+        lua_pushinteger(L, prio_);
+        lua_setfield(L, -2, "priority");
+        lua_pushinteger(L, (lua_Integer)seq_);
+        lua_setfield(L, -2, "sequence");
+        lua_rawseti(L, -2, (lua_Integer)i_ + 1);
+    }
+    SWIG_arg++;
+%}
+%typemap(freearg) (weft_sched_event ***events, size_t *count) %{ weft_sched_queue_free(*$1, *$2); %}
 
 /* ---- callables ----------------------------------------------------------- */
 
 /* A Lua function as a callable: copied now, run in a Lua state of the thread
  * that runs it. The library owns the copy once the call succeeds. */
-%typemap(in, checkfn="lua_isfunction") (weft_fn fn, void *arg, weft_free_fn free_arg) (void *task = NULL) %{
-    task = weft_lua_task_new(L, $input);
-    $1 = weft_lua_trampoline;
-    $2 = task;
-    $3 = weft_lua_task_free;
+%typemap(in, checkfn="weft_lua_isnil_or_function") (weft_fn fn, void *arg, weft_free_fn free_arg) (void *task = NULL),
+    (weft_fn action, void *arg, weft_free_fn free_arg) (void *task = NULL) %{
+    if (!lua_isnil(L, $input)) {
+        task = weft_lua_task_new(L, $input);
+        $1 = weft_lua_trampoline;
+        $2 = task;
+        $3 = weft_lua_task_free;
+    }
 %}
-%typemap(argout) (weft_fn fn, void *arg, weft_free_fn free_arg) %{ task$argnum = NULL; %}
-%typemap(freearg) (weft_fn fn, void *arg, weft_free_fn free_arg) %{ weft_lua_task_free(task$argnum); %}
+%typemap(argout) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) %{ task$argnum = NULL; %}
+%typemap(freearg) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) %{ weft_lua_task_free(task$argnum); %}
 
 /* A callable whose argument the caller keeps (weft_call). */
 %typemap(in, checkfn="lua_isfunction") (weft_fn fn, void *arg) (void *task = NULL) %{
@@ -178,6 +323,15 @@ WEFT_LUA_INT_OUT(weft_status)
 %ignore weft_outcome_set_error;
 /* weft_free is for memory the typemaps already free. */
 %ignore weft_free;
+/* A future made from an outcome only exists inside a C callable. */
+%ignore weft_future_from_outcome;
+/* map calls a C function per argument; Lua's Executor:map is written over
+ * submit in weft.lua, with the same order and failure semantics. */
+%ignore weft_executor_map;
+%ignore weft_map_iter_next;
+%ignore weft_map_iter_free;
+/* Read by the scheduler-queue typemap; an array is never handed to Lua. */
+%ignore weft_sched_queue_free;
 
 /* Handle metatables, the codec and the worker states (host.c) need SWIG's
  * type records; these give them access without exposing SWIG's runtime. */
@@ -185,6 +339,39 @@ WEFT_LUA_INT_OUT(weft_status)
 int weft_lua_isnil_or_userdata(lua_State *L, int idx)
 {
     return lua_isnil(L, idx) || lua_isuserdata(L, idx);
+}
+
+int weft_lua_isnil_or_function(lua_State *L, int idx)
+{
+    return lua_isnil(L, idx) || lua_isfunction(L, idx);
+}
+
+int weft_lua_isnil_or_string(lua_State *L, int idx)
+{
+    return lua_isnil(L, idx) || lua_type(L, idx) == LUA_TSTRING;
+}
+
+void **weft_lua_handle_vector(lua_State *L, int idx, const void *type, size_t *n)
+{
+    size_t len = (size_t)lua_rawlen(L, idx);
+    void **vec = calloc(len > 0 ? len : 1, sizeof *vec);
+    if (vec == NULL) {
+        luaL_error(L, "weft: out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        lua_rawgeti(L, idx, (lua_Integer)i + 1);
+        void *p = NULL;
+        if (lua_isnil(L, -1) || !weft_lua_to_handle(L, -1, &p, type)) {
+            free(vec);
+            luaL_error(L, "weft: element %d is not a %s", (int)i + 1, weft_lua_type_name(type));
+            return NULL;
+        }
+        vec[i] = p;
+        lua_pop(L, 1);
+    }
+    *n = len;
+    return vec;
 }
 
 const char *weft_lua_type_name(const void *type)
