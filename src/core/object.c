@@ -28,6 +28,9 @@ static void weft__ring_flush(void *unused)
         free(weft__quarantine.slot[i]);
         weft__quarantine.slot[i] = NULL;
     }
+    /* Handles freed later in this thread's exit (by other key destructors)
+     * re-arm the key, so the destructor runs again and frees them too. */
+    weft__ring_armed = false;
 }
 
 static void weft__ring_key_init(void)
