@@ -49,6 +49,17 @@ func give(v any, call func(uintptr) error) error {
 	return nil
 }
 
+// take turns an item handle the caller now owns into its value.
+func take(p uintptr) any {
+	if p == 0 {
+		return nil
+	}
+	h := cgo.Handle(p)
+	v := h.Value()
+	h.Delete()
+	return v
+}
+
 // borrow reads the Go value behind a handle weft keeps.
 func borrow(v uintptr) any {
 	if v == 0 {

@@ -226,6 +226,8 @@ func weftGoRelease(handle C.uintptr_t) {
 %}
 %go_import("runtime/cgo")
 
+/* A bound callable is a C triple; in Go, call Context.Run inside the Func. */
+%ignore weft_context_bind;
 /* Exists only inside a C callable. */
 %ignore weft_future_from_outcome;
 /* map calls a C function per argument; Executor.Map is written over Submit. */

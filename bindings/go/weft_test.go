@@ -8,6 +8,15 @@ import (
 	"time"
 )
 
+// must stops the test (by a panic, which go test reports with the stack)
+// when a constructor or call that must work fails.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 func TestVersion(t *testing.T) {
 	if got := VersionString(); got != "1.0.0" {
 		t.Fatalf("VersionString() = %q", got)

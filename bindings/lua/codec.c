@@ -570,6 +570,8 @@ bool weft_lua_is_value(const void *p, weft_free_fn free_fn)
 
 int weft_lua_push_value(lua_State *L, void *value, weft_free_fn free_value)
 {
+    if (weft_lua_is_direct_marker(value))
+        return weft_lua_push_direct_results(L);
     if (value == NULL) {
         lua_pushnil(L);
         return 1;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lualib.h>
 
@@ -91,7 +92,8 @@ typedef weft_status (*free_fn)(void *h);
 int weft_lua_out_owned(const char *function)
 {
     /* Headers that say "receives ..., borrowed" for a handle. */
-    static const char *const borrowed[] = {"weft_as_completed_next", NULL};
+    static const char *const borrowed[] = {"weft_as_completed_next", "weft_context_token_var",
+                                           "weft_context_iter_next", NULL};
     for (const char *const *b = borrowed; *b != NULL; b++)
         if (strcmp(*b, function) == 0)
             return 0;
@@ -247,6 +249,16 @@ static int l_copy(lua_State *L)
     int r = weft_lua_decode(L, buf);
     weft_lua_value_free(buf);
     return r;
+}
+
+/* core.monotonic(): seconds on the monotonic clock, the clock weft's
+ * timeouts use (Lua's own os.clock is CPU time, summed over threads). */
+static int l_monotonic(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+    return 1;
 }
 
 /* core._size(...): bytes the codec needs for these values. */
@@ -480,6 +492,83 @@ void weft_lua_trampoline(void *arg, weft_outcome *outcome)
     lua_gc(L, LUA_GCSTEP, 0);
 }
 
+/* The results of a direct call stay Lua values: they wait in a registry
+ * stack until the binding hands them back, so the caller gets the very
+ * tables its function returned, not copies. The outcome carries a marker. */
+static char direct_marker;
+#define DIRECT_STACK "weft.direct.results"
+
+static int run_direct(lua_State *L)
+{
+    weft_outcome *o = lua_touserdata(L, 1);
+    const int base = 1; /* the outcome; the function above it becomes its results */
+    lua_call(L, 0, LUA_MULTRET);
+    int n = lua_gettop(L) - base;
+    lua_createtable(L, n, 1);
+    lua_insert(L, base + 1);
+    for (int i = n; i >= 1; i--)
+        lua_rawseti(L, base + 1, i);
+    lua_pushinteger(L, n);
+    lua_setfield(L, base + 1, "n");
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, DIRECT_STACK);
+    lua_pushvalue(L, base + 1);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    weft_outcome_set_value(o, &direct_marker, NULL);
+    return 0;
+}
+
+void weft_lua_direct_trampoline(void *arg, weft_outcome *outcome)
+{
+    weft_lua_direct *d = arg;
+    lua_State *L = d->L;
+    int top = lua_gettop(L);
+    /* d->index is a slot of the binding's frame, which is L's current one. */
+    lua_pushcfunction(L, run_direct);
+    lua_pushlightuserdata(L, outcome);
+    lua_pushvalue(L, d->index);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        int err = lua_gettop(L);
+        lua_pushcfunction(L, report_error);
+        lua_pushlightuserdata(L, outcome);
+        lua_pushvalue(L, err);
+        if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+            const char *m = lua_tostring(L, err);
+            weft_outcome_set_error(outcome, WEFT_FAILED, m != NULL ? m : "error in a Lua callable", NULL,
+                                   NULL);
+        }
+    }
+    lua_settop(L, top);
+}
+
+bool weft_lua_is_direct_marker(const void *value)
+{
+    return value == &direct_marker;
+}
+
+/* Pushes the results a direct call left on the stack; returns how many. */
+int weft_lua_push_direct_results(lua_State *L)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, DIRECT_STACK);
+    lua_Integer top = (lua_Integer)lua_rawlen(L, -1);
+    if (top == 0) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_rawgeti(L, -1, top);
+    lua_pushnil(L);
+    lua_rawseti(L, -3, top);
+    lua_remove(L, -2);
+    lua_getfield(L, -1, "n");
+    int n = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    luaL_checkstack(L, n, "weft: too many results");
+    int t = lua_gettop(L);
+    for (int i = 1; i <= n; i++)
+        lua_rawgeti(L, t, i);
+    lua_remove(L, t);
+    return n;
+}
+
 int weft_lua_pred_call(void *arg)
 {
     weft_lua_pred *p = arg;
@@ -509,8 +598,9 @@ void weft_lua_init(lua_State *L)
     push_error_mt(L);
     lua_pop(L, 1);
     static const luaL_Reg extra[] = {
-        {"error", l_error},     {"_free", l_free},       {"_owned", l_owned}, {"_kind", l_kind},
-        {"_methods", l_methods}, {"_copy", l_copy}, {"_anchor", l_anchor},       {"_size", l_size},   {NULL, NULL},
+        {"error", l_error},     {"_free", l_free},   {"_owned", l_owned},     {"_kind", l_kind},
+        {"_methods", l_methods}, {"_copy", l_copy},   {"_anchor", l_anchor},   {"_size", l_size},
+        {"monotonic", l_monotonic}, {NULL, NULL},
     };
     for (const luaL_Reg *r = extra; r->name != NULL; r++) {
         lua_pushstring(L, r->name);

@@ -14,7 +14,8 @@ local M = {core = core, Error = core.Error}
 -- has them (their constructors are in core).
 M._areas = {}
 for area, probe in pairs({sync = "weft_lock_new", queue = "weft_queue_new", futures = "weft_future_new",
-                          sched = "weft_scheduler_new", subprocess = "weft_popen_new"}) do
+                          sched = "weft_scheduler_new", subprocess = "weft_popen_new",
+                          context = "weft_context_new"}) do
   if core[probe] and package.searchpath("weft." .. area, package.path) then
     M._areas[#M._areas + 1] = area
   end
@@ -78,6 +79,10 @@ end
 
 --- Copies values through the codec exactly as a queue or a thread would.
 M.copy = core._copy
+--- Bytes the codec needs to carry these values.
+M.copy_size = core._size
+--- Seconds on the monotonic clock (the clock of weft's timeouts).
+M.monotonic = core.monotonic
 
 -- ---- generic classes ------------------------------------------------------
 

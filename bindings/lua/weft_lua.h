@@ -80,6 +80,16 @@ void weft_lua_trampoline(void *arg, weft_outcome *outcome);
 /* Frees a task; NULL is accepted. */
 void weft_lua_task_free(void *arg);
 
+/* A callable run directly in the caller's state (synchronous calls only). */
+typedef struct weft_lua_direct {
+    lua_State *L;
+    int index; /* the function */
+} weft_lua_direct;
+void weft_lua_direct_trampoline(void *arg, weft_outcome *outcome);
+/* The value a direct call reports, and the results it left behind. */
+bool weft_lua_is_direct_marker(const void *value);
+int weft_lua_push_direct_results(lua_State *L);
+
 /* A predicate called in the waiting thread's own state. */
 typedef struct weft_lua_pred {
     lua_State *L;

@@ -126,13 +126,47 @@ WEFT_LUA_INT_OUT(weft_status)
 %typemap(freearg) (void *value, weft_free_fn free_value),
                   (void *payload, weft_free_fn free_payload) %{ weft_lua_value_free(buf$argnum); %}
 
-/* An item for a container made with the codec's free function (queues). */
-%typemap(in) void *item (void *buf = NULL) %{
+/* A variable's default, owned by the variable once it is made. */
+%typemap(in) (void *default_value, weft_free_fn free_value) (void *buf = NULL) %{
+    buf = weft_lua_encode(L, $input, 1, NULL);
+    $1 = buf;
+    $2 = weft_lua_value_free;
+%}
+%typemap(argout) (void *default_value, weft_free_fn free_value) %{ buf$argnum = NULL; %}
+%typemap(freearg) (void *default_value, weft_free_fn free_value) %{ weft_lua_value_free(buf$argnum); %}
+
+/* An item or value for a container made with the codec's free function
+ * (queues, context variables): theirs once the call succeeds. */
+%typemap(in) void *item (void *buf = NULL), void *value (void *buf = NULL) %{
     buf = weft_lua_encode(L, $input, 1, NULL);
     $1 = buf;
 %}
-%typemap(argout) void *item %{ buf$argnum = NULL; %}
-%typemap(freearg) void *item %{ weft_lua_value_free(buf$argnum); %}
+%typemap(argout) void *item, void *value %{ buf$argnum = NULL; %}
+%typemap(freearg) void *item, void *value %{ weft_lua_value_free(buf$argnum); %}
+
+/* A fallback the caller keeps (a get with a default): encoded for the call,
+ * decoded if it comes back, freed after. */
+%typemap(in) void *default_value (void *buf = NULL) %{
+    buf = weft_lua_encode(L, $input, 1, NULL);
+    $1 = buf;
+%}
+%typemap(freearg) void *default_value %{ weft_lua_value_free(buf$argnum); %}
+
+/* A pointer the library returns (a marker such as "no value"). */
+%typemap(out) void * %{ lua_pushlightuserdata(L, $1); SWIG_arg++; %}
+
+/* A recorded old value, or nil when there was none (Token.MISSING). */
+%typemap(in, numinputs=0) (void **value, int *missing) (void *v = NULL, int m = 0) %{ $1 = &v; $2 = &m; %}
+%typemap(argout) (void **value, int *missing) %{
+    if (*$2) {
+        lua_pushnil(L);
+        SWIG_arg++;
+    } else {
+        SWIG_arg += weft_lua_push_value(L, *$1, weft_lua_value_free_never);
+    }
+    lua_pushboolean(L, *$2);
+    SWIG_arg++;
+%}
 
 /* A value handed back with its free function: decoded, then freed. */
 %typemap(in, numinputs=0) (void **value, weft_free_fn *free_value) (void *v = NULL, weft_free_fn f = NULL)
@@ -294,11 +328,22 @@ WEFT_LUA_INT_OUT(weft_status)
 %typemap(argout) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) %{ task$argnum = NULL; %}
 %typemap(freearg) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) %{ weft_lua_task_free(task$argnum); %}
 
-/* A callable whose argument the caller keeps (weft_call). */
-%typemap(in, checkfn="lua_isfunction") (weft_fn fn, void *arg) (void *task = NULL) %{
-    task = weft_lua_task_new(L, $input);
-    $1 = weft_lua_trampoline;
-    $2 = task;
+/* A callable the library calls before the call returns, on this thread, and
+ * whose argument the caller keeps. weft_call runs it as threads do (copied,
+ * in this thread's worker state), so it shows what a thread would see;
+ * the others (weft_context_run) call the function directly in the caller's
+ * state, as Python's Context.run calls it in the same interpreter. */
+%typemap(in, checkfn="lua_isfunction") (weft_fn fn, void *arg) (void *task = NULL, weft_lua_direct direct = {0}) %{
+    if (strcmp("$symname", "weft_call") == 0) {
+        task = weft_lua_task_new(L, $input);
+        $1 = weft_lua_trampoline;
+        $2 = task;
+    } else {
+        direct.L = L;
+        direct.index = $input;
+        $1 = weft_lua_direct_trampoline;
+        $2 = &direct;
+    }
 %}
 %typemap(freearg) (weft_fn fn, void *arg) %{ weft_lua_task_free(task$argnum); %}
 
@@ -330,6 +375,9 @@ WEFT_LUA_INT_OUT(weft_status)
 %ignore weft_executor_map;
 %ignore weft_map_iter_next;
 %ignore weft_map_iter_free;
+/* A bound callable is a C triple, which Lua cannot hold; in Lua, run the
+ * function under ctx:run inside the task instead (see docs/lua.md). */
+%ignore weft_context_bind;
 /* Read by the scheduler-queue typemap; an array is never handed to Lua. */
 %ignore weft_sched_queue_free;
 
