@@ -114,6 +114,21 @@ static void object_name(const void *type, char *out, size_t n)
     out[i] = '\0';
 }
 
+static free_fn find_free(const void *type)
+{
+    char obj[64], sym[96];
+    object_name(type, obj, sizeof obj);
+    snprintf(sym, sizeof sym, "weft_%s_free", obj);
+    return weft_lib != NULL ? (free_fn)dlsym(weft_lib, sym) : NULL;
+}
+
+void weft_lua_free_handle(void *ptr, const void *type)
+{
+    free_fn f = find_free(type);
+    if (f != NULL && ptr != NULL)
+        f(ptr);
+}
+
 static int handle_gc(lua_State *L)
 {
     free_fn f = (free_fn)lua_touserdata(L, lua_upvalueindex(1));
@@ -159,10 +174,7 @@ void weft_lua_set_class(lua_State *L, int idx, const void *type, int own)
     if (luaL_newmetatable(L, key)) {
         lua_pushstring(L, obj);
         lua_setfield(L, -2, "__weft");
-        char sym[96];
-        snprintf(sym, sizeof sym, "weft_%s_free", obj);
-        void *f = weft_lib != NULL ? dlsym(weft_lib, sym) : NULL;
-        lua_pushlightuserdata(L, f);
+        lua_pushlightuserdata(L, (void *)find_free(type));
         lua_pushcclosure(L, handle_gc, 1);
         lua_setfield(L, -2, "__gc");
         lua_pushvalue(L, -1);

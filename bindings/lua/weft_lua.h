@@ -65,6 +65,8 @@ const void *weft_lua_handle_type(lua_State *L, int idx);
 /* Whether the handle a function hands back through `T **` is a new
  * reference (the usual case) rather than a borrowed one. */
 int weft_lua_out_owned(const char *function);
+/* Drops a reference to a handle of the given SWIG type with its free function. */
+void weft_lua_free_handle(void *ptr, const void *type);
 
 /* Gives the userdata at `idx` the class metatable of its type. */
 void weft_lua_set_class(lua_State *L, int idx, const void *type, int own);

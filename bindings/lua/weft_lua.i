@@ -94,6 +94,13 @@ WEFT_LUA_INT_OUT(weft_status)
 %typemap(argout) SWIGTYPE ** %{
     weft_lua_push_handle(L, (void *)*$1, $*1_descriptor, weft_lua_out_owned("$symname"));
     SWIG_arg++;
+    *$1 = NULL; /* Lua has it now */
+%}
+/* A handle a failing call still handed out (subprocess run's result on a
+ * timeout or a non-zero exit) is released, not leaked. */
+%typemap(freearg) SWIGTYPE ** %{
+    if ($1 != NULL && *$1 != NULL && weft_lua_out_owned("$symname"))
+        weft_lua_free_handle((void *)*$1, $*1_descriptor);
 %}
 
 /* Handles going in: any weft handle userdata of the right type; nil is NULL. */
