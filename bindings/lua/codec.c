@@ -31,6 +31,7 @@ enum {
     T_HANDLE, /* SWIG type record, then the object pointer */
     T_LIGHT,  /* light userdata */
     T_ERROR,  /* a weft.Error: a table, then its metatable is set */
+    T_UPREF,  /* an upvalue shared with an earlier function: its id and index */
 };
 
 #define MAGIC 0x57654C31u /* "WeL1" */
@@ -107,6 +108,7 @@ typedef struct enc {
     int seen;    /* table: value -> id of tables and functions already written */
     int cfuncs;  /* table: C function -> "module.name" */
     int globals; /* the globals table */
+    int upvals;  /* table: upvalue id -> function id * 256 + index, first seen */
     lua_Integer next_id;
 } enc;
 
@@ -215,6 +217,7 @@ static void encode_lfunction(enc *e, int idx, int depth)
     lua_State *L = e->L;
     if (encode_ref(e, idx))
         return;
+    lua_Integer fid = e->next_id;
     put_byte(L, e->b, T_LFUNC);
     /* Length-prefixed bytecode: reserve the length, dump, then fill it in. */
     size_t at = e->b->len;
@@ -232,6 +235,22 @@ static void encode_lfunction(enc *e, int idx, int depth)
     }
     put_size(L, e->b, (size_t)nup);
     for (int i = 1; i <= nup; i++) {
+        /* Closures that share an upvalue in the sender share it in the
+         * copy, when both travel in the same value. */
+        lua_pushlightuserdata(L, lua_upvalueid(L, idx, i));
+        lua_rawget(L, e->upvals);
+        if (!lua_isnil(L, -1)) {
+            lua_Integer where = lua_tointeger(L, -1);
+            lua_pop(L, 1);
+            put_byte(L, e->b, T_UPREF);
+            put_size(L, e->b, (size_t)(where / 256));
+            put_size(L, e->b, (size_t)(where % 256));
+            continue;
+        }
+        lua_pop(L, 1);
+        lua_pushlightuserdata(L, lua_upvalueid(L, idx, i));
+        lua_pushinteger(L, fid * 256 + i);
+        lua_rawset(L, e->upvals);
         lua_getupvalue(L, idx, i);
         encode_value(e, lua_gettop(L), depth + 1);
         lua_pop(L, 1);
@@ -329,6 +348,8 @@ void *weft_lua_encode(lua_State *L, int first, int n, size_t *len)
     e.cfuncs = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     e.globals = lua_gettop(L);
+    lua_newtable(L);
+    e.upvals = lua_gettop(L);
 
     header h = {.magic = MAGIC, .count = (uint32_t)n, .size = 0};
     put(L, b, &h, sizeof h);
@@ -487,6 +508,22 @@ static void decode_value(dec *d, int depth)
         remember(d);
         uint64_t nup = take_u64(d);
         for (uint64_t i = 1; i <= nup; i++) {
+            if (d->p < d->end && *d->p == T_UPREF) {
+                d->p++;
+                lua_Integer fid = (lua_Integer)take_u64(d);
+                int up = (int)take_u64(d);
+                lua_rawgeti(L, d->ids, fid);
+                if (lua_type(L, -1) != LUA_TFUNCTION || lua_iscfunction(L, -1) ||
+                    lua_getupvalue(L, -1, up) == NULL)
+                    luaL_error(L, "weft: corrupt value buffer");
+                lua_pop(L, 1);
+                if (lua_getupvalue(L, -2, (int)i) == NULL)
+                    luaL_error(L, "weft: corrupt value buffer");
+                lua_pop(L, 1);
+                lua_upvaluejoin(L, -2, (int)i, -1, up);
+                lua_pop(L, 1);
+                continue;
+            }
             decode_value(d, depth + 1);
             if (lua_setupvalue(L, -2, (int)i) == NULL)
                 lua_pop(L, 1);

@@ -84,6 +84,23 @@ return function(T)
     T.eq(g(), "abab")
   end)
 
+  T.test("codec: closures sharing an upvalue share it in the copy", function()
+    local function counter()
+      local n = 0
+      return {inc = function() n = n + 1; return n end, get = function() return n end}
+    end
+    local c = weft.copy(counter())
+    c.inc(); c.inc()
+    T.eq(c.get(), 2)
+    -- two separate copies do not share with each other or the original
+    local orig = counter()
+    local a, b = weft.copy(orig), weft.copy(orig)
+    a.inc()
+    T.eq(b.get(), 0); T.eq(orig.get(), 0)
+    -- the same through a callable: methods of one object keep one state
+    T.eq(weft.call(function(obj) obj.inc(); obj.inc(); obj.inc(); return obj.get() end, counter()), 3)
+  end)
+
   T.test("codec: C functions of loaded modules", function()
     local fmt = string.format
     local f = weft.copy(function(x) return fmt("%03d", x) end)
