@@ -148,15 +148,15 @@ WEFT_GO_OUT(weft_status, int32)
 /* A handle, value or C pointer the call hands back: the address of a Go
  * uintptr (Go memory holding no Go pointer, as cgo allows). */
 %typemap(gotype) SWIGTYPE **, void **, char **, const char **, const char *const **,
-    weft_sched_event *** "*uintptr"
+    weft_sched_event ***, weft_thread *** "*uintptr"
 %typemap(imtype) SWIGTYPE **, void **, char **, const char **, const char *const **,
-    weft_sched_event *** "*uintptr"
+    weft_sched_event ***, weft_thread *** "*uintptr"
 %typemap(in) SWIGTYPE **, void **, char **, const char **, const char *const **,
-    weft_sched_event *** %{ $1 = ($1_ltype)$input; %}
+    weft_sched_event ***, weft_thread *** %{ $1 = ($1_ltype)$input; %}
 %typemap(argout) SWIGTYPE **, void **, char **, const char **, const char *const **,
-    weft_sched_event *** ""
+    weft_sched_event ***, weft_thread *** ""
 %typemap(freearg) SWIGTYPE **, void **, char **, const char **, const char *const **,
-    weft_sched_event *** ""
+    weft_sched_event ***, weft_thread *** ""
 
 /* Arrays going in are C or Go memory holding no Go pointers, built by the
  * package weft (string vectors in C memory, handle arrays as []uintptr). */
@@ -180,6 +180,18 @@ WEFT_GO_OUT(weft_status, int32)
 %typemap(in, numinputs=0) (weft_queue_compare_fn cmp, void *cmp_arg) %{ $1 = NULL; $2 = NULL; %}
 %typemap(in, numinputs=0) (weft_sched_timefunc timefunc, weft_sched_delayfunc delayfunc, void *clock_arg)
 %{ $1 = NULL; $2 = NULL; $3 = NULL; %}
+
+/* A thread's name: Go has no NULL string, so for weft_thread_new an empty
+ * name stands for NULL, Python's default "Thread-N". */
+%typemap(in) const char *name %{
+    if ($input.n == 0 && strcmp("$symname", "weft_thread_new") == 0) {
+        $1 = NULL;
+    } else {
+        $1 = ($1_ltype)malloc($input.n + 1);
+        memcpy($1, $input.p, $input.n);
+        $1[$input.n] = '\0';
+    }
+%}
 
 /* ---- values and callables ------------------------------------------------- */
 
@@ -226,6 +238,25 @@ func weftGoRelease(handle C.uintptr_t) {
 %}
 %go_import("runtime/cgo")
 
+/* Thread hooks and the excepthook take C function pointers called on
+ * arbitrary threads at thread start and end; they are for C code and for
+ * bindings' own set-up, not wrapped. */
+%ignore weft_threading_settrace;
+%ignore weft_threading_setprofile;
+%ignore weft_threading_settrace_all_threads;
+%ignore weft_threading_setprofile_all_threads;
+%ignore weft_threading_deliver_hooks;
+%ignore weft_threading_gettrace;
+%ignore weft_threading_getprofile;
+%ignore weft_threading_set_excepthook;
+%ignore weft_threading_excepthook;
+%ignore weft_threading_default_excepthook;
+/* Ends the calling thread without returning: it would cut through the
+ * host language's own frames (a Lua pcall, a cgo callback). Return from
+ * the target instead. */
+%ignore weft_threading_exit;
+/* Read by the enumerate typemap; an array is never handed over. */
+%ignore weft_thread_list_free;
 /* A bound callable is a C triple; in Go, call Context.Run inside the Func. */
 %ignore weft_context_bind;
 /* Exists only inside a C callable. */

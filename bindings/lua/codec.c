@@ -109,6 +109,7 @@ typedef struct enc {
     int cfuncs;  /* table: C function -> "module.name" */
     int globals; /* the globals table */
     int upvals;  /* table: upvalue id -> function id * 256 + index, first seen */
+    bool pin;    /* keep owned handles alive in this state (see weft_lua_encode_pinned) */
     lua_Integer next_id;
 } enc;
 
@@ -314,6 +315,13 @@ static void encode_value(enc *e, int idx, int depth)
             luaL_error(L, "weft: cannot copy a userdata that is not a weft handle");
         if (ptr == NULL)
             luaL_error(L, "weft: cannot copy a weft handle that was freed");
+        if (e->pin && weft_lua_handle_owned(L, idx)) {
+            luaL_getsubtable(L, LUA_REGISTRYINDEX, "weft.pinned");
+            lua_pushvalue(L, idx);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, -3);
+            lua_pop(L, 1);
+        }
         put_byte(L, b, T_HANDLE);
         put(L, b, &type, sizeof type);
         put(L, b, &ptr, sizeof ptr);
@@ -327,7 +335,19 @@ static void encode_value(enc *e, int idx, int depth)
     }
 }
 
+static void *encode(lua_State *L, int first, int n, size_t *len, bool pin);
+
 void *weft_lua_encode(lua_State *L, int first, int n, size_t *len)
+{
+    return encode(L, first, n, len, false);
+}
+
+void *weft_lua_encode_pinned(lua_State *L, int first, int n, size_t *len)
+{
+    return encode(L, first, n, len, true);
+}
+
+static void *encode(lua_State *L, int first, int n, size_t *len, bool pin)
 {
     first = lua_absindex(L, first);
     luaL_checkstack(L, 12, "weft: copying a value");
@@ -341,7 +361,7 @@ void *weft_lua_encode(lua_State *L, int first, int n, size_t *len)
     }
     lua_setmetatable(L, -2);
 
-    enc e = {.L = L, .b = b, .next_id = 0};
+    enc e = {.L = L, .b = b, .pin = pin, .next_id = 0};
     lua_newtable(L);
     e.seen = lua_gettop(L);
     luaL_getsubtable(L, LUA_REGISTRYINDEX, "weft.codec.cfuncs");

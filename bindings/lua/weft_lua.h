@@ -23,6 +23,11 @@ void weft_lua_push_error(lua_State *L, weft_status code, const char *message);
  * that cannot be copied. `len` (may be NULL) receives the buffer's size. */
 void *weft_lua_encode(lua_State *L, int first, int n, size_t *len);
 
+/* As weft_lua_encode, and every weft handle this state owns among the values
+ * stays alive as long as the state (for results leaving a worker state,
+ * whose receivers only borrow the handles). */
+void *weft_lua_encode_pinned(lua_State *L, int first, int n, size_t *len);
+
 /* Pushes the values of a buffer made by weft_lua_encode; returns how many. */
 int weft_lua_decode(lua_State *L, const void *buf);
 

@@ -293,6 +293,27 @@ WEFT_LUA_INT_OUT(weft_status)
 %}
 %typemap(freearg) unsigned char *done %{ free(flags$argnum); %}
 
+/* An array of new references (threading.enumerate): a table of handles
+ * that own them; the array itself is freed. */
+%typemap(in, numinputs=0) (weft_thread ***out, size_t *n) (weft_thread **p = NULL, size_t n = 0)
+%{ $1 = &p; $2 = &n; %}
+%typemap(argout) (weft_thread ***out, size_t *n) %{
+    lua_createtable(L, (int)*$2, 0);
+    for (size_t i_ = 0; i_ < *$2; i_++) {
+        weft_lua_push_handle(L, (*$1)[i_], SWIGTYPE_p_weft_thread, 1);
+        (*$1)[i_] = NULL;
+        lua_rawseti(L, -2, (lua_Integer)i_ + 1);
+    }
+    SWIG_arg++;
+%}
+%typemap(freearg) (weft_thread ***out, size_t *n) %{
+    if (*$1 != NULL) {
+        for (size_t i_ = 0; i_ < *$2; i_++)
+            if ((*$1)[i_] != NULL) weft_thread_free((*$1)[i_]);
+        weft_free(*$1);
+    }
+%}
+
 /* A snapshot of a scheduler's queue: a table of {time, priority, sequence}
  * records, read before the array and its references are released. */
 %typemap(in, numinputs=0) (weft_sched_event ***events, size_t *count) (weft_sched_event **p = NULL, size_t n = 0)
@@ -382,6 +403,25 @@ WEFT_LUA_INT_OUT(weft_status)
 %ignore weft_executor_map;
 %ignore weft_map_iter_next;
 %ignore weft_map_iter_free;
+/* Thread hooks and the excepthook take C function pointers called on
+ * arbitrary threads at thread start and end; they are for C code and for
+ * bindings' own set-up, not wrapped. */
+%ignore weft_threading_settrace;
+%ignore weft_threading_setprofile;
+%ignore weft_threading_settrace_all_threads;
+%ignore weft_threading_setprofile_all_threads;
+%ignore weft_threading_deliver_hooks;
+%ignore weft_threading_gettrace;
+%ignore weft_threading_getprofile;
+%ignore weft_threading_set_excepthook;
+%ignore weft_threading_excepthook;
+%ignore weft_threading_default_excepthook;
+/* Ends the calling thread without returning: it would cut through the
+ * host language's own frames (a Lua pcall, a cgo callback). Return from
+ * the target instead. */
+%ignore weft_threading_exit;
+/* Read by the enumerate typemap; an array is never handed over. */
+%ignore weft_thread_list_free;
 /* A bound callable is a C triple, which Lua cannot hold; in Lua, run the
  * function under ctx:run inside the task instead (see docs/lua.md). */
 %ignore weft_context_bind;

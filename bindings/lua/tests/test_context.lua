@@ -60,6 +60,13 @@ return function(T)
     T.eq(seen.a, 1); T.eq(seen.b, "two")
   end)
 
+  T.test("a handle a callable makes and returns stays alive", function()
+    local v = weft.call(function() return require("weft").ContextVar("made there") end)
+    weft.call(function() collectgarbage(); collectgarbage() end)
+    T.eq(v:name(), "made there")
+    T.eq(weft.core._owned(v), false)
+  end)
+
   T.test("a context is per OS thread: the worker state sees its own", function()
     local v = weft.ContextVar("thr", "default")
     local tok = v:set("main")
