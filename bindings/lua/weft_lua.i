@@ -1,16 +1,21 @@
 /* Lua section of bindings/weft.i.
  *
- * Every rule here matches types, never function names, so a function added to
- * a public header reaches Lua with no code of its own:
+ * The rules here match C types (and, where one C type has two ownerships,
+ * the parameter names the headers use for them), never function names, so a
+ * function added to a public header reaches Lua with no code of its own:
  * - a `weft_status` result becomes nothing on success and a Lua error (a
  *   weft.Error object: code, name, message, exception) otherwise;
  * - `T **` and pointers to scalars are out-parameters: Lua gets them as
  *   return values, handles as userdata whose class comes from their type;
- * - a callable `(weft_fn, void *, weft_free_fn)` (named fn or action, arg, free_arg) is a Lua function, copied
- *   into a Lua state of its own on the thread that runs it (host.c);
- * - a value `(void *, weft_free_fn)` is any copyable Lua value, encoded to a
- *   byte buffer (codec.c) and decoded again where `(void **, weft_free_fn *)`
- *   hands it back. */
+ * - a callable `(weft_fn fn|action, void *arg, weft_free_fn free_arg)` is a
+ *   Lua function, copied into a Lua state of the thread that runs it
+ *   (host.c: one trampoline);
+ * - a value handed to a container (`void *item`, `void *value`, with or
+ *   without its `weft_free_fn`) is any copyable Lua value, encoded to a byte
+ *   buffer (codec.c) and decoded wherever a `void **` hands it back.
+ * The few exceptions named by function are the synchronous callables (below:
+ * weft_call copies, the others run in the caller's state) and the handles
+ * some headers hand out borrowed (weft_lua_out_owned in host.c). */
 
 %{
 #include "weft_lua.h"

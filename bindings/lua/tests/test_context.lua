@@ -44,6 +44,9 @@ return function(T)
     T.raises("inside run", ctx.run, ctx, function() error("inside run") end)
     local empty = weft.Context()
     T.eq(empty:get(v, "none"), "none")
+    -- a handle of the wrong kind, or a non-handle, is refused
+    T.raises("weft_context_get", empty.get, v, v)
+    T.raises("weft_context_get", empty.get, empty, "not a var")
     T.eq(empty:len(), 0)
   end)
 
