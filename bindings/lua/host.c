@@ -602,13 +602,18 @@ int weft_lua_pred_call(void *arg)
 
 /* ---- module set-up --------------------------------------------------------- */
 
+static void find_weft_lib(void)
+{
+    Dl_info info;
+    if (dladdr((void *)weft_version, &info) && info.dli_fname != NULL)
+        weft_lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+}
+
 void weft_lua_init(lua_State *L)
 {
-    if (weft_lib == NULL) {
-        Dl_info info;
-        if (dladdr((void *)weft_version, &info) && info.dli_fname != NULL)
-            weft_lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
-    }
+    /* Worker states load the module on their own threads, maybe at once. */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, find_weft_lib);
     push_error_mt(L);
     lua_pop(L, 1);
     static const luaL_Reg extra[] = {

@@ -52,19 +52,26 @@ function T.clock()
   return os.clock()
 end
 
-local files = {}
-local p = io.popen('ls "' .. here .. '"')
-for f in p:lines() do
-  if f:match("^test_.*%.lua$") then files[#files + 1] = f end
+-- The suites: the files named on the command line, or every test_*.lua here
+-- (an argument without ".lua" filters the names instead).
+local files, only = {}, nil
+for _, a in ipairs(arg or {}) do
+  if a:match("%.lua$") then files[#files + 1] = a:match("[^/]*$") else only = a end
 end
-p:close()
+if #files == 0 then
+  local p = io.popen('ls "' .. here .. '"')
+  for f in p:lines() do
+    if f:match("^test_.*%.lua$") then files[#files + 1] = f end
+  end
+  p:close()
+end
 table.sort(files)
-local only = arg and arg[1]
 for _, f in ipairs(files) do
   if not only or f:find(only, 1, true) then
     local chunk = assert(loadfile(here .. "/" .. f))
     local suite = chunk()
     io.write(("-- %s\n"):format(f))
+    io.flush()
     suite(T)
   end
 end
