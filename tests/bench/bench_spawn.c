@@ -1,0 +1,228 @@
+/* Spawn + wait of /bin/true: weft's Popen against raw vfork+exec, raw
+ * posix_spawn+waitpid, raw fork+exec and CPython's subprocess.run (timed by
+ * a loop inside /usr/bin/python3). Also prints what a Popen with three pipes
+ * costs in heap memory. */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <malloc.h>
+#include <sys/resource.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <weft.h>
+
+extern char **environ;
+
+/* The machine is shared and its load swings within seconds, so the peers
+ * are measured in interleaved rounds (each round runs every peer once) and
+ * each peer's median over the rounds is compared: a load spike then hits
+ * all of them rather than whichever ran at that moment. */
+typedef struct peer {
+    const char *name;
+    bench_fn fn;
+    void *ctx;
+} peer;
+
+static void interleaved(const peer *peers, int n, long ops, int rounds, bench_result *out)
+{
+    double t[8][32];
+    if (rounds > 32)
+        rounds = 32;
+    for (int i = 0; i < n; i++)
+        peers[i].fn(peers[i].ctx, ops / 10 > 0 ? ops / 10 : 1); /* warm-up */
+    for (int r = 0; r < rounds; r++) {
+        for (int i = 0; i < n; i++) {
+            double t0 = bench_now_ns();
+            double own = peers[i].fn(peers[i].ctx, ops);
+            double t1 = bench_now_ns();
+            t[i][r] = (own >= 0 ? own : t1 - t0) / (double)ops;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        qsort(t[i], (size_t)rounds, sizeof t[i][0], bench_cmp_double);
+        out[i] = (bench_result){ peers[i].name, t[i][rounds / 2], t[i][0], t[i][rounds - 1], ops };
+        printf("%-44s %12.1f ns/op  %14.0f op/s  (median of %d interleaved; min %.1f, max %.1f)\n", out[i].name,
+               out[i].median, 1e9 / out[i].median, rounds, out[i].min, out[i].max);
+    }
+    fflush(stdout);
+}
+
+static char *const true_argv[] = { (char *)"/bin/true", NULL };
+
+static void reap(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+    }
+}
+
+static double run_weft(void *ctx, long ops)
+{
+    (void)ctx;
+    const char *argv[] = { "/bin/true", NULL };
+    for (long i = 0; i < ops; i++) {
+        weft_popen *p;
+        if (weft_popen_new(&p, argv, NULL) != WEFT_OK) {
+            fprintf(stderr, "weft_popen_new: %s\n", weft_errmsg());
+            exit(1);
+        }
+        weft_popen_wait(p, -1, NULL);
+        weft_popen_free(p);
+    }
+    return -1;
+}
+
+__attribute__((noinline)) static pid_t vfork_true(void)
+{
+    pid_t pid = vfork();
+    if (pid == 0) {
+        execve("/bin/true", true_argv, environ);
+        _exit(127);
+    }
+    return pid;
+}
+
+static double run_vfork(void *ctx, long ops)
+{
+    (void)ctx;
+    for (long i = 0; i < ops; i++)
+        reap(vfork_true());
+    return -1;
+}
+
+static double run_posix_spawn(void *ctx, long ops)
+{
+    (void)ctx;
+    for (long i = 0; i < ops; i++) {
+        pid_t pid;
+        if (posix_spawn(&pid, "/bin/true", NULL, NULL, true_argv, environ) != 0)
+            exit(1);
+        reap(pid);
+    }
+    return -1;
+}
+
+static double run_fork(void *ctx, long ops)
+{
+    (void)ctx;
+    for (long i = 0; i < ops; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            execve("/bin/true", true_argv, environ);
+            _exit(127);
+        }
+        reap(pid);
+    }
+    return -1;
+}
+
+/* Runs CPython's loop once and returns its nanoseconds per spawn. */
+static double run_cpython_once(long n)
+{
+    char script[512];
+    snprintf(script, sizeof script,
+             "import subprocess,time\n"
+             "n=%ld\n"
+             "subprocess.run(['/bin/true'])\n"
+             "t=time.perf_counter()\n"
+             "for _ in range(n): subprocess.run(['/bin/true'])\n"
+             "print((time.perf_counter()-t)/n*1e9)\n",
+             n);
+    const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
+    char *out = NULL;
+    if (weft_subprocess_check_output(&out, NULL, NULL, argv, NULL, NULL, 0, 600) != WEFT_OK) {
+        fprintf(stderr, "python3: %s\n", weft_errmsg());
+        return -1;
+    }
+    double ns = atof(out);
+    weft_free(out);
+    return ns;
+}
+
+static bench_result cpython(long ops, int runs)
+{
+    double t[16];
+    if (runs > 16)
+        runs = 16;
+    for (int i = 0; i < runs; i++)
+        t[i] = run_cpython_once(ops);
+    qsort(t, (size_t)runs, sizeof t[0], bench_cmp_double);
+    bench_result r = { "CPython subprocess.run", t[runs / 2], t[0], t[runs - 1], ops };
+    printf("%-44s %12.1f ns/op  %14.0f op/s  (median of %d; min %.1f, max %.1f)\n", r.name, r.median,
+           1e9 / r.median, runs, r.min, r.max);
+    return r;
+}
+
+/* CPU time (parent and children, user and system) per spawn: less swayed
+ * by other load on the machine than wall-clock time. */
+static double cpu_us(void)
+{
+    struct rusage a, b;
+    getrusage(RUSAGE_SELF, &a);
+    getrusage(RUSAGE_CHILDREN, &b);
+    return (double)(a.ru_utime.tv_sec + a.ru_stime.tv_sec + b.ru_utime.tv_sec + b.ru_stime.tv_sec) * 1e6 +
+           (double)(a.ru_utime.tv_usec + a.ru_stime.tv_usec + b.ru_utime.tv_usec + b.ru_stime.tv_usec);
+}
+
+static void cpu_cost(const peer *peers, int n, long ops)
+{
+    double base = 0;
+    for (int i = 0; i < n; i++) {
+        double t0 = cpu_us();
+        peers[i].fn(peers[i].ctx, ops);
+        double per = (cpu_us() - t0) / (double)ops;
+        if (i == 0)
+            base = per;
+        printf("cpu: %-39s %8.1f us per spawn (parent + child)%s", peers[i].name, per, i == 0 ? "\n" : "");
+        if (i > 0)
+            printf("  ratio %.2fx (>1: weft uses less CPU)\n", per / base);
+    }
+}
+
+static void popen_memory(void)
+{
+    weft_popen_opts *o;
+    weft_popen_opts_new(&o);
+    weft_popen_opts_set_stdin(o, WEFT_SUBPROCESS_PIPE);
+    weft_popen_opts_set_stdout(o, WEFT_SUBPROCESS_PIPE);
+    weft_popen_opts_set_stderr(o, WEFT_SUBPROCESS_PIPE);
+    const char *argv[] = { "cat", NULL };
+    /* Warm up allocator and lazy state first. */
+    weft_popen *p;
+    weft_popen_new(&p, argv, o);
+    weft_popen_communicate(p, NULL, 0, -1, NULL, NULL, NULL, NULL);
+    weft_popen_free(p);
+    struct mallinfo2 before = mallinfo2();
+    weft_popen_new(&p, argv, o);
+    struct mallinfo2 after = mallinfo2();
+    printf("memory: a Popen with three pipes holds %zu bytes of heap (mallinfo2 delta, "
+           "excluding communicate's buffers)\n",
+           after.uordblks - before.uordblks);
+    weft_popen_communicate(p, NULL, 0, -1, NULL, NULL, NULL, NULL);
+    weft_popen_free(p);
+    weft_popen_opts_free(o);
+}
+
+int main(void)
+{
+    long ops = bench_scaled(200);
+    int rounds = 9;
+    peer peers[] = {
+        { "weft Popen+wait", run_weft, NULL },
+        { "raw vfork+execve+waitpid", run_vfork, NULL },
+        { "raw posix_spawn+waitpid", run_posix_spawn, NULL },
+        { "raw fork+execve+waitpid", run_fork, NULL },
+    };
+    bench_result res[4];
+    interleaved(peers, 4, ops, rounds, res);
+    bench_result w = res[0], v = res[1], s = res[2], f = res[3];
+    bench_result c = cpython(ops, 3);
+    bench_ratio(w, v);
+    bench_ratio(w, s);
+    bench_ratio(w, f);
+    bench_ratio(w, c);
+    cpu_cost(peers, 4, ops * 2);
+    popen_memory();
+    return 0;
+}
