@@ -1,0 +1,112 @@
+/* Module functions of threading/_thread that are not about one object:
+ * identities, the stack size, start_new_thread, exit and interrupt_main. */
+#include "thread/thread_internal.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+uint64_t weft_threading_get_ident(void)
+{
+    return (uint64_t)(uintptr_t)pthread_self();
+}
+
+uint64_t weft_threading_get_native_id(void)
+{
+    return (uint64_t)syscall(SYS_gettid);
+}
+
+/* ---- stack size ------------------------------------------------------------ */
+
+/* Python's THREAD_STACK_MIN. */
+#define WEFT__STACK_MIN ((size_t)32768)
+
+static _Atomic size_t weft__stack_size;
+
+size_t weft__default_stack_size(void)
+{
+    return atomic_load_explicit(&weft__stack_size, memory_order_relaxed);
+}
+
+weft_status weft__check_stack_size(size_t size, const char *what)
+{
+    if (size == 0)
+        return WEFT_OK;
+    if (size < WEFT__STACK_MIN)
+        return weft__fail(WEFT_EINVAL, "%s: size not valid: %zu bytes (at least 32 KiB, or 0)", what, size);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    int rc = pthread_attr_setstacksize(&attr, size);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+        return weft__fail(WEFT_EINVAL, "%s: size not valid: %zu bytes", what, size);
+    return WEFT_OK;
+}
+
+weft_status weft_threading_stack_size(size_t size, size_t *old)
+{
+    weft_status st = weft__check_stack_size(size, "weft_threading_stack_size");
+    if (st != WEFT_OK)
+        return st;
+    size_t prev = atomic_exchange(&weft__stack_size, size);
+    if (old != NULL)
+        *old = prev;
+    return WEFT_OK;
+}
+
+size_t weft_threading_get_stack_size(void)
+{
+    return weft__default_stack_size();
+}
+
+/* ---- _thread ---------------------------------------------------------------- */
+
+weft_status weft_threading_start_new_thread(weft_fn fn, void *arg, weft_free_fn free_arg, uint64_t *ident)
+{
+    weft_thread *t;
+    weft_status st = weft__thread_create(&t, NULL, fn, fn, arg, free_arg, "weft_threading_start_new_thread");
+    if (st != WEFT_OK)
+        return st;
+    t->daemon = true; /* not waited for at shutdown, as in Python */
+    if ((st = weft_thread_start(t)) != WEFT_OK) {
+        t->call.free_arg = NULL; /* the caller keeps its argument */
+        weft__unref(t);
+        return st;
+    }
+    if (ident != NULL)
+        (void)weft_thread_ident(t, ident);
+    weft__unref(t);
+    return WEFT_OK;
+}
+
+weft_status weft_threading_exit(void)
+{
+    if (!weft__in_target)
+        return weft__fail(WEFT_RUNTIME, "weft_threading_exit: the calling thread is not running a weft "
+                                        "thread's target; return from its function instead");
+    /* Unwinds to the cleanup handler around the target (thread.c). */
+    pthread_exit(NULL);
+}
+
+weft_status weft_threading_interrupt_main(int signum)
+{
+    if (signum == 0)
+        signum = SIGINT;
+    struct sigaction sa;
+    if (signum < 1 || signum >= NSIG || sigaction(signum, NULL, &sa) != 0)
+        return weft__fail(WEFT_EINVAL, "weft_threading_interrupt_main: signal number out of range: %d", signum);
+    /* Python does nothing for a signal nobody handles (SIG_DFL, SIG_IGN). */
+    if (!(sa.sa_flags & SA_SIGINFO) && (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
+        return WEFT_OK;
+#ifdef __linux__
+    /* The main thread's TID is the process id. */
+    if (syscall(SYS_tgkill, getpid(), getpid(), signum) != 0)
+        return weft__fail_os(errno, "weft_threading_interrupt_main: tgkill(%d)", signum);
+#else
+    uint64_t ident = atomic_load(&weft__main_thread()->ident);
+    int rc = ident != 0 ? pthread_kill((pthread_t)(uintptr_t)ident, signum) : kill(getpid(), signum);
+    if (rc != 0)
+        return weft__fail_os(ident != 0 ? rc : errno, "weft_threading_interrupt_main: signal %d", signum);
+#endif
+    return WEFT_OK;
+}

@@ -1,0 +1,250 @@
+/* Queue throughput: P producers -> C consumers moving N items, weft's Queue
+ * (unbounded and maxsize 1024, plain and with task_done), SimpleQueue, a
+ * mutex + condition variable ring of 1024 slots, and GLib's GAsyncQueue. */
+#include "bench.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <weft.h>
+
+#ifdef WEFT_BENCH_HAVE_GLIB
+#include <glib.h>
+#endif
+
+/* ---- a plain bounded ring with one mutex and two condition variables ---- */
+typedef struct ring {
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty, not_full;
+    void **slot;
+    size_t cap, head, count;
+    int getters, putters;
+} ring;
+
+static void ring_init(ring *r, size_t cap)
+{
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->not_empty, NULL);
+    pthread_cond_init(&r->not_full, NULL);
+    r->slot = malloc(cap * sizeof *r->slot);
+    r->cap = cap;
+    r->head = r->count = 0;
+    r->getters = r->putters = 0;
+}
+
+static void ring_destroy(ring *r)
+{
+    free(r->slot);
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->not_empty);
+    pthread_cond_destroy(&r->not_full);
+}
+
+static void ring_put(ring *r, void *item)
+{
+    pthread_mutex_lock(&r->mu);
+    while (r->count == r->cap) {
+        r->putters++;
+        pthread_cond_wait(&r->not_full, &r->mu);
+        r->putters--;
+    }
+    r->slot[(r->head + r->count) % r->cap] = item;
+    r->count++;
+    if (r->getters > 0)
+        pthread_cond_signal(&r->not_empty);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void *ring_get(ring *r)
+{
+    pthread_mutex_lock(&r->mu);
+    while (r->count == 0) {
+        r->getters++;
+        pthread_cond_wait(&r->not_empty, &r->mu);
+        r->getters--;
+    }
+    void *item = r->slot[r->head];
+    r->head = (r->head + 1) % r->cap;
+    r->count--;
+    if (r->putters > 0)
+        pthread_cond_signal(&r->not_full);
+    pthread_mutex_unlock(&r->mu);
+    return item;
+}
+
+/* ---- the driver ---------------------------------------------------------- */
+typedef enum kind { K_WEFT, K_WEFT_TASKS, K_SIMPLE, K_RING, K_GLIB } kind;
+
+typedef struct run_ctx {
+    kind k;
+    int producers, consumers;
+    size_t maxsize;
+    /* per run */
+    weft_queue *q;
+    weft_simple_queue *sq;
+    ring r;
+#ifdef WEFT_BENCH_HAVE_GLIB
+    GAsyncQueue *gq;
+#endif
+    long per_producer, per_consumer;
+    atomic_int ready;
+    atomic_bool go;
+    atomic_long bad;
+} run_ctx;
+
+static void wait_go(run_ctx *c)
+{
+    atomic_fetch_add(&c->ready, 1);
+    while (!atomic_load_explicit(&c->go, memory_order_acquire))
+        ;
+}
+
+static void *producer(void *arg)
+{
+    run_ctx *c = arg;
+    wait_go(c);
+    for (long i = 1; i <= c->per_producer; i++) {
+        void *item = (void *)(uintptr_t)i;
+        switch (c->k) {
+        case K_WEFT:
+        case K_WEFT_TASKS:
+            if (weft_queue_put(c->q, item, -1) != WEFT_OK)
+                atomic_fetch_add(&c->bad, 1);
+            break;
+        case K_SIMPLE:
+            if (weft_simple_queue_put(c->sq, item) != WEFT_OK)
+                atomic_fetch_add(&c->bad, 1);
+            break;
+        case K_RING: ring_put(&c->r, item); break;
+        case K_GLIB:
+#ifdef WEFT_BENCH_HAVE_GLIB
+            g_async_queue_push(c->gq, item);
+#endif
+            break;
+        }
+    }
+    return NULL;
+}
+
+static void *consumer(void *arg)
+{
+    run_ctx *c = arg;
+    wait_go(c);
+    for (long i = 0; i < c->per_consumer; i++) {
+        void *item = NULL;
+        switch (c->k) {
+        case K_WEFT:
+            if (weft_queue_get(c->q, -1, &item) != WEFT_OK)
+                atomic_fetch_add(&c->bad, 1);
+            break;
+        case K_WEFT_TASKS:
+            if (weft_queue_get(c->q, -1, &item) != WEFT_OK || weft_queue_task_done(c->q) != WEFT_OK)
+                atomic_fetch_add(&c->bad, 1);
+            break;
+        case K_SIMPLE:
+            if (weft_simple_queue_get(c->sq, -1, &item) != WEFT_OK)
+                atomic_fetch_add(&c->bad, 1);
+            break;
+        case K_RING: item = ring_get(&c->r); break;
+        case K_GLIB:
+#ifdef WEFT_BENCH_HAVE_GLIB
+            item = g_async_queue_pop(c->gq);
+#endif
+            break;
+        }
+        if (item == NULL)
+            atomic_fetch_add(&c->bad, 1);
+    }
+    return NULL;
+}
+
+static double run_once(void *ctx, long ops)
+{
+    run_ctx *c = ctx;
+    c->per_producer = ops / c->producers;
+    c->per_consumer = c->per_producer * c->producers / c->consumers;
+    switch (c->k) {
+    case K_WEFT:
+    case K_WEFT_TASKS: weft_queue_new(&c->q, c->maxsize, NULL); break;
+    case K_SIMPLE: weft_simple_queue_new(&c->sq, NULL); break;
+    case K_RING: ring_init(&c->r, c->maxsize); break;
+    case K_GLIB:
+#ifdef WEFT_BENCH_HAVE_GLIB
+        c->gq = g_async_queue_new();
+#endif
+        break;
+    }
+    atomic_store(&c->ready, 0);
+    atomic_store(&c->go, false);
+    int n = c->producers + c->consumers;
+    pthread_t t[16];
+    for (int i = 0; i < n; i++)
+        pthread_create(&t[i], NULL, i < c->producers ? producer : consumer, c);
+    while (atomic_load(&c->ready) < n)
+        ;
+    double t0 = bench_now_ns();
+    atomic_store_explicit(&c->go, true, memory_order_release);
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+    double t1 = bench_now_ns();
+    switch (c->k) {
+    case K_WEFT:
+    case K_WEFT_TASKS: weft_queue_free(c->q); break;
+    case K_SIMPLE: weft_simple_queue_free(c->sq); break;
+    case K_RING: ring_destroy(&c->r); break;
+    case K_GLIB:
+#ifdef WEFT_BENCH_HAVE_GLIB
+        g_async_queue_unref(c->gq);
+#endif
+        break;
+    }
+    return t1 - t0;
+}
+
+static bench_result measure(const char *name, kind k, int p, int cons, size_t maxsize, long items)
+{
+    run_ctx c = { .k = k, .producers = p, .consumers = cons, .maxsize = maxsize };
+    bench_result r = bench_run(name, run_once, &c, items, 5);
+    if (atomic_load(&c.bad) != 0)
+        printf("  !! %ld failed operations in %s\n", atomic_load(&c.bad), name);
+    return r;
+}
+
+static void scenario(int p, int cons, long items)
+{
+    char name[7][64];
+    snprintf(name[0], 64, "weft Queue unbounded %dP->%dC", p, cons);
+    snprintf(name[1], 64, "weft Queue maxsize=1024 %dP->%dC", p, cons);
+    snprintf(name[2], 64, "weft Queue +task_done %dP->%dC", p, cons);
+    snprintf(name[3], 64, "weft SimpleQueue %dP->%dC", p, cons);
+    snprintf(name[4], 64, "mutex+condvar ring 1024 %dP->%dC", p, cons);
+    snprintf(name[5], 64, "GAsyncQueue %dP->%dC", p, cons);
+    bench_result unb = measure(name[0], K_WEFT, p, cons, 0, items);
+    bench_result bnd = measure(name[1], K_WEFT, p, cons, 1024, items);
+    bench_result tsk = measure(name[2], K_WEFT_TASKS, p, cons, 0, items);
+    bench_result smp = measure(name[3], K_SIMPLE, p, cons, 0, items);
+    bench_result rng = measure(name[4], K_RING, p, cons, 1024, items);
+    bench_ratio(unb, rng);
+    bench_ratio(bnd, rng);
+    bench_ratio(smp, rng);
+#ifdef WEFT_BENCH_HAVE_GLIB
+    bench_result gl = measure(name[5], K_GLIB, p, cons, 0, items);
+    bench_ratio(unb, gl);
+    bench_ratio(bnd, gl);
+    bench_ratio(tsk, gl);
+    bench_ratio(smp, gl);
+#else
+    (void)tsk;
+    printf("  (GLib not found: GAsyncQueue skipped)\n");
+#endif
+}
+
+int main(void)
+{
+    long items = bench_scaled(10 * 1000 * 1000);
+    printf("queue throughput, %ld items per run (ns per item)\n", items);
+    scenario(1, 1, items);
+    scenario(2, 2, items);
+    return 0;
+}
