@@ -1,6 +1,7 @@
 package weft
 
 import (
+	"errors"
 	"runtime/cgo"
 	"sync/atomic"
 )
@@ -89,4 +90,16 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// falseOnTimeout turns a timeout into (false, nil), as Python's acquire and
+// wait return False.
+func falseOnTimeout(err error) (bool, error) {
+	if err == nil {
+		return true, nil
+	}
+	if errors.Is(err, ErrTimeout) {
+		return false, nil
+	}
+	return false, err
 }
