@@ -1,0 +1,490 @@
+/* Python's Future: states, results, failures, waiting and done callbacks. */
+#include "futures/internal.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- the word lock ----------------------------------------------------- */
+
+void weft__wlock_slow(atomic_uint *l)
+{
+    /* Holders keep it for a few instructions: spin briefly before sleeping. */
+    for (int i = 0; i < 64; i++) {
+        unsigned z = 0;
+        if (atomic_load_explicit(l, memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_weak_explicit(l, &z, 1, memory_order_acquire, memory_order_relaxed))
+            return;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+    while (atomic_exchange_explicit(l, 2, memory_order_acquire) != 0)
+        weft__park(l, 2, NULL);
+}
+
+/* ---- reporting --------------------------------------------------------- */
+
+void weft__futures_report(weft_status status, const char *message, void *payload, const char *what)
+{
+    weft_excepthook_fn hook = NULL;
+    void *hook_arg = NULL;
+    weft_threading_excepthook(&hook, &hook_arg);
+    weft_thread *self = NULL;
+    if (hook != NULL && hook != weft_threading_default_excepthook &&
+        weft_threading_current_thread(&self) == WEFT_OK) {
+        hook(hook_arg, self, status, message != NULL ? message : weft_strerror(status), payload);
+        weft_thread_free(self);
+        return;
+    }
+    fprintf(stderr, "weft: %s: %s: %s\n", what, weft_status_name(status),
+            message != NULL ? message : weft_strerror(status));
+    fflush(stderr);
+}
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+static void weft__future_destroy(void *obj)
+{
+    weft_future *f = obj;
+    if (f->free_value != NULL && f->value != NULL)
+        f->free_value(f->value);
+    free(f->message);
+    /* Callbacks of a future that never completed are released unrun, as
+     * Python drops them with the future. */
+    weft__cbnode *n = f->callbacks;
+    while (n != NULL) {
+        weft__cbnode *next = n->next;
+        weft__callable_release(&n->cb);
+        free(n);
+        n = next;
+    }
+    weft__callable_release(&f->task);
+}
+
+const weft__type weft__future_type = { "future", weft__future_destroy };
+
+weft_future *weft__future_new_task(weft_fn fn, void *arg, weft_free_fn free_arg, unsigned refs)
+{
+    weft_future *f = weft__obj_new(&weft__future_type, sizeof *f);
+    if (f != NULL) {
+        atomic_init(&f->hdr.refs, refs); /* fresh: nobody else sees it yet */
+        f->task.fn = fn;
+        f->task.arg = arg;
+        f->task.free_arg = free_arg;
+    }
+    return f;
+}
+
+weft_status weft_future_new(weft_future **out)
+{
+    if (out == NULL)
+        return weft__fail(WEFT_EINVAL, "weft_future_new: out is NULL");
+    weft_future *f = weft__obj_new(&weft__future_type, sizeof *f);
+    if (f == NULL)
+        return WEFT_NOMEM;
+    *out = f;
+    return WEFT_OK;
+}
+
+weft_status weft_future_free(weft_future *f)
+{
+    return weft__free_handle(f, &weft__future_type, "weft_future_free");
+}
+
+/* ---- state changes ----------------------------------------------------- */
+
+/* The thread-local link from a running done callback's outcome to its future. */
+typedef struct weft__cb_frame {
+    const weft_outcome *outcome;
+    weft_future *future;
+} weft__cb_frame;
+
+static _Thread_local weft__cb_frame weft__cb_current;
+
+static void weft__run_callback(weft_future *f, weft__callable *cb)
+{
+    weft_outcome o;
+    weft__cb_frame saved = weft__cb_current;
+    weft__cb_current.outcome = &o;
+    weft__cb_current.future = f;
+    weft__outcome_run(&o, cb->fn, cb->arg);
+    weft__cb_current = saved;
+    if (o.status != WEFT_OK) {
+        /* Python logs "exception calling callback for <Future ...>" and goes on. */
+        char what[64];
+        snprintf(what, sizeof what, "exception calling callback for future %p", (void *)f);
+        weft__futures_report(o.status, o.message, o.payload, what);
+    }
+    weft__outcome_clear(&o);
+    weft__callable_release(cb);
+}
+
+/* After the final state is published: wakes sleepers, notifies waiters and
+ * runs the callbacks in the order added, as Python's _invoke_callbacks. */
+static void weft__after_done(weft_future *f, unsigned old, int kind, bool locked)
+{
+    weft__cbnode *cbs = NULL;
+    if (old & WEFT__F_LISTENERS) {
+        if (!locked)
+            weft__wlock(&f->lock);
+        for (weft__wnode *n = f->waiters; n != NULL; n = n->next)
+            n->waiter->notify(n->waiter, f, kind);
+        f->waiters = NULL; /* the nodes belong to their waiters */
+        cbs = f->callbacks;
+        f->callbacks = NULL;
+        locked = true;
+    }
+    if (locked)
+        weft__wunlock(&f->lock);
+    if (old & WEFT__F_PARKED)
+        weft__unpark(&f->state, INT_MAX);
+    if (cbs == NULL)
+        return;
+    weft__cbnode *rev = NULL; /* the list is newest first */
+    while (cbs != NULL) {
+        weft__cbnode *next = cbs->next;
+        cbs->next = rev;
+        rev = cbs;
+        cbs = next;
+    }
+    weft__ref(f); /* a callback may drop the last outside reference */
+    while (rev != NULL) {
+        weft__cbnode *next = rev->next;
+        weft__run_callback(f, &rev->cb);
+        free(rev);
+        rev = next;
+    }
+    weft__unref(f);
+}
+
+/* Completes a pending or running future. COMPLETING makes the completer the
+ * only writer of the result, without a lock; the exchange to FINISHED
+ * publishes it. Returns false, taking nothing, if the future is done or
+ * another completion is under way. */
+static bool weft__complete(weft_future *f, weft_status code, void *value, weft_free_fn free_value, char *message)
+{
+    unsigned s = atomic_load_explicit(&f->state, memory_order_acquire);
+    for (;;) {
+        unsigned st = s & WEFT__F_STATE;
+        if (st != WEFT__F_PENDING && st != WEFT__F_RUNNING)
+            return false;
+        if (atomic_compare_exchange_weak_explicit(&f->state, &s, (s & ~WEFT__F_STATE) | WEFT__F_COMPLETING,
+                                                  memory_order_acquire, memory_order_acquire))
+            break;
+    }
+    f->code = code;
+    f->value = value;
+    f->free_value = free_value;
+    f->message = message;
+    unsigned old = atomic_exchange_explicit(&f->state, WEFT__F_FINISHED, memory_order_acq_rel);
+    weft__after_done(f, old, code == WEFT_OK ? WEFT__W_RESULT : WEFT__W_EXCEPTION, false);
+    return true;
+}
+
+bool weft__future_cancel(weft_future *f)
+{
+    unsigned s = atomic_load_explicit(&f->state, memory_order_acquire);
+    for (;;) {
+        unsigned st = s & WEFT__F_STATE;
+        if (st == WEFT__F_CANCELLED || st == WEFT__F_CANCELLED_NOTIFIED)
+            return true;
+        if (st != WEFT__F_PENDING)
+            return false; /* running, being completed or finished */
+        if (atomic_compare_exchange_weak_explicit(&f->state, &s, WEFT__F_CANCELLED, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            break;
+    }
+    weft__after_done(f, s, WEFT__W_CANCELLED, false);
+    return true;
+}
+
+/* PENDING -> RUNNING, or CANCELLED -> CANCELLED_NOTIFIED; returns the state
+ * found, leaving any other state alone. */
+static unsigned weft__start(weft_future *f)
+{
+    unsigned s = atomic_load_explicit(&f->state, memory_order_acquire);
+    for (;;) {
+        unsigned st = s & WEFT__F_STATE;
+        unsigned to;
+        if (st == WEFT__F_PENDING)
+            to = WEFT__F_RUNNING;
+        else if (st == WEFT__F_CANCELLED)
+            to = WEFT__F_CANCELLED_NOTIFIED;
+        else
+            return st;
+        if (atomic_compare_exchange_weak_explicit(&f->state, &s, (s & ~WEFT__F_STATE) | to, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return st;
+    }
+}
+
+bool weft__future_start(weft_future *f)
+{
+    return weft__start(f) == WEFT__F_PENDING;
+}
+
+void weft__future_finish(weft_future *f, weft_outcome *o)
+{
+    bool ok;
+    if (o->status == WEFT_OK)
+        ok = weft__complete(f, WEFT_OK, o->value, o->free_value, NULL);
+    else
+        ok = weft__complete(f, o->status, o->payload, o->free_payload, o->message);
+    if (ok)
+        weft__outcome_init(o); /* handed over */
+    else
+        weft__outcome_clear(o); /* someone completed it meanwhile: drop ours */
+}
+
+weft_status weft__future_fail(weft_future *f, weft_status code, const char *message)
+{
+    char *copy = NULL;
+    if (message != NULL && (copy = weft__strdup(message)) == NULL)
+        return WEFT_NOMEM;
+    if (!weft__complete(f, code, NULL, NULL, copy)) {
+        free(copy);
+        return WEFT_INVALID_STATE;
+    }
+    return WEFT_OK;
+}
+
+void weft__future_run_task(weft_future *f)
+{
+    if (weft__future_start(f)) {
+        weft_outcome o;
+        weft__outcome_run(&o, f->task.fn, f->task.arg);
+        /* The argument goes before the future completes, so a caller that
+         * saw the result also sees its argument released. */
+        weft__callable_release(&f->task);
+        weft__future_finish(f, &o);
+    } else {
+        weft__callable_release(&f->task);
+    }
+    weft__unref(f);
+}
+
+void weft__future_drop_task(weft_future *f, weft_status fail_code, const char *message)
+{
+    weft__callable_release(&f->task);
+    if (fail_code == WEFT_CANCELLED)
+        (void)weft__future_cancel(f);
+    else
+        (void)weft__future_fail(f, fail_code, message);
+    weft__unref(f);
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+weft_status weft_future_cancel(weft_future *f, int *cancelled)
+{
+    weft_status st = weft__check(f, &weft__future_type, "weft_future_cancel");
+    if (st != WEFT_OK)
+        return st;
+    bool c = weft__future_cancel(f);
+    if (cancelled != NULL)
+        *cancelled = c;
+    return WEFT_OK;
+}
+
+static weft_status weft__query(weft_future *f, int *out, const char *fn, unsigned *state)
+{
+    weft_status st = weft__check(f, &weft__future_type, fn);
+    if (st != WEFT_OK)
+        return st;
+    if (out == NULL)
+        return weft__fail(WEFT_EINVAL, "%s: out is NULL", fn);
+    *state = atomic_load_explicit(&f->state, memory_order_acquire) & WEFT__F_STATE;
+    return WEFT_OK;
+}
+
+weft_status weft_future_cancelled(weft_future *f, int *out)
+{
+    unsigned s = 0;
+    weft_status st = weft__query(f, out, "weft_future_cancelled", &s);
+    if (st == WEFT_OK)
+        *out = s == WEFT__F_CANCELLED || s == WEFT__F_CANCELLED_NOTIFIED;
+    return st;
+}
+
+weft_status weft_future_running(weft_future *f, int *out)
+{
+    unsigned s = 0;
+    weft_status st = weft__query(f, out, "weft_future_running", &s);
+    if (st == WEFT_OK)
+        *out = s == WEFT__F_RUNNING || s == WEFT__F_COMPLETING;
+    return st;
+}
+
+weft_status weft_future_done(weft_future *f, int *out)
+{
+    unsigned s = 0;
+    weft_status st = weft__query(f, out, "weft_future_done", &s);
+    if (st == WEFT_OK)
+        *out = weft__state_done(s);
+    return st;
+}
+
+/* Waits until the future is done; returns its state, or WEFT__F_STATE + 1
+ * on timeout. Done futures are read without the lock: everything a
+ * completion writes is published by its release on the state word. */
+static weft_status weft__await(weft_future *f, double timeout, const char *fn, unsigned *state)
+{
+    unsigned s = atomic_load_explicit(&f->state, memory_order_acquire);
+    if (WEFT__LIKELY(weft__state_done(s))) {
+        *state = s & WEFT__F_STATE;
+        return WEFT_OK;
+    }
+    weft__deadline d;
+    weft_status st = weft__deadline_init(&d, timeout, fn);
+    if (st != WEFT_OK)
+        return st;
+    /* Tasks are often microseconds from done: a short spin saves the
+     * completer a futex wake and the waiter a sleep. */
+    for (int i = 0; i < 64 && !d.once && !weft__state_done(s); i++) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        s = atomic_load_explicit(&f->state, memory_order_acquire);
+    }
+    for (;;) {
+        if (weft__state_done(s)) {
+            *state = s & WEFT__F_STATE;
+            return WEFT_OK;
+        }
+        if (d.once)
+            return weft__fail(WEFT_TIMEOUT, "%s: future not done", fn);
+        if (!(s & WEFT__F_PARKED) &&
+            !atomic_compare_exchange_weak_explicit(&f->state, &s, s | WEFT__F_PARKED, memory_order_acquire,
+                                                   memory_order_acquire))
+            continue;
+        int rc = weft__park(&f->state, s | WEFT__F_PARKED, &d);
+        s = atomic_load_explicit(&f->state, memory_order_acquire);
+        if (rc == ETIMEDOUT && !weft__state_done(s))
+            return weft__fail(WEFT_TIMEOUT, "%s: future not done within %g s", fn, timeout);
+    }
+}
+
+weft_status weft_future_result(weft_future *f, double timeout, void **value)
+{
+    weft_status st = weft__check(f, &weft__future_type, "weft_future_result");
+    if (st != WEFT_OK)
+        return st;
+    unsigned s = 0;
+    if ((st = weft__await(f, timeout, "weft_future_result", &s)) != WEFT_OK)
+        return st;
+    if (s != WEFT__F_FINISHED)
+        return weft__fail(WEFT_CANCELLED, "weft_future_result: future was cancelled");
+    if (f->code != WEFT_OK)
+        return weft__fail(f->code, "%s", f->message != NULL ? f->message : weft_strerror(f->code));
+    if (value != NULL)
+        *value = f->value;
+    return WEFT_OK;
+}
+
+weft_status weft_future_exception(weft_future *f, double timeout, weft_status *code, const char **message,
+                                  void **payload)
+{
+    weft_status st = weft__check(f, &weft__future_type, "weft_future_exception");
+    if (st != WEFT_OK)
+        return st;
+    unsigned s = 0;
+    if ((st = weft__await(f, timeout, "weft_future_exception", &s)) != WEFT_OK)
+        return st;
+    if (s != WEFT__F_FINISHED)
+        return weft__fail(WEFT_CANCELLED, "weft_future_exception: future was cancelled");
+    bool failed = f->code != WEFT_OK;
+    if (code != NULL)
+        *code = f->code;
+    if (message != NULL)
+        *message = failed ? f->message : NULL;
+    if (payload != NULL)
+        *payload = failed ? f->value : NULL;
+    return WEFT_OK;
+}
+
+/* ---- callbacks --------------------------------------------------------- */
+
+weft_status weft_future_add_done_callback(weft_future *f, weft_fn fn, void *arg, weft_free_fn free_arg)
+{
+    weft_status st = weft__check(f, &weft__future_type, "weft_future_add_done_callback");
+    if (st != WEFT_OK)
+        return st;
+    if (fn == NULL)
+        return weft__fail(WEFT_EINVAL, "weft_future_add_done_callback: fn is NULL");
+    weft__callable cb = { fn, arg, free_arg };
+    if (!weft__state_done(atomic_load_explicit(&f->state, memory_order_acquire))) {
+        weft__cbnode *n = malloc(sizeof *n);
+        if (n == NULL)
+            return weft__fail(WEFT_NOMEM, "weft_future_add_done_callback: out of memory");
+        n->cb = cb;
+        weft__wlock(&f->lock);
+        if (weft__future_mark_listened(f)) {
+            n->next = f->callbacks;
+            f->callbacks = n;
+            weft__wunlock(&f->lock);
+            return WEFT_OK;
+        }
+        weft__wunlock(&f->lock);
+        free(n);
+    }
+    weft__run_callback(f, &cb);
+    return WEFT_OK;
+}
+
+weft_status weft_future_from_outcome(const weft_outcome *outcome, weft_future **out)
+{
+    if (out == NULL)
+        return weft__fail(WEFT_EINVAL, "weft_future_from_outcome: out is NULL");
+    if (outcome == NULL || outcome != weft__cb_current.outcome)
+        return weft__fail(WEFT_EINVAL,
+                          "weft_future_from_outcome: outcome is not that of a running done callback");
+    *out = weft__cb_current.future;
+    return WEFT_OK;
+}
+
+/* ---- completing by hand ------------------------------------------------ */
+
+weft_status weft_future_set_running_or_notify_cancel(weft_future *f, int *proceed)
+{
+    weft_status st = weft__check(f, &weft__future_type, "weft_future_set_running_or_notify_cancel");
+    if (st != WEFT_OK)
+        return st;
+    if (proceed == NULL)
+        return weft__fail(WEFT_EINVAL, "weft_future_set_running_or_notify_cancel: proceed is NULL");
+    unsigned s = weft__start(f);
+    if (s == WEFT__F_PENDING || s == WEFT__F_CANCELLED) {
+        *proceed = s == WEFT__F_PENDING;
+        return WEFT_OK;
+    }
+    static const char *const names[] = { "PENDING",   "RUNNING",  "RUNNING", "CANCELLED", "CANCELLED_AND_NOTIFIED",
+                                         "FINISHED",  "UNKNOWN",  "UNKNOWN" };
+    return weft__fail(WEFT_RUNTIME, "weft_future_set_running_or_notify_cancel: future in unexpected state %s",
+                      names[s]);
+}
+
+weft_status weft_future_set_result(weft_future *f, void *value, weft_free_fn free_value)
+{
+    weft_status st = weft__check(f, &weft__future_type, "weft_future_set_result");
+    if (st != WEFT_OK)
+        return st;
+    if (!weft__complete(f, WEFT_OK, value, free_value, NULL))
+        return weft__fail(WEFT_INVALID_STATE, "weft_future_set_result: future is already done");
+    return WEFT_OK;
+}
+
+weft_status weft_future_set_exception(weft_future *f, weft_status code, const char *message, void *payload,
+                                      weft_free_fn free_payload)
+{
+    weft_status st = weft__check(f, &weft__future_type, "weft_future_set_exception");
+    if (st != WEFT_OK)
+        return st;
+    char *copy = NULL;
+    if (message != NULL && (copy = weft__strdup(message)) == NULL)
+        return WEFT_NOMEM;
+    if (!weft__complete(f, code == WEFT_OK ? WEFT_FAILED : code, payload, free_payload, copy)) {
+        free(copy);
+        return weft__fail(WEFT_INVALID_STATE, "weft_future_set_exception: future is already done");
+    }
+    return WEFT_OK;
+}
