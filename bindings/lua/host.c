@@ -502,8 +502,6 @@ void weft_lua_trampoline(void *arg, weft_outcome *outcome)
         }
     }
     lua_settop(L, top);
-    /* Tasks are short-lived; collect so userdata they made are freed now. */
-    lua_gc(L, LUA_GCSTEP, 0);
 }
 
 /* The results of a direct call stay Lua values: they wait in a registry
