@@ -3,6 +3,7 @@ package weft
 import (
 	"errors"
 	"runtime"
+	"runtime/cgo"
 
 	"weft.dev/weft/internal/cweft"
 )
@@ -68,13 +69,17 @@ func (v *ContextVar) Get() (any, error) {
 	return borrow(p), nil
 }
 
-// GetDefault is Get with def in place of ErrLookup (Python's get(default)).
+// GetDefault is Python's get(default): the value in the current context,
+// else def (which wins over the variable's own default, as in Python).
 func (v *ContextVar) GetDefault(def any) any {
-	val, err := v.Get()
-	if err != nil {
+	defer runtime.KeepAlive(v)
+	h := cgo.NewHandle(def)
+	defer h.Delete()
+	var p uintptr
+	if cweft.Weft_context_var_get_default(v.c(), uintptr(h), &p) != nil {
 		return def
 	}
-	return val
+	return borrow(p)
 }
 
 // Set sets the value in the current context and gives a Token for Reset.

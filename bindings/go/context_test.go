@@ -39,6 +39,9 @@ func TestContextVar(t *testing.T) {
 	if must(d.Get()) != 7 {
 		t.Fatal("var default")
 	}
+	if d.GetDefault("given") != "given" {
+		t.Fatal("the argument of get(default) wins, as in Python")
+	}
 }
 
 func TestContextRun(t *testing.T) {

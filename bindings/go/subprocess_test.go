@@ -30,8 +30,10 @@ func TestRunAndCheckOutput(t *testing.T) {
 	if _, err := Run([]string{"sleep", "5"}, &RunOptions{Timeout: 50 * time.Millisecond}); !errors.Is(err, ErrTimeout) {
 		t.Fatal(err)
 	}
-	if _, err := Run([]string{"/nonexistent/program"}, nil); !errors.Is(err, ErrOS) {
-		t.Fatal(err)
+	_, err = Run([]string{"/nonexistent/program"}, nil)
+	var we *Error
+	if !errors.Is(err, ErrOS) || !errors.As(err, &we) || we.Errno != 2 {
+		t.Fatalf("%v (errno %d)", err, we.Errno)
 	}
 	if rc, _ := Call([]string{"sh", "-c", "exit 5"}, nil); rc != 5 {
 		t.Fatal(rc)

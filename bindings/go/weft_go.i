@@ -50,6 +50,7 @@ static void weft_go_release(void *p)
  * allocation that the Go side frees. */
 typedef struct weft_go_failure {
     int code;
+    int errnum; /* weft_errno() for WEFT_OS */
     char message[];
 } weft_go_failure;
 
@@ -63,6 +64,7 @@ static uintptr_t weft_go_status(weft_status st)
     if (f == NULL)
         return (uintptr_t)1; /* Go reads 1 as WEFT_NOMEM without a message */
     f->code = (int)st;
+    f->errnum = st == WEFT_OS ? weft_errno() : 0;
     memcpy(f->message, m, n + 1);
     return (uintptr_t)f;
 }
@@ -86,6 +88,7 @@ static uintptr_t weft_go_status(weft_status st)
 type Error struct {
 	Code    int
 	Message string
+	Errno   int   // the errno of a WEFT_OS failure (OSError.errno), else 0
 	Cause   error // the Go error a callable failed with, when known
 }
 
@@ -114,11 +117,11 @@ func takeStatus(p uintptr) error {
 	if p == 1 {
 		return &Error{Code: int(WEFT_NOMEM)}
 	}
-	f := (*C.int)(unsafe.Pointer(p))
-	code := int(*f)
-	msg := C.GoString((*C.char)(unsafe.Pointer(p + unsafe.Sizeof(C.int(0)))))
+	ints := (*[2]C.int)(unsafe.Pointer(p))
+	code, errnum := int(ints[0]), int(ints[1])
+	msg := C.GoString((*C.char)(unsafe.Pointer(p + 2*unsafe.Sizeof(C.int(0)))))
 	C.free(unsafe.Pointer(p))
-	return &Error{Code: code, Message: msg}
+	return &Error{Code: code, Message: msg, Errno: errnum}
 }
 %}
 
@@ -166,6 +169,12 @@ WEFT_GO_OUT(weft_status, int32)
 %typemap(gotype) const int *fds "*int32"
 %typemap(imtype) const int *fds "*int32"
 %typemap(in) const int *fds %{ $1 = ($1_ltype)$input; %}
+%typemap(gotype) const intptr_t *handles "*int64"
+%typemap(imtype) const intptr_t *handles "*int64"
+%typemap(in) const intptr_t *handles %{ $1 = ($1_ltype)$input; %}
+%typemap(gotype) const intptr_t ** "*uintptr"
+%typemap(imtype) const intptr_t ** "*uintptr"
+%typemap(in) const intptr_t ** %{ $1 = ($1_ltype)$input; %}
 %typemap(gotype) unsigned char *done "*byte"
 %typemap(imtype) unsigned char *done "*byte"
 %typemap(in) unsigned char *done %{ $1 = ($1_ltype)$input; %}

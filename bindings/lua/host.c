@@ -52,6 +52,11 @@ void weft_lua_push_error(lua_State *L, weft_status code, const char *message)
     lua_setfield(L, -2, "message");
     lua_pushstring(L, weft_status_exception(code));
     lua_setfield(L, -2, "exception");
+    if (code == WEFT_OS) {
+        /* OSError.errno, read on the thread that failed, as the message is */
+        lua_pushinteger(L, weft_errno());
+        lua_setfield(L, -2, "errno");
+    }
     push_error_mt(L);
     lua_setmetatable(L, -2);
 }

@@ -233,6 +233,36 @@ WEFT_LUA_INT_OUT(weft_status)
 %}
 %typemap(freearg) (const int *fds, size_t n) %{ free(vec$argnum); %}
 
+/* A counted vector of handle values (STARTUPINFO's handle list). */
+%typemap(in, checkfn="lua_istable") (const intptr_t *handles, size_t n) (intptr_t *vec = NULL) %{
+    {
+        size_t len_ = (size_t)lua_rawlen(L, $input);
+        vec = calloc(len_ > 0 ? len_ : 1, sizeof *vec);
+        if (vec == NULL) {
+            weft_lua_push_error(L, WEFT_NOMEM, "weft: out of memory");
+            SWIG_fail;
+        }
+        for (size_t i_ = 0; i_ < len_; i_++) {
+            lua_rawgeti(L, $input, (lua_Integer)i_ + 1);
+            vec[i_] = (intptr_t)lua_tointeger(L, -1);
+            lua_pop(L, 1);
+        }
+        $1 = vec;
+        $2 = len_;
+    }
+%}
+%typemap(freearg) (const intptr_t *handles, size_t n) %{ free(vec$argnum); %}
+%typemap(in, numinputs=0) (const intptr_t **handles, size_t *n) (const intptr_t *p = NULL, size_t n = 0)
+%{ $1 = &p; $2 = &n; %}
+%typemap(argout) (const intptr_t **handles, size_t *n) %{
+    lua_createtable(L, (int)*$2, 0);
+    for (size_t i_ = 0; i_ < *$2; i_++) {
+        lua_pushinteger(L, (lua_Integer)(*$1)[i_]);
+        lua_rawseti(L, -2, (lua_Integer)i_ + 1);
+    }
+    SWIG_arg++;
+%}
+
 /* Bytes going in: a string, or nil for none. */
 %typemap(in, checkfn="weft_lua_isnil_or_string") (const void *input, size_t input_len) %{
     $1 = (void *)lua_tolstring(L, $input, &$2);

@@ -14,7 +14,8 @@ return function(T)
                         {check = true, capture_output = true})
     T.eq(ce.returncode, 6); T.eq(ce.stdout, "partial\n")
     T.raises("TIMEOUT", weft.run, {"sleep", "5"}, {timeout = 0.05})
-    T.raises("OS", weft.run, {"/nonexistent/program"})
+    local oe = T.raises("OS", weft.run, {"/nonexistent/program"})
+    T.eq(oe.errno, 2) -- ENOENT, as OSError.errno
   end)
 
   T.test("Popen: pipes, communicate, wait, env, cwd", function()
