@@ -112,6 +112,18 @@ int weft__park(atomic_uint *addr, unsigned expected, const weft__deadline *d);
 /* Wakes up to `n` threads parked on `addr` (INT32_MAX: all). */
 void weft__unpark(atomic_uint *addr, int n);
 
+/* One CPU relaxation inside a spin loop (PAUSE on x86, YIELD on arm64). */
+static inline void weft__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#else
+    atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
 /* ---- callables --------------------------------------------------------- */
 
 struct weft_outcome {

@@ -11,18 +11,6 @@
 
 #define WEFT__CACHE_LINE 128 /* two lines: adjacent-line prefetchers pair them */
 
-/* One CPU relaxation inside a spin loop. */
-static inline void weft__cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield" ::: "memory");
-#else
-    atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
-
 /* ---- a lock for critical sections of a few dozen instructions ----------
  * 0 free, 1 held, 2 held and someone may be parked. Contended callers spin
  * briefly (the holder is about to let go) and only then park on the futex,

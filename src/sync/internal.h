@@ -34,16 +34,6 @@ typedef struct weft__spin {
     atomic_uint waits; /* counts waits at the floor, for the probes */
 } weft__spin;
 
-static inline void weft__cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield" ::: "memory");
-#else
-    atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
 
 static inline void weft__spin_init(weft__spin *s)
 {
