@@ -342,6 +342,61 @@ int *weft_lua_int_vector(lua_State *L, int idx, size_t *n)
 
 /* ---- callables ----------------------------------------------------------- */
 
+/* A function with its arguments, as weft.callable(f, ...) makes it: a table
+ * {f, args..., n = count} with this metatable. It travels as the function and
+ * its arguments side by side, so no wrapper closure is dumped and loaded per
+ * call. */
+#define CALLABLE_MT "weft.Callable"
+
+static int l_callable(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    int n = lua_gettop(L);
+    lua_createtable(L, n, 1);
+    for (int i = 1; i <= n; i++) {
+        lua_pushvalue(L, i);
+        lua_rawseti(L, -2, i);
+    }
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "n");
+    luaL_setmetatable(L, CALLABLE_MT);
+    return 1;
+}
+
+int weft_lua_is_callable(lua_State *L, int idx)
+{
+    if (lua_isfunction(L, idx))
+        return 1;
+    if (!lua_istable(L, idx) || !lua_getmetatable(L, idx))
+        return 0;
+    luaL_getmetatable(L, CALLABLE_MT);
+    int is = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return is;
+}
+
+int weft_lua_isnil_or_callable(lua_State *L, int idx)
+{
+    return lua_isnil(L, idx) || weft_lua_is_callable(L, idx);
+}
+
+/* Pushes the function at idx and its arguments; returns how many values. */
+int weft_lua_push_callable(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx)) {
+        lua_pushvalue(L, idx);
+        return 1;
+    }
+    lua_getfield(L, idx, "n");
+    int n = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    luaL_checkstack(L, n, "weft: too many arguments");
+    for (int i = 1; i <= n; i++)
+        lua_rawgeti(L, idx, i);
+    return n;
+}
+
 typedef struct task {
     void *fn;    /* the encoded function */
     char *path;  /* package.path and cpath of the state that made it, so the */
@@ -364,7 +419,10 @@ static char *dup_field(lua_State *L, const char *field)
 
 void *weft_lua_task_new(lua_State *L, int idx)
 {
-    void *fn = weft_lua_encode(L, idx, 1, NULL);
+    int top = lua_gettop(L);
+    int n = weft_lua_push_callable(L, idx);
+    void *fn = weft_lua_encode(L, top + 1, n, NULL);
+    lua_settop(L, top);
     task *t = calloc(1, sizeof *t);
     if (t == NULL) {
         weft_lua_value_free(fn);
@@ -456,8 +514,8 @@ static int run_task(lua_State *L)
     task *t = lua_touserdata(L, 1);
     weft_outcome *o = lua_touserdata(L, 2);
     int base = lua_gettop(L);
-    weft_lua_decode(L, t->fn);
-    lua_call(L, 0, LUA_MULTRET);
+    int n_in = weft_lua_decode(L, t->fn); /* the function, then its arguments */
+    lua_call(L, n_in - 1, LUA_MULTRET);
     int n = lua_gettop(L) - base;
     /* A handle the task made and returns would be collected with its state's
      * garbage while the receiver borrows it: pin it to the worker state. */
@@ -518,8 +576,8 @@ static char direct_marker;
 static int run_direct(lua_State *L)
 {
     weft_outcome *o = lua_touserdata(L, 1);
-    const int base = 1; /* the outcome; the function above it becomes its results */
-    lua_call(L, 0, LUA_MULTRET);
+    const int base = 1; /* the outcome; the function and arguments above it become its results */
+    lua_call(L, lua_gettop(L) - 2, LUA_MULTRET);
     int n = lua_gettop(L) - base;
     lua_createtable(L, n, 1);
     lua_insert(L, base + 1);
@@ -542,8 +600,8 @@ void weft_lua_direct_trampoline(void *arg, weft_outcome *outcome)
     /* d->index is a slot of the binding's frame, which is L's current one. */
     lua_pushcfunction(L, run_direct);
     lua_pushlightuserdata(L, outcome);
-    lua_pushvalue(L, d->index);
-    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+    int n = weft_lua_push_callable(L, d->index);
+    if (lua_pcall(L, 1 + n, 0, 0) != LUA_OK) {
         int err = lua_gettop(L);
         lua_pushcfunction(L, report_error);
         lua_pushlightuserdata(L, outcome);
@@ -619,10 +677,15 @@ void weft_lua_init(lua_State *L)
     pthread_once(&once, find_weft_lib);
     push_error_mt(L);
     lua_pop(L, 1);
+    if (luaL_newmetatable(L, CALLABLE_MT)) {
+        lua_pushstring(L, CALLABLE_MT);
+        lua_setfield(L, -2, "__name");
+    }
+    lua_pop(L, 1);
     static const luaL_Reg extra[] = {
         {"error", l_error},     {"_free", l_free},   {"_owned", l_owned},     {"_kind", l_kind},
         {"_methods", l_methods}, {"_copy", l_copy},   {"_anchor", l_anchor},   {"_size", l_size},
-        {"monotonic", l_monotonic}, {NULL, NULL},
+        {"monotonic", l_monotonic}, {"callable", l_callable}, {NULL, NULL},
     };
     for (const luaL_Reg *r = extra; r->name != NULL; r++) {
         lua_pushstring(L, r->name);

@@ -60,15 +60,16 @@ local function false_on(name, f)
 end
 M._false_on = false_on
 
---- Packs a Lua function and its arguments into one callable: the arguments
--- are copied with the function into the state that runs it.
+--- Packs a Lua function and its arguments into one callable: they travel
+-- side by side (no wrapper closure) into the state that runs the call.
+local CallableMT = getmetatable(core.callable(print))
 function M.callable(f, ...)
+  if select("#", ...) == 0 and getmetatable(f) == CallableMT then return f end
   if type(f) ~= "function" then
     error("weft: a function is expected as callable, got " .. type(f), 2)
   end
   if select("#", ...) == 0 then return f end
-  local args = table.pack(...)
-  return function() return f(table.unpack(args, 1, args.n)) end
+  return core.callable(f, ...)
 end
 
 --- Runs f(...) to completion in a Lua state of its own on this OS thread, as

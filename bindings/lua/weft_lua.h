@@ -49,7 +49,6 @@ int weft_lua_push_value(lua_State *L, void *value, weft_free_fn free_value);
 /* ---- handles (weft_lua.i and host.c) ------------------------------------- */
 
 int weft_lua_isnil_or_userdata(lua_State *L, int idx);
-int weft_lua_isnil_or_function(lua_State *L, int idx);
 int weft_lua_isnil_or_string(lua_State *L, int idx);
 /* Arrays from tables, malloc'd (the caller frees them); raise on a bad element. */
 void **weft_lua_handle_vector(lua_State *L, int idx, const void *type, size_t *n);
@@ -80,7 +79,14 @@ int weft_lua_is_class(lua_State *L, int idx);
 
 /* ---- callables (host.c) -------------------------------------------------- */
 
-/* Copies the Lua function at `idx` into a task; raises if it cannot be copied. */
+/* A function, or a function with its arguments from weft.callable. */
+int weft_lua_is_callable(lua_State *L, int idx);
+int weft_lua_isnil_or_callable(lua_State *L, int idx);
+/* Pushes the function at idx and its arguments; returns how many values. */
+int weft_lua_push_callable(lua_State *L, int idx);
+
+/* Copies the Lua function (and arguments) at `idx` into a task; raises if it
+ * cannot be copied. */
 void *weft_lua_task_new(lua_State *L, int idx);
 /* The one trampoline: runs a task in the calling thread's worker state. */
 void weft_lua_trampoline(void *arg, weft_outcome *outcome);

@@ -379,7 +379,7 @@ WEFT_LUA_INT_OUT(weft_status)
 
 /* A Lua function as a callable: copied now, run in a Lua state of the thread
  * that runs it. The library owns the copy once the call succeeds. */
-%typemap(in, checkfn="weft_lua_isnil_or_function") (weft_fn fn, void *arg, weft_free_fn free_arg) (void *task = NULL),
+%typemap(in, checkfn="weft_lua_isnil_or_callable") (weft_fn fn, void *arg, weft_free_fn free_arg) (void *task = NULL),
     (weft_fn action, void *arg, weft_free_fn free_arg) (void *task = NULL) %{
     if (!lua_isnil(L, $input)) {
         task = weft_lua_task_new(L, $input);
@@ -396,7 +396,7 @@ WEFT_LUA_INT_OUT(weft_status)
  * in this thread's worker state), so it shows what a thread would see;
  * the others (weft_context_run) call the function directly in the caller's
  * state, as Python's Context.run calls it in the same interpreter. */
-%typemap(in, checkfn="lua_isfunction") (weft_fn fn, void *arg) (void *task = NULL, weft_lua_direct direct = {0}) %{
+%typemap(in, checkfn="weft_lua_is_callable") (weft_fn fn, void *arg) (void *task = NULL, weft_lua_direct direct = {0}) %{
     if (strcmp("$symname", "weft_call") == 0) {
         task = weft_lua_task_new(L, $input);
         $1 = weft_lua_trampoline;
@@ -469,11 +469,6 @@ WEFT_LUA_INT_OUT(weft_status)
 int weft_lua_isnil_or_userdata(lua_State *L, int idx)
 {
     return lua_isnil(L, idx) || lua_isuserdata(L, idx);
-}
-
-int weft_lua_isnil_or_function(lua_State *L, int idx)
-{
-    return lua_isnil(L, idx) || lua_isfunction(L, idx);
 }
 
 int weft_lua_isnil_or_string(lua_State *L, int idx)

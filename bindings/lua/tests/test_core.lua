@@ -139,6 +139,16 @@ return function(T)
     T.eq(#t.list, 3)
   end)
 
+  T.test("arguments travel with the function, nils and shared tables kept", function()
+    T.eq(weft.call(function(...) return select("#", ...) end, nil, nil), 2)
+    local shared = {}
+    T.eq(weft.call(function(a, b) return a == b end, shared, shared), true)
+    local c = weft.callable(function(x, y) return x * y end, 6, 7)
+    T.eq(weft.call(c), 42)
+    T.raises("metatable", weft.copy, c) -- a callable is not a value to send
+    T.raises("function", weft.callable, 42)
+  end)
+
   T.test("callable results that cannot be copied fail cleanly", function()
     T.raises("cannot copy a coroutine", weft.call, function() return coroutine.create(print) end)
     -- nothing was left on the worker state: it still works
