@@ -57,6 +57,10 @@ return function(T)
     local got = {}
     for v in ex:map(function(x) return x * x end, {1, 2, 3, 4}) do got[#got + 1] = v end
     T.eq(table.concat(got, ","), "1,4,9,16")
+    -- a failure raises when the iteration reaches it
+    local it = ex:map(function(x) if x == 2 then error("two fails") end return x end, {1, 2, 3})
+    T.eq(it(), 1)
+    T.raises("two fails", it)
     local fs = {}
     for i = 1, 5 do fs[i] = ex:submit(function(k) return k end, i) end
     local done, not_done = weft.wait(fs, 5)

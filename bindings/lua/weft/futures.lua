@@ -46,7 +46,13 @@ return function(M, core)
       local left = deadline and math.max(0, deadline - M.monotonic()) or nil
       local fut = fs[i]
       fs[i] = false
-      return fut:result(left)
+      local r = table.pack(pcall(fut.result, fut, left))
+      if not r[1] then
+        -- as Python's map: a failure ends the iteration and cancels the rest
+        for j = i + 1, #fs do fs[j]:cancel() end
+        error(r[2], 0)
+      end
+      return table.unpack(r, 2, r.n)
     end
   end
   ex.shutdown = function(self, wait, cancel_futures)
