@@ -668,6 +668,11 @@ static void find_weft_lib(void)
     Dl_info info;
     if (dladdr((void *)weft_version, &info) && info.dli_fname != NULL)
         weft_lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+    /* Threads run this module's trampoline after the state that loaded it
+     * may have closed (a script that ends while its threads still run):
+     * Lua would unload the module with that state, so keep it for good. */
+    if (dladdr((void *)weft_lua_trampoline, &info) && info.dli_fname != NULL)
+        (void)dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
 }
 
 void weft_lua_init(lua_State *L)

@@ -102,6 +102,22 @@ return function(T)
     T.eq(l:get().x, 1)
   end)
 
+  T.test("a script may end while its threads still run", function()
+    -- the non-daemon thread is waited for at exit, and the module's code
+    -- stays loaded after the main state closed
+    local lua = arg and arg[-1] or "lua5.4"
+    local script = [[local weft = require "weft"
+      local t = weft.Thread(function()
+        local s = 0
+        for i = 1, 1000000 do s = s + i end
+        io.write("done ", s)
+      end)
+      t:start()]]
+    local r = weft.run({lua, "-e", script}, {capture_output = true, timeout = 30})
+    T.eq(r.returncode, 0)
+    T.eq(r.stdout, "done 500000500000")
+  end)
+
   T.test("start_new_thread gives an ident", function()
     local path = os.tmpname()
     local ident = weft.start_new_thread(function(p)
