@@ -1,1 +1,276 @@
-/* go section of bindings/weft.i */
+/* Go section of bindings/weft.i.
+ *
+ * SWIG builds the low-level package weft.dev/weft/internal/cweft; the
+ * package weft.dev/weft wraps it in idiomatic Go. Every rule here matches
+ * types, never function names, so a function added to a public header
+ * reaches cweft with no code of its own:
+ * - a `weft_status` result becomes a Go `error` (nil on success), carrying
+ *   the status and the message weft_errmsg() gave on the thread that made
+ *   the call (goroutines move between threads, so it is read right there);
+ * - `T **` and pointers to scalars are pointers to Go variables the call
+ *   fills in;
+ * - every `void *` the library holds for the caller is a runtime/cgo Handle,
+ *   and every `weft_free_fn` beside it is the one function that deletes such
+ *   a handle, so Go values go into queues and futures as they are;
+ * - a `weft_fn` is the one trampoline that calls the Go function whose handle
+ *   is the argument; a `weft_pred_fn` likewise for predicates. */
+
+%insert(cgo_comment_typedefs) %{
+#include <stdlib.h>
+%}
+
+%include <stdint.i>
+
+%{
+/* The exported Go functions (in the cgo part of cweft) that the trampolines
+ * call; their C types are those cgo generates for them. */
+extern void weftGoCall(uintptr_t handle, uintptr_t outcome);
+extern int weftGoPred(uintptr_t handle);
+extern void weftGoRelease(uintptr_t handle);
+
+static void weft_go_trampoline(void *arg, weft_outcome *outcome)
+{
+    /* No handle: no Go function was given (an optional action). */
+    if (arg != NULL)
+        weftGoCall((uintptr_t)arg, (uintptr_t)outcome);
+}
+
+static int weft_go_pred(void *arg)
+{
+    return weftGoPred((uintptr_t)arg);
+}
+
+static void weft_go_release(void *p)
+{
+    if (p != NULL)
+        weftGoRelease((uintptr_t)p);
+}
+
+/* A failed status with the calling thread's message, handed to Go as one
+ * allocation that the Go side frees. */
+typedef struct weft_go_failure {
+    int code;
+    int errnum; /* weft_errno() for WEFT_OS */
+    char message[];
+} weft_go_failure;
+
+static uintptr_t weft_go_status(weft_status st)
+{
+    if (st == WEFT_OK)
+        return 0;
+    const char *m = weft_errmsg();
+    size_t n = strlen(m);
+    weft_go_failure *f = malloc(sizeof *f + n + 1);
+    if (f == NULL)
+        return (uintptr_t)1; /* Go reads 1 as WEFT_NOMEM without a message */
+    f->code = (int)st;
+    f->errnum = st == WEFT_OS ? weft_errno() : 0;
+    memcpy(f->message, m, n + 1);
+    return (uintptr_t)f;
+}
+%}
+
+/* ---- status -------------------------------------------------------------- */
+
+%typemap(gotype) weft_status "error"
+%typemap(imtype) weft_status "uintptr"
+%typemap(out) weft_status %{ $result = weft_go_status($1); %}
+%typemap(goout) weft_status %{ $result = takeStatus($1) %}
+/* As an argument (a status a callable reports) it stays a number. */
+%typemap(gotype) weft_status code "int"
+%typemap(imtype) weft_status code "int"
+%typemap(in) weft_status code %{ $1 = (weft_status)$input; %}
+
+%insert(go_wrapper) %{
+// Error is a failure reported by weft: its status code and the message the
+// library gave for it. errors.Is matches two Errors of the same code, so
+// errors.Is(err, weft.ErrTimeout) holds for any timeout.
+type Error struct {
+	Code    int
+	Message string
+	Errno   int   // the errno of a WEFT_OS failure (OSError.errno), else 0
+	Cause   error // the Go error a callable failed with, when known
+}
+
+// Unwrap gives Cause.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Error gives "WEFT_TIMEOUT: message".
+func (e *Error) Error() string {
+	name := Weft_status_name(e.Code)
+	if e.Message == "" {
+		return name + ": " + Weft_strerror(e.Code)
+	}
+	return name + ": " + e.Message
+}
+
+// Is reports whether target is an *Error with the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+func takeStatus(p uintptr) error {
+	if p == 0 {
+		return nil
+	}
+	if p == 1 {
+		return &Error{Code: int(WEFT_NOMEM)}
+	}
+	ints := (*[2]C.int)(unsafe.Pointer(p))
+	code, errnum := int(ints[0]), int(ints[1])
+	msg := C.GoString((*C.char)(unsafe.Pointer(p + 2*unsafe.Sizeof(C.int(0)))))
+	C.free(unsafe.Pointer(p))
+	return &Error{Code: code, Message: msg, Errno: errnum}
+}
+%}
+
+/* ---- scalar and handle out-parameters ------------------------------------ */
+
+%define WEFT_GO_OUT(CTYPE, GOTYPE)
+%typemap(gotype) CTYPE * "*" #GOTYPE
+%typemap(imtype) CTYPE * "*" #GOTYPE
+%typemap(in) CTYPE * %{ $1 = ($1_ltype)$input; %}
+%enddef
+WEFT_GO_OUT(int, int32)
+WEFT_GO_OUT(unsigned, uint32)
+WEFT_GO_OUT(long, int64)
+WEFT_GO_OUT(unsigned long, uint64)
+WEFT_GO_OUT(long long, int64)
+WEFT_GO_OUT(unsigned long long, uint64)
+WEFT_GO_OUT(size_t, uint64)
+WEFT_GO_OUT(int32_t, int32)
+WEFT_GO_OUT(uint32_t, uint32)
+WEFT_GO_OUT(int64_t, int64)
+WEFT_GO_OUT(uint64_t, uint64)
+WEFT_GO_OUT(pid_t, int32)
+WEFT_GO_OUT(double, float64)
+WEFT_GO_OUT(bool, bool)
+WEFT_GO_OUT(weft_status, int32)
+
+/* A handle, value or C pointer the call hands back: the address of a Go
+ * uintptr (Go memory holding no Go pointer, as cgo allows). */
+%typemap(gotype) SWIGTYPE **, void **, char **, const char **, const char *const **,
+    weft_sched_event ***, weft_thread *** "*uintptr"
+%typemap(imtype) SWIGTYPE **, void **, char **, const char **, const char *const **,
+    weft_sched_event ***, weft_thread *** "*uintptr"
+%typemap(in) SWIGTYPE **, void **, char **, const char **, const char *const **,
+    weft_sched_event ***, weft_thread *** %{ $1 = ($1_ltype)$input; %}
+%typemap(argout) SWIGTYPE **, void **, char **, const char **, const char *const **,
+    weft_sched_event ***, weft_thread *** ""
+%typemap(freearg) SWIGTYPE **, void **, char **, const char **, const char *const **,
+    weft_sched_event ***, weft_thread *** ""
+
+/* Arrays going in are C or Go memory holding no Go pointers, built by the
+ * package weft (string vectors in C memory, handle arrays as []uintptr). */
+%typemap(gotype) const char *const *, weft_future *const * "uintptr"
+%typemap(imtype) const char *const *, weft_future *const * "uintptr"
+%typemap(in) const char *const *, weft_future *const * %{ $1 = ($1_ltype)$input; %}
+%typemap(gotype) const int *fds "*int32"
+%typemap(imtype) const int *fds "*int32"
+%typemap(in) const int *fds %{ $1 = ($1_ltype)$input; %}
+%typemap(gotype) const intptr_t *handles "*int64"
+%typemap(imtype) const intptr_t *handles "*int64"
+%typemap(in) const intptr_t *handles %{ $1 = ($1_ltype)$input; %}
+%typemap(gotype) const intptr_t ** "*uintptr"
+%typemap(imtype) const intptr_t ** "*uintptr"
+%typemap(in) const intptr_t ** %{ $1 = ($1_ltype)$input; %}
+%typemap(gotype) unsigned char *done "*byte"
+%typemap(imtype) unsigned char *done "*byte"
+%typemap(in) unsigned char *done %{ $1 = ($1_ltype)$input; %}
+
+/* Bytes going in: a pointer to the first byte of a Go []byte (nil for none),
+ * which cgo keeps in place for the call. */
+%typemap(gotype) const void *input "*byte"
+%typemap(imtype) const void *input "*byte"
+%typemap(in) const void *input %{ $1 = (const void *)$input; %}
+
+/* C-only hooks (comparators, clocks) are NULL, the library's default. */
+%typemap(in, numinputs=0) (weft_queue_compare_fn cmp, void *cmp_arg) %{ $1 = NULL; $2 = NULL; %}
+%typemap(in, numinputs=0) (weft_sched_timefunc timefunc, weft_sched_delayfunc delayfunc, void *clock_arg)
+%{ $1 = NULL; $2 = NULL; $3 = NULL; %}
+
+/* A thread's name: Go has no NULL string, so for weft_thread_new an empty
+ * name stands for NULL, Python's default "Thread-N". */
+%typemap(in) const char *name %{
+    if ($input.n == 0 && strcmp("$symname", "weft_thread_new") == 0) {
+        $1 = NULL;
+    } else {
+        $1 = ($1_ltype)malloc($input.n + 1);
+        memcpy($1, $input.p, $input.n);
+        $1[$input.n] = '\0';
+    }
+%}
+
+/* ---- values and callables ------------------------------------------------- */
+
+/* Every void * the library keeps for us is a cgo.Handle. */
+%typemap(gotype) void * "uintptr"
+%typemap(imtype) void * "uintptr"
+%typemap(in) void * %{ $1 = (void *)$input; %}
+%typemap(out) void * %{ $result = (uintptr_t)$1; %}
+
+/* ... and the function that frees it deletes the handle. */
+%typemap(in, numinputs=0) weft_free_fn %{ $1 = weft_go_release; %}
+/* A free function handed back (beside a void ** value) is discarded: values
+ * Go receives are handles it deletes itself. */
+%typemap(in, numinputs=0) weft_free_fn * (weft_free_fn temp = NULL) %{ $1 = &temp; %}
+
+%typemap(in, numinputs=0) weft_fn %{ $1 = weft_go_trampoline; %}
+%typemap(in, numinputs=0) weft_pred_fn %{ $1 = weft_go_pred; %}
+
+%insert(go_wrapper) %{
+// Dispatch runs the Go callable behind a handle; the package weft sets it.
+// outcome is the weft_outcome * to report through.
+var Dispatch func(handle uintptr, outcome uintptr)
+
+// Predicate evaluates the Go predicate behind a handle; set by package weft.
+var Predicate func(handle uintptr) bool
+
+//export weftGoCall
+func weftGoCall(handle C.uintptr_t, outcome C.uintptr_t) {
+	Dispatch(uintptr(handle), uintptr(outcome))
+}
+
+//export weftGoPred
+func weftGoPred(handle C.uintptr_t) C.int {
+	if Predicate(uintptr(handle)) {
+		return 1
+	}
+	return 0
+}
+
+//export weftGoRelease
+func weftGoRelease(handle C.uintptr_t) {
+	cgo.Handle(handle).Delete()
+}
+%}
+%go_import("runtime/cgo")
+
+/* Thread hooks and the excepthook take C function pointers called on
+ * arbitrary threads at thread start and end; they are for C code and for
+ * bindings' own set-up, not wrapped. */
+%ignore weft_threading_settrace;
+%ignore weft_threading_setprofile;
+%ignore weft_threading_settrace_all_threads;
+%ignore weft_threading_setprofile_all_threads;
+%ignore weft_threading_deliver_hooks;
+%ignore weft_threading_gettrace;
+%ignore weft_threading_getprofile;
+%ignore weft_threading_set_excepthook;
+%ignore weft_threading_excepthook;
+%ignore weft_threading_default_excepthook;
+/* Ends the calling thread without returning: it would cut through the
+ * host language's own frames (a Lua pcall, a cgo callback). Return from
+ * the target instead. */
+%ignore weft_threading_exit;
+/* Read by the enumerate typemap; an array is never handed over. */
+%ignore weft_thread_list_free;
+/* A bound callable is a C triple; in Go, call Context.Run inside the Func. */
+%ignore weft_context_bind;
+/* Exists only inside a C callable. */
+%ignore weft_future_from_outcome;
+/* map calls a C function per argument; Executor.Map is written over Submit. */
+%ignore weft_executor_map;
+%ignore weft_map_iter_next;
+%ignore weft_map_iter_free;

@@ -2,7 +2,7 @@
  * each round trip being two waits and two notifies under the lock. weft's
  * Condition (over its own RLock, as Condition() is, and over a Lock) against
  * a pthread mutex + condition variable and, when present, GLib's. */
-#include "bench_interleave.h"
+#include "bench.h"
 
 #include <pthread.h>
 #include <weft.h>

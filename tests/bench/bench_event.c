@@ -2,7 +2,7 @@
  * "pong", the other waits for "ping", clears it and sets "pong". weft's
  * Event against the same protocol on a pthread mutex + condition variable
  * (an event as one would write it with pthreads). */
-#include "bench_interleave.h"
+#include "bench.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -180,34 +180,9 @@ static double uv_roundtrip(void *ctx, long ops)
 /* The machine is shared: runs of the peers alternate (weft, GLib, libuv,
  * weft, ...) so a burst of load from elsewhere hits them all alike, then
  * each gets its median, as bench_run prints it. */
-typedef struct peer {
-    const char *name;
-    bench_fn fn;
-    void *ctx;
-} peer;
+typedef bench_variant peer;
 
-enum { MAX_PEERS = 4, MAX_RUNS = 15 };
-
-static void interleave(const peer *ps, int np, long ops, int runs, bench_result *out)
-{
-    static double t[MAX_PEERS][MAX_RUNS];
-    for (int p = 0; p < np; p++)
-        (void)ps[p].fn(ps[p].ctx, ops / 10 > 0 ? ops / 10 : 1);
-    for (int r = 0; r < runs; r++)
-        for (int p = 0; p < np; p++) {
-            double t0 = bench_now_ns();
-            double own = ps[p].fn(ps[p].ctx, ops);
-            double t1 = bench_now_ns();
-            t[p][r] = (own >= 0 ? own : t1 - t0) / (double)ops;
-        }
-    for (int p = 0; p < np; p++) {
-        qsort(t[p], (size_t)runs, sizeof t[p][0], bench_cmp_double);
-        out[p] = (bench_result){ ps[p].name, t[p][runs / 2], t[p][0], t[p][runs - 1], ops };
-        printf("%-44s %12.1f ns/op  %14.0f op/s  (median of %d, interleaved; min %.1f, max %.1f)\n", ps[p].name,
-               out[p].median, 1e9 / out[p].median, runs, out[p].min, out[p].max);
-    }
-    fflush(stdout);
-}
+enum { MAX_PEERS = 4 };
 
 /* ---- CPython ----------------------------------------------------------- */
 
@@ -324,7 +299,7 @@ int main(void)
         uv_reqs = malloc((size_t)n * sizeof *uv_reqs);
         ps[np++] = (peer){ "libuv uv_queue_work+uv_run", uv_throughput, NULL };
 #endif
-        interleave(ps, np, n, 7, r);
+        bench_interleaved(ps, r, np, n, 7);
         free(futs);
 #ifdef WEFT_BENCH_HAVE_LIBUV
         free(uv_reqs);
@@ -349,7 +324,7 @@ int main(void)
         uv_loop_init(&loop);
         ps[np++] = (peer){ "libuv round trip (queue_work, run)", uv_roundtrip, &loop };
 #endif
-        interleave(ps, np, rt, 9, r);
+        bench_interleaved(ps, r, np, rt, 9);
         for (int i = 1; i < np; i++)
             bench_ratio(r[0], r[i]);
 #ifdef WEFT_BENCH_HAVE_GLIB

@@ -18,35 +18,7 @@ extern char **environ;
  * are measured in interleaved rounds (each round runs every peer once) and
  * each peer's median over the rounds is compared: a load spike then hits
  * all of them rather than whichever ran at that moment. */
-typedef struct peer {
-    const char *name;
-    bench_fn fn;
-    void *ctx;
-} peer;
-
-static void interleaved(const peer *peers, int n, long ops, int rounds, bench_result *out)
-{
-    double t[8][32];
-    if (rounds > 32)
-        rounds = 32;
-    for (int i = 0; i < n; i++)
-        peers[i].fn(peers[i].ctx, ops / 10 > 0 ? ops / 10 : 1); /* warm-up */
-    for (int r = 0; r < rounds; r++) {
-        for (int i = 0; i < n; i++) {
-            double t0 = bench_now_ns();
-            double own = peers[i].fn(peers[i].ctx, ops);
-            double t1 = bench_now_ns();
-            t[i][r] = (own >= 0 ? own : t1 - t0) / (double)ops;
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        qsort(t[i], (size_t)rounds, sizeof t[i][0], bench_cmp_double);
-        out[i] = (bench_result){ peers[i].name, t[i][rounds / 2], t[i][0], t[i][rounds - 1], ops };
-        printf("%-44s %12.1f ns/op  %14.0f op/s  (median of %d interleaved; min %.1f, max %.1f)\n", out[i].name,
-               out[i].median, 1e9 / out[i].median, rounds, out[i].min, out[i].max);
-    }
-    fflush(stdout);
-}
+typedef bench_variant peer;
 
 static char *const true_argv[] = { (char *)"/bin/true", NULL };
 
@@ -215,7 +187,7 @@ int main(void)
         { "raw fork+execve+waitpid", run_fork, NULL },
     };
     bench_result res[4];
-    interleaved(peers, 4, ops, rounds, res);
+    bench_interleaved(peers, res, 4, ops, rounds);
     bench_result w = res[0], v = res[1], s = res[2], f = res[3];
     bench_result c = cpython(ops, 3);
     bench_ratio(w, v);

@@ -1,0 +1,242 @@
+package weft
+
+import (
+	"errors"
+	"runtime"
+	"runtime/cgo"
+
+	"weft.dev/weft/internal/cweft"
+)
+
+// Contexts are per OS thread, as Python's are per thread, and a goroutine
+// may move between threads between two calls. Set and read variables inside
+// Context.Run (the function runs on one thread for the whole call) or from a
+// goroutine that called runtime.LockOSThread, or from a weft task.
+
+// ContextVar is contextvars.ContextVar; its values are Go values.
+type ContextVar struct{ handle }
+
+func wrapVar(p uintptr) *ContextVar {
+	v := &ContextVar{}
+	v.init(p, func(p uintptr) error {
+		return cweft.Weft_context_var_free(cweft.SwigcptrStruct_SS_weft_context_var(p))
+	})
+	runtime.SetFinalizer(v, (*ContextVar).Close)
+	return v
+}
+
+// NewContextVar makes a variable with no default.
+func NewContextVar(name string) (*ContextVar, error) {
+	p, err := newOut(func(o *uintptr) error { return cweft.Weft_context_var_new(o, name) })
+	if err != nil {
+		return nil, err
+	}
+	return wrapVar(p), nil
+}
+
+// NewContextVarDefault makes a variable whose Get gives def where it is not set.
+func NewContextVarDefault(name string, def any) (*ContextVar, error) {
+	var p uintptr
+	err := give(def, func(h uintptr) error { return cweft.Weft_context_var_new_default(&p, name, h) })
+	if err != nil {
+		return nil, err
+	}
+	return wrapVar(p), nil
+}
+
+func (v *ContextVar) c() cweft.SwigcptrStruct_SS_weft_context_var {
+	return cweft.SwigcptrStruct_SS_weft_context_var(v.ptr())
+}
+
+// Name is the variable's name.
+func (v *ContextVar) Name() string {
+	defer runtime.KeepAlive(v)
+	var p uintptr
+	if cweft.Weft_context_var_name(v.c(), &p) != nil {
+		return ""
+	}
+	return string(goBytesZ(p))
+}
+
+// Get gives the value in the current context, else the default; ErrLookup
+// when there is neither.
+func (v *ContextVar) Get() (any, error) {
+	defer runtime.KeepAlive(v)
+	var p uintptr
+	if err := cweft.Weft_context_var_get(v.c(), &p); err != nil {
+		return nil, err
+	}
+	return borrow(p), nil
+}
+
+// GetDefault is Python's get(default): the value in the current context,
+// else def (which wins over the variable's own default, as in Python).
+func (v *ContextVar) GetDefault(def any) any {
+	defer runtime.KeepAlive(v)
+	h := cgo.NewHandle(def)
+	defer h.Delete()
+	var p uintptr
+	if cweft.Weft_context_var_get_default(v.c(), uintptr(h), &p) != nil {
+		return def
+	}
+	return borrow(p)
+}
+
+// Set sets the value in the current context and gives a Token for Reset.
+func (v *ContextVar) Set(val any) (*Token, error) {
+	defer runtime.KeepAlive(v)
+	var t uintptr
+	if err := give(val, func(h uintptr) error { return cweft.Weft_context_var_set(v.c(), h, &t) }); err != nil {
+		return nil, err
+	}
+	tok := &Token{}
+	tok.init(t, func(p uintptr) error {
+		return cweft.Weft_context_token_free(cweft.SwigcptrStruct_SS_weft_context_token(p))
+	})
+	runtime.SetFinalizer(tok, (*Token).Close)
+	return tok, nil
+}
+
+// Reset restores what the Set that made tok replaced; ErrRuntime if the
+// token was used already.
+func (v *ContextVar) Reset(tok *Token) error {
+	defer runtime.KeepAlive(v)
+	defer runtime.KeepAlive(tok)
+	return cweft.Weft_context_var_reset(v.c(), cweft.SwigcptrStruct_SS_weft_context_token(tok.ptr()))
+}
+
+// Close drops the Go side's reference.
+func (v *ContextVar) Close() error { return v.close() }
+
+// Token is contextvars.Token.
+type Token struct{ handle }
+
+// OldValue gives the value before the Set, and false when there was none
+// (Python's Token.MISSING).
+func (t *Token) OldValue() (any, bool) {
+	defer runtime.KeepAlive(t)
+	var p uintptr
+	var missing int32
+	if cweft.Weft_context_token_old_value(cweft.SwigcptrStruct_SS_weft_context_token(t.ptr()), &p, &missing) != nil ||
+		missing != 0 {
+		return nil, false
+	}
+	return borrow(p), true
+}
+
+// Close drops the token.
+func (t *Token) Close() error { return t.close() }
+
+// Context is contextvars.Context.
+type Context struct{ handle }
+
+func wrapContext(p uintptr) *Context {
+	c := &Context{}
+	c.init(p, func(p uintptr) error { return cweft.Weft_context_free(cweft.SwigcptrStruct_SS_weft_context(p)) })
+	runtime.SetFinalizer(c, (*Context).Close)
+	return c
+}
+
+// NewContext makes an empty context.
+func NewContext() (*Context, error) {
+	p, err := newOut(cweft.Weft_context_new)
+	if err != nil {
+		return nil, err
+	}
+	return wrapContext(p), nil
+}
+
+// CopyContext copies the calling thread's current context.
+func CopyContext() (*Context, error) {
+	p, err := newOut(cweft.Weft_context_copy_current)
+	if err != nil {
+		return nil, err
+	}
+	return wrapContext(p), nil
+}
+
+func (c *Context) c() cweft.SwigcptrStruct_SS_weft_context {
+	return cweft.SwigcptrStruct_SS_weft_context(c.ptr())
+}
+
+// Copy copies the context (O(1)).
+func (c *Context) Copy() (*Context, error) {
+	defer runtime.KeepAlive(c)
+	p, err := newOut(func(o *uintptr) error { return cweft.Weft_context_copy(c.c(), o) })
+	if err != nil {
+		return nil, err
+	}
+	return wrapContext(p), nil
+}
+
+// Run calls fn with c as the current context of the thread it runs on;
+// variables fn sets stay set in c. ErrRuntime if c is entered already.
+func (c *Context) Run(fn Func) (any, error) {
+	defer runtime.KeepAlive(c)
+	cl, h := newCallable(fn)
+	defer h.Delete()
+	var v uintptr
+	if err := cweft.Weft_context_run(c.c(), uintptr(h), &v); err != nil {
+		return nil, withCause(err, cl)
+	}
+	return take(v), nil
+}
+
+// Get gives var's value in c (its default is not consulted); ErrLookup if
+// it is not set.
+func (c *Context) Get(v *ContextVar) (any, error) {
+	defer runtime.KeepAlive(c)
+	defer runtime.KeepAlive(v)
+	var p uintptr
+	if err := cweft.Weft_context_get(c.c(), v.c(), &p); err != nil {
+		return nil, err
+	}
+	return borrow(p), nil
+}
+
+// Contains reports whether var is set in c.
+func (c *Context) Contains(v *ContextVar) bool {
+	defer runtime.KeepAlive(c)
+	defer runtime.KeepAlive(v)
+	return boolOut(func(o *int32) error { return cweft.Weft_context_contains(c.c(), v.c(), o) })
+}
+
+// Len is the number of variables set in c.
+func (c *Context) Len() int {
+	defer runtime.KeepAlive(c)
+	return sizeOut(func(o *uint64) error { return cweft.Weft_context_len(c.c(), o) })
+}
+
+// ContextItem is one variable of a context and its value.
+type ContextItem struct {
+	Name  string
+	Value any
+}
+
+// Items lists a snapshot of c's variables (by name) and values.
+func (c *Context) Items() ([]ContextItem, error) {
+	defer runtime.KeepAlive(c)
+	it, err := newOut(func(o *uintptr) error { return cweft.Weft_context_iter_new(o, c.c()) })
+	if err != nil {
+		return nil, err
+	}
+	ci := cweft.SwigcptrStruct_SS_weft_context_iter(it)
+	defer cweft.Weft_context_iter_free(ci)
+	var out []ContextItem
+	for {
+		var v, val uintptr
+		err := cweft.Weft_context_iter_next(ci, &v, &val)
+		if errors.Is(err, ErrEOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		var name uintptr
+		cweft.Weft_context_var_name(cweft.SwigcptrStruct_SS_weft_context_var(v), &name)
+		out = append(out, ContextItem{Name: string(goBytesZ(name)), Value: borrow(val)})
+	}
+}
+
+// Close drops the Go side's reference.
+func (c *Context) Close() error { return c.close() }

@@ -1,0 +1,354 @@
+package weft
+
+import (
+	"errors"
+	"runtime"
+	"runtime/cgo"
+	"time"
+
+	"weft.dev/weft/internal/cweft"
+)
+
+// Lock is threading.Lock: any goroutine (or weft thread) may release it.
+type Lock struct{ handle }
+
+// NewLock makes an unlocked Lock.
+func NewLock() (*Lock, error) {
+	p, err := newOut(cweft.Weft_lock_new)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lock{}
+	l.init(p, func(p uintptr) error { return cweft.Weft_lock_free(cweft.SwigcptrStruct_SS_weft_lock(p)) })
+	runtime.SetFinalizer(l, (*Lock).Close)
+	return l, nil
+}
+
+func (l *Lock) c() cweft.SwigcptrStruct_SS_weft_lock {
+	return cweft.SwigcptrStruct_SS_weft_lock(l.ptr())
+}
+
+// Acquire waits up to timeout (negative: forever, 0: try once); false when
+// it timed out.
+func (l *Lock) Acquire(timeout time.Duration) (bool, error) {
+	defer runtime.KeepAlive(l)
+	return falseOnTimeout(cweft.Weft_lock_acquire(l.c(), seconds(timeout)))
+}
+
+// Release unlocks; ErrRuntime if it was not locked.
+func (l *Lock) Release() error {
+	defer runtime.KeepAlive(l)
+	return cweft.Weft_lock_release(l.c())
+}
+
+// Locked reports whether the lock is held.
+func (l *Lock) Locked() bool {
+	defer runtime.KeepAlive(l)
+	return boolOut(func(v *int32) error { return cweft.Weft_lock_locked(l.c(), v) })
+}
+
+// Lock and Unlock make a Lock a sync.Locker; they panic on errors.
+func (l *Lock) Lock() {
+	if _, err := l.Acquire(Forever); err != nil {
+		panic(err)
+	}
+}
+
+// Unlock releases; see Lock.
+func (l *Lock) Unlock() {
+	if err := l.Release(); err != nil {
+		panic(err)
+	}
+}
+
+// Close drops the Go side's reference; later calls give ErrEinval.
+func (l *Lock) Close() error { return l.close() }
+
+// RLock is threading.RLock: reentrant, released only by its owner thread.
+// Goroutines move between threads, so lock it from a goroutine pinned with
+// runtime.LockOSThread (or from a weft thread).
+type RLock struct{ handle }
+
+// NewRLock makes an unlocked RLock.
+func NewRLock() (*RLock, error) {
+	p, err := newOut(cweft.Weft_rlock_new)
+	if err != nil {
+		return nil, err
+	}
+	l := &RLock{}
+	l.init(p, func(p uintptr) error { return cweft.Weft_rlock_free(cweft.SwigcptrStruct_SS_weft_rlock(p)) })
+	runtime.SetFinalizer(l, (*RLock).Close)
+	return l, nil
+}
+
+func (l *RLock) c() cweft.SwigcptrStruct_SS_weft_rlock {
+	return cweft.SwigcptrStruct_SS_weft_rlock(l.ptr())
+}
+
+// Acquire as Lock.Acquire; the owner may acquire again.
+func (l *RLock) Acquire(timeout time.Duration) (bool, error) {
+	defer runtime.KeepAlive(l)
+	return falseOnTimeout(cweft.Weft_rlock_acquire(l.c(), seconds(timeout)))
+}
+
+// Release once per Acquire; ErrNotOwner from another thread.
+func (l *RLock) Release() error {
+	defer runtime.KeepAlive(l)
+	return cweft.Weft_rlock_release(l.c())
+}
+
+// Close drops the Go side's reference.
+func (l *RLock) Close() error { return l.close() }
+
+// Condition is threading.Condition.
+type Condition struct {
+	handle
+	lock any // the Lock or RLock it uses, kept alive
+}
+
+// NewCondition makes a Condition over lock, a *Lock or *RLock, or over a new
+// RLock when lock is nil.
+func NewCondition(lock any) (*Condition, error) {
+	var p uintptr
+	var err error
+	switch l := lock.(type) {
+	case nil:
+		p, err = newOut(cweft.Weft_condition_new)
+	case *Lock:
+		p, err = newOut(func(o *uintptr) error { return cweft.Weft_condition_new_with_lock(o, l.c()) })
+	case *RLock:
+		p, err = newOut(func(o *uintptr) error { return cweft.Weft_condition_new_with_rlock(o, l.c()) })
+	default:
+		return nil, &Error{Code: StatusEinval, Message: "weft.NewCondition: lock must be a *Lock or *RLock"}
+	}
+	runtime.KeepAlive(lock)
+	if err != nil {
+		return nil, err
+	}
+	c := &Condition{lock: lock}
+	c.init(p, func(p uintptr) error {
+		return cweft.Weft_condition_free(cweft.SwigcptrStruct_SS_weft_condition(p))
+	})
+	runtime.SetFinalizer(c, (*Condition).Close)
+	return c, nil
+}
+
+func (c *Condition) c() cweft.SwigcptrStruct_SS_weft_condition {
+	return cweft.SwigcptrStruct_SS_weft_condition(c.ptr())
+}
+
+// Acquire acquires the underlying lock.
+func (c *Condition) Acquire(timeout time.Duration) (bool, error) {
+	defer runtime.KeepAlive(c)
+	return falseOnTimeout(cweft.Weft_condition_acquire(c.c(), seconds(timeout)))
+}
+
+// Release releases the underlying lock.
+func (c *Condition) Release() error {
+	defer runtime.KeepAlive(c)
+	return cweft.Weft_condition_release(c.c())
+}
+
+// Wait releases the lock, waits for a notification or the timeout, and
+// re-acquires; false on timeout.
+func (c *Condition) Wait(timeout time.Duration) (bool, error) {
+	defer runtime.KeepAlive(c)
+	return falseOnTimeout(cweft.Weft_condition_wait(c.c(), seconds(timeout)))
+}
+
+// WaitFor waits until pred() holds (called with the lock held) or the
+// timeout passes; it returns pred's last value.
+func (c *Condition) WaitFor(pred func() bool, timeout time.Duration) (bool, error) {
+	defer runtime.KeepAlive(c)
+	h := cgo.NewHandle(pred)
+	defer h.Delete()
+	var r int32
+	err := cweft.Weft_condition_wait_for(c.c(), uintptr(h), seconds(timeout), &r)
+	if err != nil && !errors.Is(err, ErrTimeout) {
+		return false, err
+	}
+	return r != 0, nil
+}
+
+// Notify wakes up to n waiters.
+func (c *Condition) Notify(n int) error {
+	defer runtime.KeepAlive(c)
+	return cweft.Weft_condition_notify(c.c(), int64(n))
+}
+
+// NotifyAll wakes every waiter.
+func (c *Condition) NotifyAll() error {
+	defer runtime.KeepAlive(c)
+	return cweft.Weft_condition_notify_all(c.c())
+}
+
+// Close drops the Go side's reference.
+func (c *Condition) Close() error { return c.close() }
+
+// Semaphore is threading.Semaphore, or BoundedSemaphore when made with
+// NewBoundedSemaphore.
+type Semaphore struct{ handle }
+
+func newSemaphore(ctor func(*uintptr, int64) error, value int) (*Semaphore, error) {
+	p, err := newOut(func(o *uintptr) error { return ctor(o, int64(value)) })
+	if err != nil {
+		return nil, err
+	}
+	s := &Semaphore{}
+	s.init(p, func(p uintptr) error {
+		return cweft.Weft_semaphore_free(cweft.SwigcptrStruct_SS_weft_semaphore(p))
+	})
+	runtime.SetFinalizer(s, (*Semaphore).Close)
+	return s, nil
+}
+
+// NewSemaphore makes a semaphore with value permits.
+func NewSemaphore(value int) (*Semaphore, error) {
+	return newSemaphore(cweft.Weft_semaphore_new, value)
+}
+
+// NewBoundedSemaphore makes one whose Release past value is ErrEinval.
+func NewBoundedSemaphore(value int) (*Semaphore, error) {
+	return newSemaphore(cweft.Weft_semaphore_new_bounded, value)
+}
+
+func (s *Semaphore) c() cweft.SwigcptrStruct_SS_weft_semaphore {
+	return cweft.SwigcptrStruct_SS_weft_semaphore(s.ptr())
+}
+
+// Acquire takes a permit; false on timeout.
+func (s *Semaphore) Acquire(timeout time.Duration) (bool, error) {
+	defer runtime.KeepAlive(s)
+	return falseOnTimeout(cweft.Weft_semaphore_acquire(s.c(), seconds(timeout)))
+}
+
+// Release returns n permits.
+func (s *Semaphore) Release(n int) error {
+	defer runtime.KeepAlive(s)
+	return cweft.Weft_semaphore_release(s.c(), int64(n))
+}
+
+// Close drops the Go side's reference.
+func (s *Semaphore) Close() error { return s.close() }
+
+// Event is threading.Event.
+type Event struct{ handle }
+
+// NewEvent makes an unset Event.
+func NewEvent() (*Event, error) {
+	p, err := newOut(cweft.Weft_event_new)
+	if err != nil {
+		return nil, err
+	}
+	e := &Event{}
+	e.init(p, func(p uintptr) error { return cweft.Weft_event_free(cweft.SwigcptrStruct_SS_weft_event(p)) })
+	runtime.SetFinalizer(e, (*Event).Close)
+	return e, nil
+}
+
+func (e *Event) c() cweft.SwigcptrStruct_SS_weft_event {
+	return cweft.SwigcptrStruct_SS_weft_event(e.ptr())
+}
+
+// IsSet reports the flag.
+func (e *Event) IsSet() bool {
+	defer runtime.KeepAlive(e)
+	return boolOut(func(v *int32) error { return cweft.Weft_event_is_set(e.c(), v) })
+}
+
+// Set sets the flag and wakes every waiter.
+func (e *Event) Set() error {
+	defer runtime.KeepAlive(e)
+	return cweft.Weft_event_set(e.c())
+}
+
+// Clear resets the flag.
+func (e *Event) Clear() error {
+	defer runtime.KeepAlive(e)
+	return cweft.Weft_event_clear(e.c())
+}
+
+// Wait waits for the flag; false on timeout.
+func (e *Event) Wait(timeout time.Duration) (bool, error) {
+	defer runtime.KeepAlive(e)
+	return falseOnTimeout(cweft.Weft_event_wait(e.c(), seconds(timeout)))
+}
+
+// Close drops the Go side's reference.
+func (e *Event) Close() error { return e.close() }
+
+// Barrier is threading.Barrier.
+type Barrier struct{ handle }
+
+// NewBarrier makes a barrier for parties; action (may be nil) runs on the
+// last arriving thread; timeout is the default for Wait (negative: none).
+func NewBarrier(parties int, action Func, timeout time.Duration) (*Barrier, error) {
+	var p uintptr
+	var err error
+	if action == nil {
+		p, err = newOut(func(o *uintptr) error { return cweft.Weft_barrier_new(o, int64(parties), 0, seconds(timeout)) })
+	} else {
+		c, h := newCallable(action)
+		_ = c
+		p, err = newOut(func(o *uintptr) error {
+			return cweft.Weft_barrier_new(o, int64(parties), uintptr(h), seconds(timeout))
+		})
+		if err != nil {
+			h.Delete()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	b := &Barrier{}
+	b.init(p, func(p uintptr) error { return cweft.Weft_barrier_free(cweft.SwigcptrStruct_SS_weft_barrier(p)) })
+	runtime.SetFinalizer(b, (*Barrier).Close)
+	return b, nil
+}
+
+func (b *Barrier) c() cweft.SwigcptrStruct_SS_weft_barrier {
+	return cweft.SwigcptrStruct_SS_weft_barrier(b.ptr())
+}
+
+// Wait waits for every party and gives this one's arrival index; ErrBroken
+// if the barrier breaks (a timeout breaks it, as in Python). A negative
+// timeout uses the barrier's default.
+func (b *Barrier) Wait(timeout time.Duration) (int, error) {
+	defer runtime.KeepAlive(b)
+	var idx uint64
+	err := cweft.Weft_barrier_wait(b.c(), seconds(timeout), &idx)
+	return int(idx), err
+}
+
+// Reset returns the barrier to its empty state.
+func (b *Barrier) Reset() error {
+	defer runtime.KeepAlive(b)
+	return cweft.Weft_barrier_reset(b.c())
+}
+
+// Abort breaks the barrier.
+func (b *Barrier) Abort() error {
+	defer runtime.KeepAlive(b)
+	return cweft.Weft_barrier_abort(b.c())
+}
+
+// Parties is the number of threads to wait for.
+func (b *Barrier) Parties() int {
+	defer runtime.KeepAlive(b)
+	return sizeOut(func(v *uint64) error { return cweft.Weft_barrier_parties(b.c(), v) })
+}
+
+// NWaiting is the number of threads waiting now.
+func (b *Barrier) NWaiting() int {
+	defer runtime.KeepAlive(b)
+	return sizeOut(func(v *uint64) error { return cweft.Weft_barrier_n_waiting(b.c(), v) })
+}
+
+// Broken reports whether the barrier is broken.
+func (b *Barrier) Broken() bool {
+	defer runtime.KeepAlive(b)
+	return boolOut(func(v *int32) error { return cweft.Weft_barrier_broken(b.c(), v) })
+}
+
+// Close drops the Go side's reference.
+func (b *Barrier) Close() error { return b.close() }

@@ -1,0 +1,193 @@
+package weft
+
+import (
+	"errors"
+	"math"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestLock(t *testing.T) {
+	l := must(NewLock())
+	defer l.Close()
+	if ok, err := l.Acquire(Forever); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if !l.Locked() {
+		t.Fatal("not locked")
+	}
+	start := time.Now()
+	if ok, err := l.Acquire(20 * time.Millisecond); ok || err != nil {
+		t.Fatal("acquired twice", ok, err)
+	}
+	if time.Since(start) < 20*time.Millisecond {
+		t.Fatal("timed out early")
+	}
+	// another goroutine may release a Lock
+	done := make(chan error)
+	go func() { done <- l.Release() }()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Release(); !errors.Is(err, ErrRuntime) {
+		t.Fatalf("release unlocked: %v", err)
+	}
+	if _, err := l.Acquire(time.Duration(math.MaxInt64)); !errors.Is(err, ErrOverflow) {
+		t.Fatalf("huge timeout: %v", err)
+	}
+}
+
+func TestLockAsLocker(t *testing.T) {
+	l := must(NewLock())
+	var mu sync.Locker = l
+	n := 0
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 500; i++ {
+				mu.Lock()
+				n++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if n != 2000 {
+		t.Fatalf("n = %d", n)
+	}
+}
+
+func TestClosedHandle(t *testing.T) {
+	l := must(NewLock())
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal("second Close:", err)
+	}
+	if _, err := l.Acquire(0); !errors.Is(err, ErrEinval) {
+		t.Fatalf("closed lock: %v", err)
+	}
+}
+
+func TestRLockOwner(t *testing.T) {
+	r := must(NewRLock())
+	ex := must(NewThreadPoolExecutor(ExecutorOptions{MaxWorkers: 1}))
+	defer ex.Close()
+	// acquire and release on one weft thread: reentrant
+	f := must(ex.Submit(func() (any, error) {
+		for i := 0; i < 3; i++ {
+			if ok, err := r.Acquire(Forever); !ok || err != nil {
+				return nil, err
+			}
+		}
+		for i := 0; i < 3; i++ {
+			if err := r.Release(); err != nil {
+				return nil, err
+			}
+		}
+		return nil, r.Release()
+	}))
+	if _, err := f.Result(Forever); !errors.Is(err, ErrNotOwner) {
+		t.Fatalf("over-release: %v", err)
+	}
+}
+
+func TestConditionWaitFor(t *testing.T) {
+	c := must(NewCondition(nil))
+	q := must(NewQueue(0))
+	c.Acquire(Forever)
+	go func() {
+		c.Acquire(Forever)
+		q.Put(1, Forever)
+		c.NotifyAll()
+		c.Release()
+	}()
+	ok, err := c.WaitFor(func() bool { return !q.Empty() }, 5*time.Second)
+	if !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	ok, err = c.WaitFor(func() bool { return false }, 10*time.Millisecond)
+	if ok || err != nil {
+		t.Fatal("predicate never true:", ok, err)
+	}
+	if ok, _ := c.Wait(10 * time.Millisecond); ok {
+		t.Fatal("wait without notify")
+	}
+	c.Release()
+	if err := c.Notify(1); !errors.Is(err, ErrRuntime) {
+		t.Fatalf("notify unheld: %v", err)
+	}
+	if _, err := NewCondition(42); !errors.Is(err, ErrEinval) {
+		t.Fatal("bad lock type accepted")
+	}
+	l := must(NewLock())
+	c2 := must(NewCondition(l))
+	c2.Acquire(Forever)
+	if !l.Locked() {
+		t.Fatal("condition does not use the given lock")
+	}
+	c2.Release()
+}
+
+func TestSemaphores(t *testing.T) {
+	s := must(NewSemaphore(2))
+	s.Acquire(Forever)
+	s.Acquire(Forever)
+	if ok, _ := s.Acquire(0); ok {
+		t.Fatal("third permit")
+	}
+	s.Release(2)
+	b := must(NewBoundedSemaphore(1))
+	if err := b.Release(1); !errors.Is(err, ErrEinval) {
+		t.Fatalf("bounded over-release: %v", err)
+	}
+}
+
+func TestEventAndBarrier(t *testing.T) {
+	e := must(NewEvent())
+	if e.IsSet() {
+		t.Fatal("set at start")
+	}
+	if ok, _ := e.Wait(5 * time.Millisecond); ok {
+		t.Fatal("wait on unset")
+	}
+	go e.Set()
+	if ok, err := e.Wait(5 * time.Second); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	var actions int
+	var mu sync.Mutex
+	b := must(NewBarrier(3, func() (any, error) { mu.Lock(); actions++; mu.Unlock(); return nil, nil },
+		5*time.Second))
+	var wg sync.WaitGroup
+	idx := make([]int, 3)
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			idx[i], _ = b.Wait(Forever)
+		}(i)
+	}
+	wg.Wait()
+	if actions != 1 || idx[0]+idx[1]+idx[2] != 3 {
+		t.Fatalf("actions %d, indexes %v", actions, idx)
+	}
+	if b.Parties() != 3 || b.Broken() {
+		t.Fatal("parties/broken")
+	}
+	if _, err := b.Wait(5 * time.Millisecond); !errors.Is(err, ErrBroken) {
+		t.Fatalf("lone waiter: %v", err)
+	}
+	if !b.Broken() {
+		t.Fatal("not broken after timeout")
+	}
+	b.Reset()
+	nb := must(NewBarrier(1, nil, Forever))
+	if i, err := nb.Wait(Forever); i != 0 || err != nil {
+		t.Fatal(i, err)
+	}
+}
