@@ -225,28 +225,32 @@ static uint32_t clumped(int i)
     return mixed(i % 61) ^ (uint32_t)(i / 61); /* near-collisions in low bits */
 }
 
-Test(hamt, random_operations_match_a_model)
+/* Random sets and removals through `set` (a persistent put or an in-place
+ * update) checked against a plain array, with SNAP older versions kept and
+ * checked at the end: updates must never show through to them. */
+typedef weft__hnode *(*hamt_setter)(weft__hnode *root, int k, int v, bool want_added);
+
+static void run_model(hamt_setter set, int K, unsigned seed, int drop_one_in, int snap_every)
 {
-    hash_of = clumped;
-    enum { K = 700, OPS = 20000, SNAP = 8 };
-    static int model[K], snap_model[SNAP][K];
+    enum { KMAX = 700, OPS = 20000, SNAP = 8 };
+    static int model[KMAX], snap_model[SNAP][KMAX];
+    cr_assert(K <= KMAX);
     weft__hnode *snap[SNAP] = { 0 };
     memset(model, -1, sizeof model);
     memset(snap_model, -1, sizeof snap_model);
     weft__hnode *root = NULL;
-    unsigned seed = 12345;
     for (int step = 0; step < OPS; step++) {
         int k = rand_r(&seed) % K;
-        if (rand_r(&seed) % 3 == 0) {
+        if (rand_r(&seed) % drop_one_in == 0) {
             root = drop(root, k, model[k] >= 0);
             model[k] = -1;
         } else {
             int v = rand_r(&seed) % (NKEYS * 4);
-            root = put(root, k, v, model[k] < 0);
+            root = set(root, k, v, model[k] < 0);
             model[k] = v;
         }
-        if (step % 2500 == 0) {
-            int s = (step / 2500) % SNAP;
+        if (step % snap_every == 0) {
+            int s = (step / snap_every) % SNAP;
             weft__hamt_unref(&ops, snap[s]);
             weft__hamt_ref(root);
             snap[s] = root;
@@ -275,6 +279,12 @@ Test(hamt, random_operations_match_a_model)
     assert_balanced();
 }
 
+Test(hamt, random_operations_match_a_model)
+{
+    hash_of = clumped;
+    run_model(put, 700, 12345, 3, 2500);
+}
+
 /* The in-place update: nodes only the current version holds change in place,
  * shared ones are copied, and older versions never notice. */
 static weft__hnode *set_inplace(weft__hnode *root, int k, int v, bool want_added)
@@ -293,46 +303,7 @@ static weft__hnode *set_inplace(weft__hnode *root, int k, int v, bool want_added
 static void run_inplace(uint32_t (*h)(int))
 {
     hash_of = h;
-    enum { K = 600, OPS = 20000, SNAP = 8 };
-    static int model[K], snap_model[SNAP][K];
-    weft__hnode *snap[SNAP] = { 0 };
-    memset(model, -1, sizeof model);
-    memset(snap_model, -1, sizeof snap_model);
-    weft__hnode *root = NULL;
-    unsigned seed = 99;
-    for (int step = 0; step < OPS; step++) {
-        int k = rand_r(&seed) % K;
-        if (rand_r(&seed) % 5 == 0) {
-            root = drop(root, k, model[k] >= 0);
-            model[k] = -1;
-        } else {
-            int v = rand_r(&seed) % (NKEYS * 4);
-            root = set_inplace(root, k, v, model[k] < 0);
-            model[k] = v;
-        }
-        if (step % 1500 == 0) {
-            int s = (step / 1500) % SNAP;
-            weft__hamt_unref(&ops, snap[s]);
-            weft__hamt_ref(root);
-            snap[s] = root;
-            memcpy(snap_model[s], model, sizeof model);
-        }
-    }
-    for (int s = 0; s < SNAP; s++)
-        for (int k = 0; k < K; k++)
-            if (snap_model[s][k] >= 0)
-                assert_has(snap[s], k, snap_model[s][k]);
-            else
-                assert_lacks(snap[s], k);
-    for (int k = 0; k < K; k++)
-        if (model[k] >= 0)
-            assert_has(root, k, model[k]);
-        else
-            assert_lacks(root, k);
-    for (int s = 0; s < SNAP; s++)
-        weft__hamt_unref(&ops, snap[s]);
-    weft__hamt_unref(&ops, root);
-    assert_balanced();
+    run_model(set_inplace, 600, 99, 5, 1500);
 }
 
 Test(hamt, inplace_updates_spare_shared_versions)
