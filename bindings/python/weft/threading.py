@@ -115,6 +115,10 @@ class Thread:
             _c.weft_thread_start(h)
         except RuntimeError:
             raise RuntimeError("can't start new thread") from None
+        self._mark_started(h)
+
+    def _mark_started(self, h):
+        """Records the started weft thread `h` and lists it as active."""
         self._h = h
         self._started = True
         self._ident = _c.weft_thread_ident(h) or None
@@ -434,12 +438,7 @@ class Timer(Thread):
         except RuntimeError:
             raise RuntimeError("can't start new thread") from None
         self._timer = tm
-        self._h = h
-        self._started = True
-        self._ident = _c.weft_thread_ident(h) or None
-        with _active_lock:
-            if not self._ended:
-                _active[self._ident] = self
+        self._mark_started(h)
 
     def cancel(self):
         """Stop the timer if it has not fired yet."""
