@@ -15,6 +15,14 @@
 
 #define WEFT_ASSERT_OK(expr) WEFT_ASSERT_STATUS(expr, WEFT_OK)
 
+/* A test of a Linux-only feature: skipped when the library is built with
+ * WEFT_PORTABLE (the portable POSIX paths), where the feature is absent. */
+#ifdef WEFT_TEST_PORTABLE
+#define WEFT_TEST_LINUX_ONLY(why) cr_skip_test("Linux only: %s", why)
+#else
+#define WEFT_TEST_LINUX_ONLY(why) ((void)0)
+#endif
+
 /* Seconds on the monotonic clock, for tests that check a wait lasted at least
  * as long as its timeout (lower bounds only: upper bounds are for benchmarks). */
 #include <time.h>

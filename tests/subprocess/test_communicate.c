@@ -176,6 +176,7 @@ Test(communicate, no_pipes_just_waits)
 
 Test(communicate, grandchild_holding_the_pipe)
 {
+    WEFT_TEST_LINUX_ONLY("communicate watches the child through a pidfd");
     /* The child leaves a grandchild that keeps stdout open. With kill_group
      * communicate kills the rest of the group once the child exits. */
     const char *argv[] = { "sh", "-c", "sleep 60 & echo started", NULL };

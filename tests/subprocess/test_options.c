@@ -398,6 +398,7 @@ static void *spawn_from_thread(void *arg)
 
 Test(options, parent_death_signal_follows_the_thread)
 {
+    WEFT_TEST_LINUX_ONLY("PR_SET_PDEATHSIG");
     weft_popen *p = NULL;
     pthread_t t;
     pthread_create(&t, NULL, spawn_from_thread, &p);

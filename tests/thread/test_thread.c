@@ -223,6 +223,7 @@ static void os_name(void *arg, weft_outcome *o)
 
 Test(thread, os_thread_gets_the_name)
 {
+    WEFT_TEST_LINUX_ONLY("the OS thread name (pthread_setname_np)");
     char buf[16] = "";
     weft_thread *t;
     WEFT_ASSERT_OK(weft_thread_new(&t, "abcdefghijklmnopqrst", os_name, buf, NULL));
