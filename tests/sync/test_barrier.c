@@ -130,19 +130,40 @@ Test(barrier, default_timeout_applies_to_negative)
     WEFT_ASSERT_OK(weft_barrier_free(b));
 }
 
-Test(barrier, abort_breaks_waiters_and_later_arrivals)
+/* Starts two of a 3-party barrier's parties and returns once both wait. */
+static void two_waiting(weft_barrier *b, party p[2], sync_threads *t)
 {
-    weft_barrier *b;
-    WEFT_ASSERT_OK(weft_barrier_new(&b, 3, NULL, NULL, NULL, -1));
-    party p[2] = { { b, -1, WEFT_EINVAL, 0 }, { b, -1, WEFT_EINVAL, 0 } };
-    sync_threads t = { 0 };
-    sync_start(&t, pass_once, &p[0]);
-    sync_start(&t, pass_once, &p[1]);
+    for (int i = 0; i < 2; i++) {
+        p[i] = (party){ b, -1, WEFT_EINVAL, 0 };
+        sync_start(t, pass_once, &p[i]);
+    }
     size_t n = 0;
     while (n < 2) {
         WEFT_ASSERT_OK(weft_barrier_n_waiting(b, &n));
         sync_nap(0.001);
     }
+}
+
+/* Fills a 3-party barrier again (two parties and this thread): it passes. */
+static void passes_again(weft_barrier *b, party p[2], sync_threads *t)
+{
+    for (int i = 0; i < 2; i++) {
+        p[i] = (party){ b, -1, WEFT_EINVAL, 0 };
+        sync_start(t, pass_once, &p[i]);
+    }
+    WEFT_ASSERT_OK(weft_barrier_wait(b, 5.0, NULL));
+    sync_join(t);
+    cr_assert_eq(p[0].st, WEFT_OK);
+    cr_assert_eq(p[1].st, WEFT_OK);
+}
+
+Test(barrier, abort_breaks_waiters_and_later_arrivals)
+{
+    weft_barrier *b;
+    WEFT_ASSERT_OK(weft_barrier_new(&b, 3, NULL, NULL, NULL, -1));
+    party p[2];
+    sync_threads t = { 0 };
+    two_waiting(b, p, &t);
     WEFT_ASSERT_OK(weft_barrier_abort(b));
     sync_join(&t);
     cr_assert_eq(p[0].st, WEFT_BROKEN);
@@ -153,14 +174,7 @@ Test(barrier, abort_breaks_waiters_and_later_arrivals)
     cr_assert_eq(broken, 1);
     /* After a reset the barrier works again. */
     WEFT_ASSERT_OK(weft_barrier_reset(b));
-    for (int i = 0; i < 2; i++) {
-        p[i] = (party){ b, -1, WEFT_EINVAL, 0 };
-        sync_start(&t, pass_once, &p[i]);
-    }
-    WEFT_ASSERT_OK(weft_barrier_wait(b, 5.0, NULL));
-    sync_join(&t);
-    cr_assert_eq(p[0].st, WEFT_OK);
-    cr_assert_eq(p[1].st, WEFT_OK);
+    passes_again(b, p, &t);
     WEFT_ASSERT_OK(weft_barrier_free(b));
 }
 
@@ -168,15 +182,9 @@ Test(barrier, reset_while_waiting_breaks_waiters_then_reopens)
 {
     weft_barrier *b;
     WEFT_ASSERT_OK(weft_barrier_new(&b, 3, NULL, NULL, NULL, -1));
-    party p[2] = { { b, -1, WEFT_EINVAL, 0 }, { b, -1, WEFT_EINVAL, 0 } };
+    party p[2];
     sync_threads t = { 0 };
-    sync_start(&t, pass_once, &p[0]);
-    sync_start(&t, pass_once, &p[1]);
-    size_t n = 0;
-    while (n < 2) {
-        WEFT_ASSERT_OK(weft_barrier_n_waiting(b, &n));
-        sync_nap(0.001);
-    }
+    two_waiting(b, p, &t);
     WEFT_ASSERT_OK(weft_barrier_reset(b));
     sync_join(&t);
     cr_assert_eq(p[0].st, WEFT_BROKEN);
@@ -184,14 +192,7 @@ Test(barrier, reset_while_waiting_breaks_waiters_then_reopens)
     int broken = 1;
     WEFT_ASSERT_OK(weft_barrier_broken(b, &broken));
     cr_assert_eq(broken, 0, "a reset barrier is not broken once its waiters left");
-    for (int i = 0; i < 2; i++) {
-        p[i] = (party){ b, -1, WEFT_EINVAL, 0 };
-        sync_start(&t, pass_once, &p[i]);
-    }
-    WEFT_ASSERT_OK(weft_barrier_wait(b, 5.0, NULL));
-    sync_join(&t);
-    cr_assert_eq(p[0].st, WEFT_OK);
-    cr_assert_eq(p[1].st, WEFT_OK);
+    passes_again(b, p, &t);
     WEFT_ASSERT_OK(weft_barrier_free(b));
 }
 
