@@ -6,9 +6,9 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$top/build-deb}
 rm -rf "$out"
-mkdir -p "$out/weft-1.0.0"
-(cd "$top" && git ls-files -z | xargs -0 cp --parents -t "$out/weft-1.0.0")
-cp -r "$top/packaging/debian" "$out/weft-1.0.0/debian"
-cd "$out/weft-1.0.0"
+mkdir -p "$out/weft-1.1.0"
+(cd "$top" && git ls-files -z | xargs -0 cp --parents -t "$out/weft-1.1.0")
+cp -r "$top/packaging/debian" "$out/weft-1.1.0/debian"
+cd "$out/weft-1.1.0"
 dpkg-buildpackage -us -uc -b
 ls -1 "$out"/*.deb

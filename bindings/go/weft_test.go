@@ -18,7 +18,7 @@ func must[T any](v T, err error) T {
 }
 
 func TestVersion(t *testing.T) {
-	if got := VersionString(); got != "1.0.0" {
+	if got := VersionString(); got != "1.1.0" {
 		t.Fatalf("VersionString() = %q", got)
 	}
 	if ma, mi, pa := Version(); ma != 1 || mi != 0 || pa != 0 {

@@ -102,3 +102,25 @@ weft_status weft__free_handle(void *h, const weft__type *type, const char *fn)
     weft__unref(h);
     return WEFT_OK;
 }
+
+weft_status weft_handle_ref(void *handle)
+{
+    if (handle == NULL)
+        return weft__fail(WEFT_EINVAL, "%s: handle is NULL", __func__);
+    weft__obj *obj = handle;
+    if (obj->type == &weft__dead_type)
+        return weft__fail(WEFT_EINVAL, "%s: handle was already freed", __func__);
+    weft__ref(obj);
+    return WEFT_OK;
+}
+
+weft_status weft_handle_unref(void *handle)
+{
+    if (handle == NULL)
+        return WEFT_OK;
+    weft__obj *obj = handle;
+    if (obj->type == &weft__dead_type)
+        return weft__fail(WEFT_EINVAL, "%s: handle was already freed", __func__);
+    weft__unref(obj);
+    return WEFT_OK;
+}

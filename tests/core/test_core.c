@@ -138,3 +138,19 @@ Test(errors, message_is_per_thread)
     cr_assert_eq(weft_errno(), 0, "no WEFT_OS failure happened");
     weft_free(NULL);
 }
+
+Test(handle, ref_keeps_the_object_until_the_last_unref)
+{
+    weft_lock *l;
+    cr_assert_eq(weft_lock_new(&l), WEFT_OK);
+    cr_assert_eq(weft_handle_ref(l), WEFT_OK);
+    cr_assert_eq(weft_lock_free(l), WEFT_OK);         /* the creator's reference */
+    cr_assert_eq(weft_lock_acquire(l, 0), WEFT_OK);   /* still alive: ours holds it */
+    cr_assert_eq(weft_lock_release(l), WEFT_OK);
+    cr_assert_eq(weft_handle_unref(l), WEFT_OK);      /* the last one */
+    cr_assert_eq(weft_lock_acquire(l, 0), WEFT_EINVAL);
+    cr_assert_eq(weft_handle_ref(l), WEFT_EINVAL);
+    cr_assert_eq(weft_handle_unref(l), WEFT_EINVAL);
+    cr_assert_eq(weft_handle_ref(NULL), WEFT_EINVAL);
+    cr_assert_eq(weft_handle_unref(NULL), WEFT_OK);
+}

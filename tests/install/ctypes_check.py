@@ -21,8 +21,8 @@ def check(cond, what):
         print("FAIL:", what)
 
 
-check(lib.weft_version() == (1 << 16), "weft_version packs 1.0.0")
-check(lib.weft_version_string() == b"1.0.0", "weft_version_string")
+check(lib.weft_version() == ((1 << 16) | (1 << 8)), "weft_version packs 1.1.0")
+check(lib.weft_version_string() == b"1.1.0", "weft_version_string")
 check(lib.weft_status_name(4) == b"WEFT_TIMEOUT", "status 4 is WEFT_TIMEOUT")
 check(lib.weft_status_exception(5) == b"queue.Empty", "status 5 maps to queue.Empty")
 

@@ -48,11 +48,11 @@ extern "C" {
 /** @brief Major version: the ABI major, also the SONAME's number. */
 #define WEFT_VERSION_MAJOR 1
 /** @brief Minor version: grows when functions are added. */
-#define WEFT_VERSION_MINOR 0
+#define WEFT_VERSION_MINOR 1
 /** @brief Patch version: fixes that change no interface. */
 #define WEFT_VERSION_PATCH 0
 /** @brief The version as a string literal. */
-#define WEFT_VERSION_STRING "1.0.0"
+#define WEFT_VERSION_STRING "1.1.0"
 /** @brief Packs a version into one number, as weft_version() returns it. */
 #define WEFT_VERSION_PACK(major, minor, patch) (((major) << 16) | ((minor) << 8) | (patch))
 /** @brief The headers' version, packed by #WEFT_VERSION_PACK. */
@@ -130,6 +130,44 @@ WEFT_API int weft_errno(void);
  * @param p the pointer; NULL is accepted.
  */
 WEFT_API void weft_free(void *p);
+
+/**
+ * @brief Takes one more reference on any weft handle.
+ *
+ * Every handle starts with one reference, its creator's, which
+ * `weft_<object>_free` drops. A binding or a container that keeps a handle
+ * beside its creator (a queue item, a call that blocks while another thread
+ * may free the handle) takes a reference of its own, and drops it with
+ * weft_handle_unref(); the object lives until the last reference is dropped,
+ * and calls made through the handle stay valid until then.
+ *
+ * Taking a reference on a handle another thread may be freeing at the same
+ * moment is safe: the call either takes the reference or reports that the
+ * handle is gone.
+ * @param handle a handle of any weft type.
+ * @return `WEFT_OK`; `WEFT_EINVAL` if @p handle is NULL, not a weft handle,
+ *         or already freed; `WEFT_OVERFLOW` if the handle holds the largest
+ *         number of references it can count.
+ * @since 1.1
+ */
+WEFT_API weft_status weft_handle_ref(void *handle);
+
+/**
+ * @brief Drops a reference taken with weft_handle_ref() (or the creator's,
+ *        exactly as `weft_<object>_free` does).
+ *
+ * Once a handle's last reference is dropped it is freed: every later use of
+ * it, by any thread, gives `WEFT_EINVAL` ("already freed"), never a crash.
+ * References the library holds itself (a running thread, a pending future, a
+ * lock inside a condition) are not the caller's to drop: dropping more
+ * references than were taken gives `WEFT_EINVAL` and leaves the library's
+ * own references alone.
+ * @param handle a handle of any weft type; NULL is accepted and does nothing.
+ * @return `WEFT_OK`; `WEFT_EINVAL` if @p handle is not a weft handle or has
+ *         no reference left to drop.
+ * @since 1.1
+ */
+WEFT_API weft_status weft_handle_unref(void *handle);
 
 /** @brief Frees a value or argument owned by the library; NULL may stand for "nothing to free". */
 typedef void (*weft_free_fn)(void *p);

@@ -4,7 +4,7 @@ return function(T)
   local core = weft.core
 
   T.test("version", function()
-    T.eq(weft.version_string(), "1.0.0")
+    T.eq(weft.version_string(), "1.1.0")
     T.eq(math.type(weft.version()), "integer")
     T.eq(weft.version(), (1 << 16))
   end)
