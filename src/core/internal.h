@@ -60,8 +60,36 @@ extern const weft__type weft__dead_type;
  * reference. Returns NULL (and sets the message) when out of memory. */
 void *weft__obj_new(const weft__type *type, size_t size);
 
-/* Checks that `h` is a live handle of `type`; returns WEFT_EINVAL with a
- * message naming `fn` otherwise. */
+/* Checks that `h` is a live handle of `type` and returns the object it stands
+ * for, or NULL with *st set to WEFT_EINVAL and a message naming `fn`. A
+ * handle is not the object's address: always go through this (or the
+ * WEFT__OPEN macro) before touching the object, and through weft__handle()
+ * before handing an object out. */
+void *weft__open_failed(const void *h, const weft__type *type, const char *fn, weft_status *st);
+static inline void *weft__open(const void *h, const weft__type *type, const char *fn, weft_status *st)
+{
+    if (WEFT__LIKELY(h != NULL && ((const weft__obj *)h)->type == type)) {
+        *st = WEFT_OK;
+        return (void *)h;
+    }
+    return weft__open_failed(h, type, fn, st);
+}
+
+/* The object's live handle, as callers see it (in constructors: `*out =
+ * weft__handle(obj)`; for handles the library gives out later, too). */
+static inline void *weft__handle(const void *obj)
+{
+    return (void *)obj;
+}
+
+/* The object behind `h` when it is a live handle of `type`, else NULL with no
+ * message: for fast paths, which report through weft__open on their slow path. */
+static inline void *weft__live(const void *h, const weft__type *type)
+{
+    return WEFT__LIKELY(h != NULL && ((const weft__obj *)h)->type == type) ? (void *)h : NULL;
+}
+
+/* Older form of weft__open, kept while areas move to the entry macros. */
 weft_status weft__check_failed(const void *h, const weft__type *type, const char *fn);
 static inline weft_status weft__check(const void *h, const weft__type *type, const char *fn)
 {
@@ -69,6 +97,45 @@ static inline weft_status weft__check(const void *h, const weft__type *type, con
         return WEFT_OK;
     return weft__check_failed(h, type, fn);
 }
+
+/* ---- entry points --------------------------------------------------------
+ * The prologue every public function repeats, naming the function through
+ * __func__ in its messages:
+ *
+ *     weft_status weft_lock_locked(weft_lock *lock, int *out)
+ *     {
+ *         WEFT__OPEN(lock, weft__lock_type);   // or return WEFT_EINVAL
+ *         WEFT__OUT(out);                      // NULL out: WEFT_EINVAL
+ *         ...
+ *
+ * WEFT__OPEN rebinds the parameter to the object, so the body uses it as it
+ * always has. */
+#define WEFT__OPEN(h, type)                                                 \
+    do {                                                                    \
+        weft_status weft__st_;                                              \
+        (h) = weft__open((h), &(type), __func__, &weft__st_);               \
+        if (WEFT__UNLIKELY(weft__st_ != WEFT_OK))                           \
+            return weft__st_;                                               \
+    } while (0)
+
+/* A required out-parameter (or any pointer argument): NULL is WEFT_EINVAL
+ * with a message naming the function and the parameter. */
+#define WEFT__OUT(p)                                                        \
+    do {                                                                    \
+        if (WEFT__UNLIKELY((p) == NULL))                                    \
+            return weft__fail(WEFT_EINVAL, "%s: %s is NULL", __func__, #p); \
+    } while (0)
+
+/* As WEFT__OUT, then clears it, for functions that promise a cleared
+ * out-parameter on failure. */
+#define WEFT__OUT_CLEAR(p)                                                  \
+    do {                                                                    \
+        WEFT__OUT(p);                                                       \
+        *(p) = (__typeof__(*(p)))0;                                         \
+    } while (0)
+
+/* The whole body of weft_<object>_free. */
+#define WEFT__FREE(h, type) return weft__free_handle((h), &(type), __func__)
 
 /* Takes one more reference. */
 static inline void weft__ref(void *h)

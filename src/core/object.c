@@ -70,6 +70,12 @@ void *weft__obj_new(const weft__type *type, size_t size)
     return obj;
 }
 
+void *weft__open_failed(const void *h, const weft__type *type, const char *fn, weft_status *st)
+{
+    *st = weft__check_failed(h, type, fn);
+    return NULL;
+}
+
 weft_status weft__check_failed(const void *h, const weft__type *type, const char *fn)
 {
     if (h == NULL)

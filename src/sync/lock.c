@@ -5,30 +5,31 @@ const weft__type weft__lock_type = { "lock", NULL };
 
 weft_status weft_lock_new(weft_lock **out)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_lock_new: out is NULL");
+    WEFT__OUT(out);
     weft_lock *l = weft__obj_new(&weft__lock_type, sizeof *l);
     if (l == NULL)
         return WEFT_NOMEM;
     weft__mutex_init(&l->m);
-    *out = l;
+    *out = weft__handle(l);
     return WEFT_OK;
 }
 
 weft_status weft_lock_free(weft_lock *lock)
 {
-    return weft__free_handle(lock, &weft__lock_type, "weft_lock_free");
+    WEFT__FREE(lock, weft__lock_type);
 }
 
 /* The fast paths below make no calls except in tail position, so they need
  * no stack frame; everything else lives in these cold helpers. */
 __attribute__((noinline, cold)) static weft_status weft__lock_acquire_slow(weft_lock *lock, double timeout)
 {
-    weft_status st = weft__check(lock, &weft__lock_type, "weft_lock_acquire");
-    if (st != WEFT_OK)
+    static const char fn[] = "weft_lock_acquire";
+    weft_status st;
+    lock = weft__open(lock, &weft__lock_type, fn, &st);
+    if (lock == NULL)
         return st;
     weft__deadline d;
-    st = weft__deadline_init(&d, timeout, "weft_lock_acquire");
+    st = weft__deadline_init(&d, timeout, fn);
     if (st != WEFT_OK)
         return st;
     if (weft__mutex_lock_slow(&lock->m, &d) != 0)
@@ -40,8 +41,8 @@ weft_status weft_lock_acquire(weft_lock *lock, double timeout)
 {
     /* One compare-and-swap when the lock is free. A bad timeout must still
      * be refused, so it goes the slow way, which reports it. */
-    if (WEFT__LIKELY(lock != NULL && lock->hdr.type == &weft__lock_type && !weft__timeout_bad(timeout) &&
-                     weft__mutex_trylock(&lock->m)))
+    weft_lock *l = weft__live(lock, &weft__lock_type);
+    if (WEFT__LIKELY(l != NULL && !weft__timeout_bad(timeout) && weft__mutex_trylock(&l->m)))
         return WEFT_OK;
     return weft__lock_acquire_slow(lock, timeout);
 }
@@ -59,8 +60,7 @@ __attribute__((noinline)) static weft_status weft__lock_release_wake(weft_lock *
 
 weft_status weft_lock_release(weft_lock *lock)
 {
-    if (WEFT__UNLIKELY(lock == NULL || lock->hdr.type != &weft__lock_type))
-        return weft__check_failed(lock, &weft__lock_type, "weft_lock_release");
+    WEFT__OPEN(lock, weft__lock_type);
     int r = weft__mutex_unlock_fast(&lock->m);
     if (WEFT__LIKELY(r == 1))
         return WEFT_OK;
@@ -71,11 +71,8 @@ weft_status weft_lock_release(weft_lock *lock)
 
 weft_status weft_lock_locked(weft_lock *lock, int *out)
 {
-    weft_status st = weft__check(lock, &weft__lock_type, "weft_lock_locked");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_lock_locked: out is NULL");
+    WEFT__OPEN(lock, weft__lock_type);
+    WEFT__OUT(out);
     *out = weft__mutex_is_locked(&lock->m);
     return WEFT_OK;
 }
