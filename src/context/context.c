@@ -13,16 +13,10 @@ static void weft__context_destroy(void *obj)
 
 const weft__type weft__context_type = { "context", weft__context_destroy };
 
-void weft__context_drop(void *h)
+void weft__context_drop(void *obj)
 {
-    weft__obj *obj = h;
-    if (obj == NULL || atomic_fetch_sub_explicit(&obj->refs, 1, memory_order_acq_rel) != 1)
-        return;
-    const weft__type *type = obj->type;
-    obj->type = &weft__dead_type;
-    if (type->destroy != NULL)
-        type->destroy(obj);
-    free(obj);
+    if (obj != NULL)
+        weft__unref(obj);
 }
 
 static weft_context *weft__context_make(weft__hnode *root, size_t count)
@@ -32,7 +26,7 @@ static weft_context *weft__context_make(weft__hnode *root, size_t count)
         return NULL;
     int err = pthread_mutex_init(&ctx->lock, NULL);
     if (err != 0) {
-        free(ctx);
+        weft__obj_discard(ctx);
         weft__fail_os(err, "context: mutex");
         return NULL;
     }
@@ -112,6 +106,7 @@ weft_status weft__context_current_for_write(weft_context **out, const char *what
     if (own == NULL)
         return weft__fail(WEFT_NOMEM, "%s: out of memory", what);
     atomic_store_explicit(&own->entered, true, memory_order_relaxed); /* current for good */
+    weft__obj_disown(own); /* the thread's, dropped when it ends */
     int err = pthread_setspecific(weft__own_key, own);
     if (err != 0) {
         weft__context_drop(own);
@@ -126,47 +121,42 @@ weft_status weft__context_current_for_write(weft_context **out, const char *what
 
 weft_status weft_context_new(weft_context **out)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_new: out is NULL");
+    WEFT__OUT(out);
     weft_context *ctx = weft__context_make(NULL, 0);
     if (ctx == NULL)
         return WEFT_NOMEM;
-    *out = ctx;
+    *out = weft__handle(ctx);
     return WEFT_OK;
 }
 
 weft_status weft_context_copy_current(weft_context **out)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_copy_current: out is NULL");
+    WEFT__OUT(out);
     weft_context *cur = weft__current;
     /* This thread is the only writer of its current context: no lock. */
     weft_context *ctx = cur != NULL ? weft__context_make(cur->root, cur->count) : weft__context_make(NULL, 0);
     if (ctx == NULL)
         return WEFT_NOMEM;
-    *out = ctx;
+    *out = weft__handle(ctx);
     return WEFT_OK;
 }
 
 weft_status weft_context_copy(weft_context *ctx, weft_context **out)
 {
-    weft_status st = weft__check(ctx, &weft__context_type, "weft_context_copy");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_copy: out is NULL");
+    WEFT__OPEN(ctx, weft__context_type);
+    WEFT__OUT(out);
     pthread_mutex_lock(&ctx->lock);
     weft_context *copy = weft__context_make(ctx->root, ctx->count);
     pthread_mutex_unlock(&ctx->lock);
     if (copy == NULL)
         return WEFT_NOMEM;
-    *out = copy;
+    *out = weft__handle(copy);
     return WEFT_OK;
 }
 
 weft_status weft_context_free(weft_context *ctx)
 {
-    return weft__free_handle(ctx, &weft__context_type, "weft_context_free");
+    WEFT__FREE(ctx, weft__context_type);
 }
 
 /* ---- entering ---------------------------------------------------------- */
@@ -190,14 +180,12 @@ static void weft__context_leave(weft_context *ctx, weft_context *prev)
 
 weft_status weft_context_run(weft_context *ctx, weft_fn fn, void *arg, void **value, weft_free_fn *free_value)
 {
-    weft_status st = weft__check(ctx, &weft__context_type, "weft_context_run");
-    if (st != WEFT_OK)
-        return st;
-    if (fn == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_run: fn is NULL");
+    WEFT__OPEN(ctx, weft__context_type);
+    weft_status st;
+    WEFT__OUT(fn);
     weft_context *prev;
     if (!weft__context_enter(ctx, &prev))
-        return weft__fail(WEFT_RUNTIME, "weft_context_run: cannot enter a context that is already entered");
+        return weft__fail(WEFT_RUNTIME, "%s: cannot enter a context that is already entered", __func__);
     weft__ref(ctx); /* a free during the call must not pull the context away */
     st = weft_call(fn, arg, value, free_value);
     weft__context_leave(ctx, prev);
@@ -234,15 +222,13 @@ static void weft__bound_free(void *arg)
 weft_status weft_context_bind(weft_context *ctx, weft_fn fn, void *arg, weft_free_fn free_arg, weft_fn *out_fn,
                               void **out_arg, weft_free_fn *out_free)
 {
-    weft_status st = weft__check(ctx, &weft__context_type, "weft_context_bind");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(ctx, weft__context_type);
     if (fn == NULL || out_fn == NULL || out_arg == NULL || out_free == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_bind: %s is NULL",
+        return weft__fail(WEFT_EINVAL, "%s: %s is NULL", __func__,
                           fn == NULL ? "fn" : out_fn == NULL ? "out_fn" : out_arg == NULL ? "out_arg" : "out_free");
     weft__bound *b = malloc(sizeof *b);
     if (b == NULL)
-        return weft__fail(WEFT_NOMEM, "weft_context_bind: out of memory");
+        return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
     weft__ref(ctx);
     b->ctx = ctx;
     b->call = (weft__callable){ fn, arg, free_arg };
@@ -256,32 +242,24 @@ weft_status weft_context_bind(weft_context *ctx, weft_fn fn, void *arg, weft_fre
 
 weft_status weft_context_get(weft_context *ctx, weft_context_var *var, void **value)
 {
-    weft_status st = weft__check(ctx, &weft__context_type, "weft_context_get");
-    if (st == WEFT_OK)
-        st = weft__check(var, &weft__context_var_type, "weft_context_get");
-    if (st != WEFT_OK)
-        return st;
-    if (value == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_get: value is NULL");
+    WEFT__OPEN(ctx, weft__context_type);
+    WEFT__OPEN(var, weft__context_var_type);
+    WEFT__OUT(value);
     void *box;
     pthread_mutex_lock(&ctx->lock);
     bool found = weft__hamt_find(ctx->root, var, var->hash, &box);
     pthread_mutex_unlock(&ctx->lock);
     if (!found)
-        return weft__fail(WEFT_LOOKUP, "weft_context_get: variable '%s' is not in the context", var->name);
+        return weft__fail(WEFT_LOOKUP, "%s: variable '%s' is not in the context", __func__, var->name);
     *value = ((weft__cbox *)box)->value;
     return WEFT_OK;
 }
 
 weft_status weft_context_contains(weft_context *ctx, weft_context_var *var, int *out)
 {
-    weft_status st = weft__check(ctx, &weft__context_type, "weft_context_contains");
-    if (st == WEFT_OK)
-        st = weft__check(var, &weft__context_var_type, "weft_context_contains");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_contains: out is NULL");
+    WEFT__OPEN(ctx, weft__context_type);
+    WEFT__OPEN(var, weft__context_var_type);
+    WEFT__OUT(out);
     void *box;
     pthread_mutex_lock(&ctx->lock);
     *out = weft__hamt_find(ctx->root, var, var->hash, &box);
@@ -291,11 +269,8 @@ weft_status weft_context_contains(weft_context *ctx, weft_context_var *var, int 
 
 weft_status weft_context_len(weft_context *ctx, size_t *out)
 {
-    weft_status st = weft__check(ctx, &weft__context_type, "weft_context_len");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_len: out is NULL");
+    WEFT__OPEN(ctx, weft__context_type);
+    WEFT__OUT(out);
     pthread_mutex_lock(&ctx->lock);
     *out = ctx->count;
     pthread_mutex_unlock(&ctx->lock);
@@ -333,11 +308,8 @@ static void weft__iter_collect(void *key, void *val, void *arg)
 
 weft_status weft_context_iter_new(weft_context_iter **out, weft_context *ctx)
 {
-    weft_status st = weft__check(ctx, &weft__context_type, "weft_context_iter_new");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_iter_new: out is NULL");
+    WEFT__OPEN(ctx, weft__context_type);
+    WEFT__OUT(out);
     weft_context_iter *it = weft__obj_new(&weft__iter_type, sizeof *it);
     if (it == NULL)
         return WEFT_NOMEM;
@@ -349,23 +321,21 @@ weft_status weft_context_iter_new(weft_context_iter **out, weft_context *ctx)
     it->root = root;
     if (count > 0 && (it->items = malloc(count * sizeof *it->items)) == NULL) {
         weft__context_drop(it);
-        return weft__fail(WEFT_NOMEM, "weft_context_iter_new: out of memory");
+        return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
     }
     weft__hamt_foreach(root, weft__iter_collect, it);
-    *out = it;
+    *out = weft__handle(it);
     return WEFT_OK;
 }
 
 weft_status weft_context_iter_next(weft_context_iter *it, weft_context_var **var, void **value)
 {
-    weft_status st = weft__check(it, &weft__iter_type, "weft_context_iter_next");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(it, weft__iter_type);
     if (it->next >= it->count)
         return WEFT_EOF; /* the normal end: no message */
     weft__citem *item = &it->items[it->next++];
     if (var != NULL)
-        *var = item->var;
+        *var = weft__handle(item->var);
     if (value != NULL)
         *value = item->box->value;
     return WEFT_OK;
@@ -373,5 +343,5 @@ weft_status weft_context_iter_next(weft_context_iter *it, weft_context_var **var
 
 weft_status weft_context_iter_free(weft_context_iter *it)
 {
-    return weft__free_handle(it, &weft__iter_type, "weft_context_iter_free");
+    WEFT__FREE(it, weft__iter_type);
 }

@@ -97,40 +97,37 @@ static weft_status weft__var_make(weft_context_var **out, const char *name, bool
     if (var == NULL)
         return WEFT_NOMEM;
     if ((var->name = weft__strdup(name)) == NULL) {
-        free(var);
+        weft__obj_discard(var);
         return WEFT_NOMEM;
     }
     var->hash = weft__var_hash();
     var->has_default = has_default;
     var->default_value = default_value;
     var->free_value = free_value;
-    *out = var;
+    *out = weft__handle(var);
     return WEFT_OK;
 }
 
 weft_status weft_context_var_new(weft_context_var **out, const char *name, weft_free_fn free_value)
 {
-    return weft__var_make(out, name, false, NULL, free_value, "weft_context_var_new");
+    return weft__var_make(out, name, false, NULL, free_value, __func__);
 }
 
 weft_status weft_context_var_new_default(weft_context_var **out, const char *name, void *default_value,
                                          weft_free_fn free_value)
 {
-    return weft__var_make(out, name, true, default_value, free_value, "weft_context_var_new_default");
+    return weft__var_make(out, name, true, default_value, free_value, __func__);
 }
 
 weft_status weft_context_var_free(weft_context_var *var)
 {
-    return weft__free_handle(var, &weft__context_var_type, "weft_context_var_free");
+    WEFT__FREE(var, weft__context_var_type);
 }
 
 weft_status weft_context_var_name(weft_context_var *var, const char **name)
 {
-    weft_status st = weft__check(var, &weft__context_var_type, "weft_context_var_name");
-    if (st != WEFT_OK)
-        return st;
-    if (name == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_var_name: name is NULL");
+    WEFT__OPEN(var, weft__context_var_type);
+    WEFT__OUT(name);
     *name = var->name;
     return WEFT_OK;
 }
@@ -149,15 +146,12 @@ static bool weft__var_lookup(const weft_context_var *var, void **value)
 
 weft_status weft_context_var_get(weft_context_var *var, void **value)
 {
-    weft_status st = weft__check(var, &weft__context_var_type, "weft_context_var_get");
-    if (st != WEFT_OK)
-        return st;
-    if (value == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_var_get: value is NULL");
+    WEFT__OPEN(var, weft__context_var_type);
+    WEFT__OUT(value);
     if (weft__var_lookup(var, value))
         return WEFT_OK;
     if (!var->has_default)
-        return weft__fail(WEFT_LOOKUP, "weft_context_var_get: variable '%s' is not set and has no default",
+        return weft__fail(WEFT_LOOKUP, "%s: variable '%s' is not set and has no default", __func__,
                           var->name);
     *value = var->default_value;
     return WEFT_OK;
@@ -165,11 +159,8 @@ weft_status weft_context_var_get(weft_context_var *var, void **value)
 
 weft_status weft_context_var_get_default(weft_context_var *var, void *default_value, void **value)
 {
-    weft_status st = weft__check(var, &weft__context_var_type, "weft_context_var_get_default");
-    if (st != WEFT_OK)
-        return st;
-    if (value == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_var_get_default: value is NULL");
+    WEFT__OPEN(var, weft__context_var_type);
+    WEFT__OUT(value);
     if (!weft__var_lookup(var, value))
         *value = default_value;
     return WEFT_OK;
@@ -177,15 +168,14 @@ weft_status weft_context_var_get_default(weft_context_var *var, void *default_va
 
 weft_status weft_context_var_set(weft_context_var *var, void *value, weft_context_token **token)
 {
-    weft_status st = weft__check(var, &weft__context_var_type, "weft_context_var_set");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(var, weft__context_var_type);
+    weft_status st;
     weft_context *ctx;
-    if ((st = weft__context_current_for_write(&ctx, "weft_context_var_set")) != WEFT_OK)
+    if ((st = weft__context_current_for_write(&ctx, __func__)) != WEFT_OK)
         return st;
     weft__cbox *box = malloc(sizeof *box);
     if (box == NULL)
-        return weft__fail(WEFT_NOMEM, "weft_context_var_set: out of memory");
+        return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
     weft_context_token *tok = NULL;
     if (token != NULL) {
         if ((tok = weft__obj_new(&weft__token_type, sizeof *tok)) == NULL) {
@@ -209,16 +199,16 @@ weft_status weft_context_var_set(weft_context_var *var, void *value, weft_contex
         if (tok != NULL) {
             if (tok->old != NULL)
                 weft__cbox_release(tok->old);
-            free(tok); /* never published: no destructor to run */
+            weft__obj_discard(tok); /* never published: no destructor to run */
         }
-        return weft__fail(WEFT_NOMEM, "weft_context_var_set: out of memory");
+        return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
     }
     if (tok != NULL) {
         weft__ref(ctx);
         tok->ctx = ctx;
         weft__ref(var);
         tok->var = var;
-        *token = tok;
+        *token = weft__handle(tok);
     }
     weft__cbox_release(box); /* the trie holds it now */
     return WEFT_OK;
@@ -226,25 +216,22 @@ weft_status weft_context_var_set(weft_context_var *var, void *value, weft_contex
 
 weft_status weft_context_var_reset(weft_context_var *var, weft_context_token *token)
 {
-    weft_status st = weft__check(var, &weft__context_var_type, "weft_context_var_reset");
-    if (st == WEFT_OK)
-        st = weft__check(token, &weft__token_type, "weft_context_var_reset");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(var, weft__context_var_type);
+    WEFT__OPEN(token, weft__token_type);
     if (atomic_load_explicit(&token->used, memory_order_relaxed))
-        return weft__fail(WEFT_RUNTIME, "weft_context_var_reset: the token has already been used once");
+        return weft__fail(WEFT_RUNTIME, "%s: the token has already been used once", __func__);
     if (token->var != var)
-        return weft__fail(WEFT_EINVAL, "weft_context_var_reset: the token was created by a different variable");
+        return weft__fail(WEFT_EINVAL, "%s: the token was created by a different variable", __func__);
     weft_context *ctx = weft__context_current();
     if (token->ctx != ctx)
-        return weft__fail(WEFT_EINVAL, "weft_context_var_reset: the token was created in a different context");
+        return weft__fail(WEFT_EINVAL, "%s: the token was created in a different context", __func__);
     weft__hnode *root;
     bool changed;
     bool ok = token->old != NULL
         ? weft__hamt_assoc(&weft__context_ops, ctx->root, var, var->hash, token->old, &root, &changed)
         : weft__hamt_without(&weft__context_ops, ctx->root, var, var->hash, &root, &changed);
     if (!ok)
-        return weft__fail(WEFT_NOMEM, "weft_context_var_reset: out of memory");
+        return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
     size_t count = ctx->count;
     if (changed)
         count = token->old != NULL ? count + 1 : count - 1;
@@ -257,27 +244,21 @@ weft_status weft_context_var_reset(weft_context_var *var, weft_context_token *to
 
 weft_status weft_context_token_free(weft_context_token *token)
 {
-    return weft__free_handle(token, &weft__token_type, "weft_context_token_free");
+    WEFT__FREE(token, weft__token_type);
 }
 
 weft_status weft_context_token_var(weft_context_token *token, weft_context_var **var)
 {
-    weft_status st = weft__check(token, &weft__token_type, "weft_context_token_var");
-    if (st != WEFT_OK)
-        return st;
-    if (var == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_token_var: var is NULL");
-    *var = token->var;
+    WEFT__OPEN(token, weft__token_type);
+    WEFT__OUT(var);
+    *var = weft__handle(token->var);
     return WEFT_OK;
 }
 
 weft_status weft_context_token_old_value(weft_context_token *token, void **value, int *missing)
 {
-    weft_status st = weft__check(token, &weft__token_type, "weft_context_token_old_value");
-    if (st != WEFT_OK)
-        return st;
-    if (value == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_context_token_old_value: value is NULL");
+    WEFT__OPEN(token, weft__token_type);
+    WEFT__OUT(value);
     *value = token->old != NULL ? token->old->value : WEFT_CONTEXT_MISSING;
     if (missing != NULL)
         *missing = token->old == NULL;

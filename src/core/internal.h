@@ -40,25 +40,104 @@ weft_status weft__fail_errno(int err, const char *what);
 
 /* ---- handles ----------------------------------------------------------- */
 
-/* Every handle starts with this header. `type` is the tag each entry point
- * checks; freeing poisons it and keeps the memory in a small per-thread
- * quarantine, so a handle used after free is caught while its memory has not
- * been reused. */
+/* Every object starts with a weft__obj header. Objects live in type-stable
+ * memory (core/object.c): a slot, once handed out, stays mapped and holds a
+ * header for the life of the process, so reading the header through any
+ * handle ever given out is safe. Each life of a slot has a generation, and a
+ * handle is the slot's address with that generation folded into bits the
+ * address does not use (the low six of a 64-byte-aligned slot and, on 64-bit
+ * machines, the top sixteen). A handle whose generation is not the slot's
+ * current one was freed, however long ago and whatever the slot holds now.
+ * A slot whose generation would wrap is retired, never reused, so no
+ * generation repeats.
+ *
+ * `state` packs the generation with two counts: `total` references (the
+ * object dies when it reaches 0) and, among them, `caller` references — the
+ * creator's and those taken with weft_handle_ref() — which are the only ones
+ * that weft_<object>_free and weft_handle_unref may drop. A free with no
+ * caller reference left is a double free: WEFT_EINVAL, and the library's own
+ * references (a running thread's, a pending future's) stay. */
 typedef struct weft__type {
     const char *name;                 /* "lock", "queue", ... for messages */
-    void (*destroy)(void *obj);       /* releases everything but the header's memory */
+    void (*destroy)(void *obj);       /* releases everything but the slot */
 } weft__type;
 
 typedef struct weft__obj {
-    const weft__type *type;
-    atomic_uint refs;
+    _Atomic uint64_t state;                 /* generation | caller | total */
+    _Atomic(const weft__type *) type;
+    uint32_t slot_class;                    /* the slot's size class, fixed */
 } weft__obj;
+
+#define WEFT__REF_BITS 21
+#define WEFT__REF_MAX ((UINT64_C(1) << WEFT__REF_BITS) - 1)
+#define WEFT__CALLER_ONE (UINT64_C(1) << WEFT__REF_BITS)
+#define WEFT__GEN_SHIFT (2 * WEFT__REF_BITS)
+#if UINTPTR_MAX > 0xffffffffu
+#define WEFT__GEN_BITS 22 /* 6 low bits and 16 high bits of the address */
+#define WEFT__ADDR_MASK UINT64_C(0x0000ffffffffffc0)
+#else
+#define WEFT__GEN_BITS 6  /* the low bits only: generations wrap on 32-bit */
+#define WEFT__ADDR_MASK (~(uintptr_t)63)
+#endif
+#define WEFT__GEN_MAX ((UINT64_C(1) << WEFT__GEN_BITS) - 1)
+
+/* Alignment of every slot (and of a static object with a header). */
+#define WEFT__OBJ_ALIGN 64
 
 extern const weft__type weft__dead_type;
 
-/* Allocates `size` zeroed bytes whose start is a weft__obj of `type` with one
- * reference. Returns NULL (and sets the message) when out of memory. */
+static inline weft__obj *weft__obj_of(const void *h)
+{
+    return (weft__obj *)((uintptr_t)h & WEFT__ADDR_MASK);
+}
+
+static inline uint64_t weft__gen_of(const void *h)
+{
+    uintptr_t v = (uintptr_t)h;
+#if UINTPTR_MAX > 0xffffffffu
+    return (uint64_t)(v & 63) | ((uint64_t)(v >> 48) << 6);
+#else
+    return (uint64_t)(v & 63);
+#endif
+}
+
+static inline void *weft__handle_make(const weft__obj *o, uint64_t gen)
+{
+    uintptr_t v = (uintptr_t)o | (uintptr_t)(gen & 63);
+#if UINTPTR_MAX > 0xffffffffu
+    v |= (uintptr_t)(gen >> 6) << 48;
+#endif
+    return (void *)v;
+}
+
+/* Allocates a zeroed object of `size` bytes whose start is a weft__obj of
+ * `type` with one reference, the caller's. Returns NULL (and sets the
+ * message) when out of memory. */
 void *weft__obj_new(const weft__type *type, size_t size);
+
+/* Gives back an object from weft__obj_new that was never handed out, without
+ * running its type's destroy (a constructor's failure path). */
+void weft__obj_discard(void *obj);
+
+/* Turns the creator's reference of a fresh object into one the library
+ * holds: for objects the library makes for its own keeping. */
+static inline void weft__obj_disown(void *obj)
+{
+    atomic_fetch_sub_explicit(&((weft__obj *)obj)->state, WEFT__CALLER_ONE, memory_order_relaxed);
+}
+
+/* Makes a static object (aligned to WEFT__OBJ_ALIGN) a handle of `type`
+ * that can never die, however often a caller frees it. */
+void weft__obj_init_static(weft__obj *obj, const weft__type *type);
+
+/* True when `h` is a handle of the live object it names, of `type`. */
+static inline bool weft__is_live(const void *h, const weft__type *type)
+{
+    const weft__obj *o = weft__obj_of(h);
+    return h != NULL &&
+           (atomic_load_explicit(&o->state, memory_order_acquire) >> WEFT__GEN_SHIFT) == weft__gen_of(h) &&
+           atomic_load_explicit(&o->type, memory_order_relaxed) == type;
+}
 
 /* Checks that `h` is a live handle of `type` and returns the object it stands
  * for, or NULL with *st set to WEFT_EINVAL and a message naming `fn`. A
@@ -68,9 +147,9 @@ void *weft__obj_new(const weft__type *type, size_t size);
 void *weft__open_failed(const void *h, const weft__type *type, const char *fn, weft_status *st);
 static inline void *weft__open(const void *h, const weft__type *type, const char *fn, weft_status *st)
 {
-    if (WEFT__LIKELY(h != NULL && ((const weft__obj *)h)->type == type)) {
+    if (WEFT__LIKELY(weft__is_live(h, type))) {
         *st = WEFT_OK;
-        return (void *)h;
+        return weft__obj_of(h);
     }
     return weft__open_failed(h, type, fn, st);
 }
@@ -79,23 +158,16 @@ static inline void *weft__open(const void *h, const weft__type *type, const char
  * weft__handle(obj)`; for handles the library gives out later, too). */
 static inline void *weft__handle(const void *obj)
 {
-    return (void *)obj;
+    const weft__obj *o = obj;
+    return o == NULL ? NULL
+                     : weft__handle_make(o, atomic_load_explicit(&o->state, memory_order_relaxed) >> WEFT__GEN_SHIFT);
 }
 
 /* The object behind `h` when it is a live handle of `type`, else NULL with no
  * message: for fast paths, which report through weft__open on their slow path. */
 static inline void *weft__live(const void *h, const weft__type *type)
 {
-    return WEFT__LIKELY(h != NULL && ((const weft__obj *)h)->type == type) ? (void *)h : NULL;
-}
-
-/* Older form of weft__open, kept while areas move to the entry macros. */
-weft_status weft__check_failed(const void *h, const weft__type *type, const char *fn);
-static inline weft_status weft__check(const void *h, const weft__type *type, const char *fn)
-{
-    if (WEFT__LIKELY(h != NULL && ((const weft__obj *)h)->type == type))
-        return WEFT_OK;
-    return weft__check_failed(h, type, fn);
+    return WEFT__LIKELY(weft__is_live(h, type)) ? weft__obj_of(h) : NULL;
 }
 
 /* ---- entry points --------------------------------------------------------
@@ -137,17 +209,29 @@ static inline weft_status weft__check(const void *h, const weft__type *type, con
 /* The whole body of weft_<object>_free. */
 #define WEFT__FREE(h, type) return weft__free_handle((h), &(type), __func__)
 
-/* Takes one more reference. */
-static inline void weft__ref(void *h)
+/* The library's own references, on an object (not a handle) it already
+ * holds: one more, one less; the last one destroys the object and gives its
+ * slot back with the next generation. */
+static inline void weft__ref(void *obj)
 {
-    atomic_fetch_add_explicit(&((weft__obj *)h)->refs, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&((weft__obj *)obj)->state, 1, memory_order_relaxed);
+}
+void weft__unref(void *obj);
+
+/* A new caller reference, for functions that hand the caller one more
+ * reference to an object the library holds (the caller frees it). */
+static inline void weft__ref_caller(void *obj)
+{
+    atomic_fetch_add_explicit(&((weft__obj *)obj)->state, WEFT__CALLER_ONE + 1, memory_order_relaxed);
 }
 
-/* Drops one reference; the last one destroys the object and quarantines it. */
-void weft__unref(void *h);
+/* Drops a caller reference from inside the library (a list of handles the
+ * caller hands back); false, with nothing changed, when none is left. */
+bool weft__unref_caller(void *obj);
 
 /* The common body of weft_<object>_free: NULL is fine, a wrong or stale handle
- * is WEFT_EINVAL, otherwise the caller's reference is dropped. */
+ * is WEFT_EINVAL, so is a handle with no caller reference left; otherwise the
+ * caller's reference is dropped. */
 weft_status weft__free_handle(void *h, const weft__type *type, const char *fn);
 
 /* ---- time -------------------------------------------------------------- */

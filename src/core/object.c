@@ -1,132 +1,447 @@
-/* Handle headers, type checks, reference counts and the free quarantine. */
+/* Handles: type-stable slots, generations, reference counts.
+ *
+ * Objects are carved from chunks that are never given back, one free list per
+ * size class, so a handle's header stays readable for the life of the
+ * process whatever happened to the object (see core/internal.h). Each thread
+ * keeps a few free slots of every class to itself, so that creating and
+ * freeing objects at a high rate (a future per task) takes no lock most of
+ * the time. */
 #include "core/internal.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define WEFT__ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WEFT__ASAN 1
+#endif
+#endif
+#ifdef WEFT__ASAN
+#include <sanitizer/asan_interface.h>
+/* A free slot's body is poisoned, so the library's own use of an object
+ * after its death is reported; the header and the free-list link stay
+ * readable. */
+#define WEFT__POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define WEFT__UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define WEFT__POISON(p, n) ((void)(p), (void)(n))
+#define WEFT__UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 const weft__type weft__dead_type = { "freed object", NULL };
 
-/* Freed handles stay poisoned in a per-thread ring for a while before their
- * memory goes back to malloc, so the common mistake (use right after free, in
- * the same thread) is reported instead of reading reused memory. */
-#define WEFT__QUARANTINE 16
+/* ---- size classes -------------------------------------------------------- */
 
-typedef struct weft__ring {
-    void *slot[WEFT__QUARANTINE];
-    unsigned next;
-} weft__ring;
+/* 64-byte steps up to 1 KiB, then powers of two up to 64 KiB. */
+#define WEFT__SMALL_CLASSES 16
+#define WEFT__CLASSES (WEFT__SMALL_CLASSES + 6)
+#define WEFT__MAX_SLOT (64 * 1024)
+#define WEFT__CHUNK (64 * 1024)
+#define WEFT__BATCH 16 /* slots moved between a thread and its class at once */
 
-static _Thread_local weft__ring weft__quarantine;
-static _Thread_local bool weft__ring_armed;
-static pthread_key_t weft__ring_key;
-static pthread_once_t weft__ring_once = PTHREAD_ONCE_INIT;
+/* A free slot: the header, then the link. */
+typedef struct weft__slot {
+    weft__obj hdr;
+    struct weft__slot *next;
+} weft__slot;
 
-static void weft__ring_flush(void *unused)
+#define WEFT__LINK_END (sizeof(weft__slot))
+
+/* Every chunk stays on a list the library keeps, so leak checkers see the
+ * chunks (and what live objects point to) as reachable: a handle is not a
+ * plain pointer they would recognise. */
+typedef struct weft__chunk {
+    struct weft__chunk *next;
+    void *mem;
+} weft__chunk;
+
+typedef struct weft__class {
+    pthread_mutex_t mu;
+    weft__chunk *chunks;
+    weft__slot *free;     /* slots ready for reuse, generation already advanced */
+    size_t size;
+} weft__class;
+
+static weft__class weft__classes[WEFT__CLASSES];
+static pthread_once_t weft__classes_once = PTHREAD_ONCE_INIT;
+
+static void weft__classes_init(void)
+{
+    for (int i = 0; i < WEFT__CLASSES; i++) {
+        pthread_mutex_init(&weft__classes[i].mu, NULL);
+        weft__classes[i].size =
+            i < WEFT__SMALL_CLASSES ? (size_t)(i + 1) * 64 : (size_t)2048 << (i - WEFT__SMALL_CLASSES);
+    }
+}
+
+static int weft__class_of(size_t size)
+{
+    if (size <= 1024)
+        return size == 0 ? 0 : (int)((size - 1) / 64);
+    int c = WEFT__SMALL_CLASSES;
+    for (size_t s = 2048; s < size; s <<= 1)
+        c++;
+    return c;
+}
+
+/* Carves a new chunk into the class's free list; the class lock is held.
+ * Chunks come from the C heap and are never freed. */
+static bool weft__class_grow(weft__class *c)
+{
+    size_t bytes = c->size * 8 > WEFT__CHUNK ? c->size * 8 : WEFT__CHUNK;
+    weft__chunk *node = malloc(sizeof *node);
+    char *chunk = aligned_alloc(WEFT__OBJ_ALIGN, bytes);
+    if (chunk == NULL || node == NULL) {
+        free(node);
+        free(chunk);
+        return false;
+    }
+#if UINTPTR_MAX > 0xffffffffu
+    if (((uintptr_t)chunk + bytes) >> 48 != 0) {
+        /* Handles keep their generation in the top 16 bits: memory above
+         * 2^48 (5-level paging, on request only) cannot hold objects. */
+        free(node);
+        free(chunk);
+        return false;
+    }
+#endif
+    node->mem = chunk;
+    node->next = c->chunks;
+    c->chunks = node;
+    memset(chunk, 0, bytes);
+    for (size_t off = 0; off + c->size <= bytes; off += c->size) {
+        weft__slot *s = (weft__slot *)(chunk + off);
+        atomic_init(&s->hdr.state, (uint64_t)1 << WEFT__GEN_SHIFT);
+        atomic_init(&s->hdr.type, &weft__dead_type);
+        s->hdr.slot_class = (uint32_t)(c - weft__classes);
+        s->next = c->free;
+        c->free = s;
+        WEFT__POISON(chunk + off + WEFT__LINK_END, c->size - WEFT__LINK_END);
+    }
+    return true;
+}
+
+/* ---- per-thread caches ----------------------------------------------------- */
+
+typedef struct weft__cache {
+    weft__slot *head[WEFT__CLASSES];
+    unsigned n[WEFT__CLASSES];
+} weft__cache;
+
+static _Thread_local weft__cache weft__tcache;
+/* 0: no key set yet; 1: the key will flush the cache at thread exit;
+ * 2: the thread is exiting and has been flushed, slots go straight back. */
+static _Thread_local int weft__tcache_mode;
+static pthread_key_t weft__tcache_key;
+static pthread_once_t weft__tcache_once = PTHREAD_ONCE_INIT;
+
+/* Moves up to `n` slots from the cache's list of class `ci` to the class. */
+static void weft__cache_spill(int ci, unsigned n)
+{
+    weft__class *c = &weft__classes[ci];
+    weft__slot *first = weft__tcache.head[ci], *last = NULL, *s = first;
+    unsigned moved = 0;
+    while (s != NULL && moved < n) {
+        last = s;
+        s = s->next;
+        moved++;
+    }
+    if (moved == 0)
+        return;
+    weft__tcache.head[ci] = s;
+    weft__tcache.n[ci] -= moved;
+    pthread_mutex_lock(&c->mu);
+    last->next = c->free;
+    c->free = first;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void weft__cache_flush(void *unused)
 {
     (void)unused;
-    for (unsigned i = 0; i < WEFT__QUARANTINE; i++) {
-        free(weft__quarantine.slot[i]);
-        weft__quarantine.slot[i] = NULL;
+    for (int i = 0; i < WEFT__CLASSES; i++)
+        weft__cache_spill(i, UINT_MAX);
+    weft__tcache_mode = 2;
+}
+
+static void weft__tcache_key_init(void)
+{
+    (void)pthread_key_create(&weft__tcache_key, weft__cache_flush);
+}
+
+static void weft__cache_arm(void)
+{
+    pthread_once(&weft__tcache_once, weft__tcache_key_init);
+    pthread_setspecific(weft__tcache_key, &weft__tcache);
+    weft__tcache_mode = 1;
+}
+
+static weft__slot *weft__slot_take(int ci)
+{
+    weft__class *c = &weft__classes[ci];
+    if (weft__tcache_mode == 0)
+        weft__cache_arm();
+    if (weft__tcache_mode == 2) { /* an exiting thread keeps no cache */
+        pthread_mutex_lock(&c->mu);
+        if (c->free == NULL && !weft__class_grow(c)) {
+            pthread_mutex_unlock(&c->mu);
+            return NULL;
+        }
+        weft__slot *s = c->free;
+        c->free = s->next;
+        pthread_mutex_unlock(&c->mu);
+        return s;
     }
-    /* Handles freed later in this thread's exit (by other key destructors)
-     * re-arm the key, so the destructor runs again and frees them too. */
-    weft__ring_armed = false;
-}
-
-static void weft__ring_key_init(void)
-{
-    (void)pthread_key_create(&weft__ring_key, weft__ring_flush);
-}
-
-static void weft__quarantine_put(void *mem)
-{
-    if (!weft__ring_armed) {
-        /* A thread-specific value makes the key's destructor run at thread
-         * exit, which empties this thread's ring. */
-        pthread_once(&weft__ring_once, weft__ring_key_init);
-        pthread_setspecific(weft__ring_key, &weft__quarantine);
-        weft__ring_armed = true;
+    if (weft__tcache.head[ci] == NULL) {
+        pthread_mutex_lock(&c->mu);
+        if (c->free == NULL && !weft__class_grow(c)) {
+            pthread_mutex_unlock(&c->mu);
+            return NULL;
+        }
+        for (unsigned i = 0; i < WEFT__BATCH && c->free != NULL; i++) {
+            weft__slot *s = c->free;
+            c->free = s->next;
+            s->next = weft__tcache.head[ci];
+            weft__tcache.head[ci] = s;
+            weft__tcache.n[ci]++;
+        }
+        pthread_mutex_unlock(&c->mu);
     }
-    unsigned i = weft__quarantine.next++ % WEFT__QUARANTINE;
-    free(weft__quarantine.slot[i]);
-    weft__quarantine.slot[i] = mem;
+    weft__slot *s = weft__tcache.head[ci];
+    weft__tcache.head[ci] = s->next;
+    weft__tcache.n[ci]--;
+    return s;
 }
 
-/* The main thread's ring is emptied at exit so leak checkers stay quiet. */
-__attribute__((destructor)) static void weft__ring_at_exit(void)
+static void weft__slot_give(int ci, weft__slot *s)
 {
-    weft__ring_flush(NULL);
+    if (weft__tcache_mode != 1) {
+        weft__class *c = &weft__classes[ci];
+        pthread_mutex_lock(&c->mu);
+        s->next = c->free;
+        c->free = s;
+        pthread_mutex_unlock(&c->mu);
+        return;
+    }
+    s->next = weft__tcache.head[ci];
+    weft__tcache.head[ci] = s;
+    if (++weft__tcache.n[ci] > 2 * WEFT__BATCH) {
+        /* Keep the newest BATCH (warm in cache); send the rest back. */
+        weft__slot *keep = weft__tcache.head[ci];
+        for (unsigned i = 1; i < WEFT__BATCH; i++)
+            keep = keep->next;
+        weft__slot *rest = keep->next;
+        keep->next = NULL;
+        unsigned moved = weft__tcache.n[ci] - WEFT__BATCH;
+        weft__tcache.n[ci] = WEFT__BATCH;
+        weft__slot *last = rest;
+        while (last->next != NULL)
+            last = last->next;
+        weft__class *c = &weft__classes[ci];
+        pthread_mutex_lock(&c->mu);
+        last->next = c->free;
+        c->free = rest;
+        pthread_mutex_unlock(&c->mu);
+        (void)moved;
+    }
 }
+
+/* ---- objects --------------------------------------------------------------- */
 
 void *weft__obj_new(const weft__type *type, size_t size)
 {
-    weft__obj *obj = calloc(1, size);
-    if (obj == NULL) {
+    if (size < sizeof(weft__slot))
+        size = sizeof(weft__slot);
+    pthread_once(&weft__classes_once, weft__classes_init);
+    weft__slot *s = size <= WEFT__MAX_SLOT ? weft__slot_take(weft__class_of(size)) : NULL;
+    if (s == NULL) {
         weft__fail(WEFT_NOMEM, "%s: out of memory", type->name);
         return NULL;
     }
-    obj->type = type;
-    atomic_init(&obj->refs, 1);
-    return obj;
+    size_t slot = weft__classes[s->hdr.slot_class].size;
+    WEFT__UNPOISON(s, slot);
+    memset((char *)s + sizeof(weft__obj), 0, slot - sizeof(weft__obj));
+    uint64_t gen = atomic_load_explicit(&s->hdr.state, memory_order_relaxed) >> WEFT__GEN_SHIFT;
+    atomic_store_explicit(&s->hdr.type, type, memory_order_relaxed);
+    /* Release: whoever checks the new generation sees the type above. */
+    atomic_store_explicit(&s->hdr.state, (gen << WEFT__GEN_SHIFT) | WEFT__CALLER_ONE | 1, memory_order_release);
+    return s;
+}
+
+/* Gives a dead object's slot back for its next life; the generation was
+ * advanced when the last reference went. A slot whose generations are used
+ * up stays out of circulation for good. */
+static void weft__obj_recycle(weft__obj *o)
+{
+    uint64_t gen = atomic_load_explicit(&o->state, memory_order_relaxed) >> WEFT__GEN_SHIFT;
+    atomic_store_explicit(&o->type, &weft__dead_type, memory_order_relaxed);
+    if (gen == 0)
+        return; /* retired */
+    int ci = (int)o->slot_class;
+    size_t slot = weft__classes[ci].size;
+    WEFT__POISON((char *)o + WEFT__LINK_END, slot - WEFT__LINK_END);
+    weft__slot_give(ci, (weft__slot *)o);
+}
+
+void weft__obj_discard(void *obj)
+{
+    weft__obj *o = obj;
+    uint64_t gen = atomic_load_explicit(&o->state, memory_order_relaxed) >> WEFT__GEN_SHIFT;
+    uint64_t next = gen + 1 > WEFT__GEN_MAX ? 0 : gen + 1;
+    atomic_store_explicit(&o->state, next << WEFT__GEN_SHIFT, memory_order_release);
+    weft__obj_recycle(o);
+}
+
+void weft__obj_init_static(weft__obj *obj, const weft__type *type)
+{
+    /* Half of each count: no sequence of frees can reach zero, and a handle
+     * reference taken on it never overflows in practice. */
+    uint64_t half = (WEFT__REF_MAX + 1) / 2;
+    atomic_init(&obj->type, type);
+    obj->slot_class = UINT32_MAX;
+    atomic_init(&obj->state, ((uint64_t)1 << WEFT__GEN_SHIFT) | (half << WEFT__REF_BITS) | half);
+}
+
+/* The last reference went: the state already carries the next generation
+ * (or 0, retired), so every handle of this life is stale from here on. */
+static void weft__obj_die(weft__obj *o)
+{
+    const weft__type *type = atomic_load_explicit(&o->type, memory_order_relaxed);
+    if (type->destroy != NULL)
+        type->destroy(o);
+    weft__obj_recycle(o);
+}
+
+static uint64_t weft__next_life(uint64_t state)
+{
+    uint64_t gen = state >> WEFT__GEN_SHIFT;
+    return (gen + 1 > WEFT__GEN_MAX ? 0 : gen + 1) << WEFT__GEN_SHIFT;
+}
+
+#define WEFT__TOTAL(s) ((s) & WEFT__REF_MAX)
+#define WEFT__CALLERS(s) (((s) >> WEFT__REF_BITS) & WEFT__REF_MAX)
+
+void weft__unref(void *obj)
+{
+    weft__obj *o = obj;
+    uint64_t s = atomic_load_explicit(&o->state, memory_order_relaxed);
+    for (;;) {
+        /* The last reference turns the generation in the same step, so no
+         * weft_handle_ref() can slip in between. */
+        uint64_t next = WEFT__TOTAL(s) == 1 ? weft__next_life(s) : s - 1;
+        if (WEFT__TOTAL(s) > 1 && WEFT__CALLERS(s) == WEFT__TOTAL(s))
+            next = s - WEFT__CALLER_ONE - 1; /* only callers' left: one of theirs goes */
+        if (atomic_compare_exchange_weak_explicit(&o->state, &s, next, memory_order_acq_rel,
+                                                  memory_order_relaxed))
+            break;
+    }
+    if (WEFT__TOTAL(s) == 1)
+        weft__obj_die(o);
+}
+
+/* Drops a caller reference from the object behind handle generation `gen`
+ * (any generation when `gen` is 0). Returns WEFT_OK, or WEFT_EINVAL when the
+ * handle is stale or no caller reference is left. */
+static weft_status weft__drop_caller(weft__obj *o, uint64_t gen)
+{
+    uint64_t s = atomic_load_explicit(&o->state, memory_order_relaxed);
+    for (;;) {
+        if (gen != 0 && s >> WEFT__GEN_SHIFT != gen)
+            return WEFT_EINVAL;
+        if (WEFT__CALLERS(s) == 0)
+            return WEFT_EINVAL;
+        uint64_t next = WEFT__TOTAL(s) == 1 ? weft__next_life(s) : s - WEFT__CALLER_ONE - 1;
+        if (atomic_compare_exchange_weak_explicit(&o->state, &s, next, memory_order_acq_rel,
+                                                  memory_order_relaxed))
+            break;
+    }
+    if (WEFT__TOTAL(s) == 1)
+        weft__obj_die(o);
+    return WEFT_OK;
+}
+
+bool weft__unref_caller(void *obj)
+{
+    return weft__drop_caller(obj, 0) == WEFT_OK;
+}
+
+static const char *weft__handle_problem(const void *h, const weft__type *type)
+{
+    if (h == NULL)
+        return "handle is NULL";
+    const weft__obj *o = weft__obj_of(h);
+    uint64_t gen = weft__gen_of(h);
+    if (gen == 0)
+        return "not a weft handle";
+    if (atomic_load_explicit(&o->state, memory_order_acquire) >> WEFT__GEN_SHIFT != gen)
+        return "handle was already freed";
+    if (type != NULL && atomic_load_explicit(&o->type, memory_order_relaxed) != type)
+        return "wrong handle type";
+    return NULL;
 }
 
 void *weft__open_failed(const void *h, const weft__type *type, const char *fn, weft_status *st)
 {
-    *st = weft__check_failed(h, type, fn);
+    const char *why = weft__handle_problem(h, type);
+    if (why == NULL) { /* it turned live between the two looks: a racing free */
+        *st = weft__fail(WEFT_EINVAL, "%s: %s handle changed during the call", fn, type->name);
+        return NULL;
+    }
+    if (strcmp(why, "wrong handle type") == 0)
+        *st = weft__fail(WEFT_EINVAL, "%s: not a %s handle (a %s)", fn, type->name,
+                         atomic_load_explicit(&weft__obj_of(h)->type, memory_order_relaxed)->name);
+    else
+        *st = weft__fail(WEFT_EINVAL, "%s: %s %s", fn, type->name, why);
     return NULL;
-}
-
-weft_status weft__check_failed(const void *h, const weft__type *type, const char *fn)
-{
-    if (h == NULL)
-        return weft__fail(WEFT_EINVAL, "%s: %s handle is NULL", fn, type->name);
-    const weft__type *actual = ((const weft__obj *)h)->type;
-    if (actual == &weft__dead_type)
-        return weft__fail(WEFT_EINVAL, "%s: %s handle was already freed", fn, type->name);
-    return weft__fail(WEFT_EINVAL, "%s: not a %s handle", fn, type->name);
-}
-
-void weft__unref(void *h)
-{
-    weft__obj *obj = h;
-    if (atomic_fetch_sub_explicit(&obj->refs, 1, memory_order_acq_rel) != 1)
-        return;
-    const weft__type *type = obj->type;
-    obj->type = &weft__dead_type;
-    if (type->destroy != NULL)
-        type->destroy(obj);
-    weft__quarantine_put(obj);
 }
 
 weft_status weft__free_handle(void *h, const weft__type *type, const char *fn)
 {
     if (h == NULL)
         return WEFT_OK;
-    weft_status st = weft__check(h, type, fn);
-    if (st != WEFT_OK)
+    weft_status st;
+    weft__obj *o = weft__open(h, type, fn, &st);
+    if (o == NULL)
         return st;
-    weft__unref(h);
+    if (weft__drop_caller(o, weft__gen_of(h)) != WEFT_OK)
+        return weft__fail(WEFT_EINVAL, "%s: %s handle was already freed", fn, type->name);
     return WEFT_OK;
 }
 
 weft_status weft_handle_ref(void *handle)
 {
-    if (handle == NULL)
-        return weft__fail(WEFT_EINVAL, "%s: handle is NULL", __func__);
-    weft__obj *obj = handle;
-    if (obj->type == &weft__dead_type)
-        return weft__fail(WEFT_EINVAL, "%s: handle was already freed", __func__);
-    weft__ref(obj);
-    return WEFT_OK;
+    const char *why = weft__handle_problem(handle, NULL);
+    if (why != NULL)
+        return weft__fail(WEFT_EINVAL, "%s: %s", __func__, why);
+    weft__obj *o = weft__obj_of(handle);
+    uint64_t gen = weft__gen_of(handle);
+    uint64_t s = atomic_load_explicit(&o->state, memory_order_relaxed);
+    for (;;) {
+        /* Alive means this generation and at least one reference: never
+         * bring back an object whose last reference is gone. */
+        if (s >> WEFT__GEN_SHIFT != gen || WEFT__TOTAL(s) == 0)
+            return weft__fail(WEFT_EINVAL, "%s: handle was already freed", __func__);
+        if (WEFT__TOTAL(s) == WEFT__REF_MAX || WEFT__CALLERS(s) == WEFT__REF_MAX)
+            return weft__fail(WEFT_OVERFLOW, "%s: the %s holds too many references", __func__,
+                              atomic_load_explicit(&o->type, memory_order_relaxed)->name);
+        if (atomic_compare_exchange_weak_explicit(&o->state, &s, s + WEFT__CALLER_ONE + 1, memory_order_acquire,
+                                                  memory_order_relaxed))
+            return WEFT_OK;
+    }
 }
 
 weft_status weft_handle_unref(void *handle)
 {
     if (handle == NULL)
         return WEFT_OK;
-    weft__obj *obj = handle;
-    if (obj->type == &weft__dead_type)
-        return weft__fail(WEFT_EINVAL, "%s: handle was already freed", __func__);
-    weft__unref(obj);
+    const char *why = weft__handle_problem(handle, NULL);
+    if (why != NULL)
+        return weft__fail(WEFT_EINVAL, "%s: %s", __func__, why);
+    if (weft__drop_caller(weft__obj_of(handle), weft__gen_of(handle)) != WEFT_OK)
+        return weft__fail(WEFT_EINVAL, "%s: handle has no reference left to drop (already freed)", __func__);
     return WEFT_OK;
 }

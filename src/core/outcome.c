@@ -32,10 +32,9 @@ void weft__outcome_run(weft_outcome *o, weft_fn fn, void *arg)
 
 weft_status weft_outcome_set_value(weft_outcome *outcome, void *value, weft_free_fn free_value)
 {
-    if (outcome == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_outcome_set_value: outcome is NULL");
+    WEFT__OUT(outcome);
     if (outcome->reported)
-        return weft__fail(WEFT_INVALID_STATE, "weft_outcome_set_value: outcome already reported");
+        return weft__fail(WEFT_INVALID_STATE, "%s: outcome already reported", __func__);
     outcome->reported = true;
     outcome->value = value;
     outcome->free_value = free_value;
@@ -45,10 +44,9 @@ weft_status weft_outcome_set_value(weft_outcome *outcome, void *value, weft_free
 weft_status weft_outcome_set_error(weft_outcome *outcome, weft_status code, const char *message,
                                    void *payload, weft_free_fn free_payload)
 {
-    if (outcome == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_outcome_set_error: outcome is NULL");
+    WEFT__OUT(outcome);
     if (outcome->reported)
-        return weft__fail(WEFT_INVALID_STATE, "weft_outcome_set_error: outcome already reported");
+        return weft__fail(WEFT_INVALID_STATE, "%s: outcome already reported", __func__);
     char *copy = NULL;
     if (message != NULL && (copy = weft__strdup(message)) == NULL)
         return WEFT_NOMEM;
@@ -71,8 +69,7 @@ void weft__callable_release(weft__callable *c)
 
 weft_status weft_call(weft_fn fn, void *arg, void **value, weft_free_fn *free_value)
 {
-    if (fn == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_call: fn is NULL");
+    WEFT__OUT(fn);
     weft_outcome o;
     weft__outcome_run(&o, fn, arg);
     weft_status st = o.status;

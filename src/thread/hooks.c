@@ -14,7 +14,7 @@ static void *weft__except_arg;
 static void weft__hook_call(const weft__hook *h, weft_thread *t, int event)
 {
     if (h->fn != NULL)
-        h->fn(h->arg, t, event);
+        h->fn(h->arg, weft__handle(t), event);
 }
 
 void weft__hooks_start(weft_thread *t)
@@ -210,5 +210,5 @@ void weft__excepthook_call(weft_thread *t, const weft_outcome *o)
     weft_excepthook_fn fn;
     void *arg;
     weft_threading_excepthook(&fn, &arg);
-    fn(arg, t, o->status, o->message != NULL ? o->message : weft_strerror(o->status), o->payload);
+    fn(arg, weft__handle(t), o->status, o->message != NULL ? o->message : weft_strerror(o->status), o->payload);
 }

@@ -194,8 +194,7 @@ static void weft__local_destroy(void *obj)
 
 weft_status weft_local_new(weft_local **out, weft_free_fn free_value)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_local_new: out is NULL");
+    WEFT__OUT(out);
     weft_local *l = weft__obj_new(&weft__local_type, sizeof *l);
     if (l == NULL)
         return WEFT_NOMEM;
@@ -203,22 +202,19 @@ weft_status weft_local_new(weft_local **out, weft_free_fn free_value)
     pthread_mutex_lock(&weft__locals_mu);
     l->index = weft__free_index_n > 0 ? weft__free_index[--weft__free_index_n] : weft__next_index++;
     pthread_mutex_unlock(&weft__locals_mu);
-    *out = l;
+    *out = weft__handle(l);
     return WEFT_OK;
 }
 
 weft_status weft_local_free(weft_local *l)
 {
-    return weft__free_handle(l, &weft__local_type, "weft_local_free");
+    WEFT__FREE(l, weft__local_type);
 }
 
 weft_status weft_local_get(weft_local *l, void **value)
 {
-    weft_status st = weft__check(l, &weft__local_type, "weft_local_get");
-    if (st != WEFT_OK)
-        return st;
-    if (value == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_local_get: value is NULL");
+    WEFT__OPEN(l, weft__local_type);
+    WEFT__OUT(value);
     /* No lock: only this thread grows its table or changes its own slots;
      * another thread touches one of them only to free that local, and using
      * a local while it is freed is the caller's error. */
@@ -232,15 +228,13 @@ weft_status weft_local_get(weft_local *l, void **value)
 
 weft_status weft_local_set(weft_local *l, void *value)
 {
-    weft_status st = weft__check(l, &weft__local_type, "weft_local_set");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(l, weft__local_type);
     weft__lrec *rec = weft__lrec_get();
     if (rec == NULL)
-        return weft__fail(WEFT_NOMEM, "weft_local_set: out of memory");
+        return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
     weft__lentry *fresh = NULL;
     if (value != NULL && (fresh = calloc(1, sizeof *fresh)) == NULL)
-        return weft__fail(WEFT_NOMEM, "weft_local_set: out of memory");
+        return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
 
     void *old = NULL;
     weft__lentry *gone = NULL;
@@ -255,7 +249,7 @@ weft_status weft_local_set(weft_local *l, void *value)
             pthread_mutex_unlock(&rec->mu);
             pthread_mutex_unlock(&weft__locals_mu);
             free(fresh);
-            return weft__fail(WEFT_NOMEM, "weft_local_set: out of memory");
+            return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
         }
         for (size_t i = rec->cap; i < cap; i++)
             grown[i] = NULL;

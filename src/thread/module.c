@@ -64,17 +64,17 @@ size_t weft_threading_get_stack_size(void)
 weft_status weft_threading_start_new_thread(weft_fn fn, void *arg, weft_free_fn free_arg, uint64_t *ident)
 {
     weft_thread *t;
-    weft_status st = weft__thread_create(&t, NULL, fn, fn, arg, free_arg, "weft_threading_start_new_thread");
+    weft_status st = weft__thread_create(&t, NULL, fn, fn, arg, free_arg, __func__);
     if (st != WEFT_OK)
         return st;
     t->daemon = true; /* not waited for at shutdown, as in Python */
-    if ((st = weft_thread_start(t)) != WEFT_OK) {
+    if ((st = weft_thread_start(weft__handle(t))) != WEFT_OK) {
         t->call.free_arg = NULL; /* the caller keeps its argument */
         weft__unref(t);
         return st;
     }
     if (ident != NULL)
-        (void)weft_thread_ident(t, ident);
+        (void)weft_thread_ident(weft__handle(t), ident);
     weft__unref(t);
     return WEFT_OK;
 }
@@ -82,8 +82,10 @@ weft_status weft_threading_start_new_thread(weft_fn fn, void *arg, weft_free_fn 
 weft_status weft_threading_exit(void)
 {
     if (!weft__in_target)
-        return weft__fail(WEFT_RUNTIME, "weft_threading_exit: the calling thread is not running a weft "
-                                        "thread's target; return from its function instead");
+        return weft__fail(WEFT_RUNTIME,
+                          "%s: the calling thread is not running a weft thread's target; return from its "
+                          "function instead",
+                          __func__);
     /* Unwinds to the cleanup handler around the target (thread.c). */
     pthread_exit(NULL);
 }
@@ -94,19 +96,19 @@ weft_status weft_threading_interrupt_main(int signum)
         signum = SIGINT;
     struct sigaction sa;
     if (signum < 1 || signum >= NSIG || sigaction(signum, NULL, &sa) != 0)
-        return weft__fail(WEFT_EINVAL, "weft_threading_interrupt_main: signal number out of range: %d", signum);
+        return weft__fail(WEFT_EINVAL, "%s: signal number out of range: %d", __func__, signum);
     /* Python does nothing for a signal nobody handles (SIG_DFL, SIG_IGN). */
     if (!(sa.sa_flags & SA_SIGINFO) && (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
         return WEFT_OK;
 #ifdef __linux__
     /* The main thread's TID is the process id. */
     if (syscall(SYS_tgkill, getpid(), getpid(), signum) != 0)
-        return weft__fail_os(errno, "weft_threading_interrupt_main: tgkill(%d)", signum);
+        return weft__fail_os(errno, "%s: tgkill(%d)", __func__, signum);
 #else
     uint64_t ident = atomic_load(&weft__main_thread()->ident);
     int rc = ident != 0 ? pthread_kill((pthread_t)(uintptr_t)ident, signum) : kill(getpid(), signum);
     if (rc != 0)
-        return weft__fail_os(ident != 0 ? rc : errno, "weft_threading_interrupt_main: signal %d", signum);
+        return weft__fail_os(ident != 0 ? rc : errno, "%s: signal %d", __func__, signum);
 #endif
     return WEFT_OK;
 }

@@ -69,14 +69,13 @@ static bool weft__is_main_os_thread(void)
 /* Static, so that naming the main thread can never fail. Its count starts
  * far from zero, so that even a caller freeing it once too often can never
  * destroy it (and hand static memory to free). */
-static weft_thread weft__main_obj;
+static _Alignas(WEFT__OBJ_ALIGN) weft_thread weft__main_obj;
 static pthread_once_t weft__main_once = PTHREAD_ONCE_INIT;
 
 static void weft__main_init(void)
 {
     weft_thread *m = &weft__main_obj;
-    m->hdr.type = &weft__thread_type;
-    atomic_init(&m->hdr.refs, UINT_MAX / 2);
+    weft__obj_init_static(&m->hdr, &weft__thread_type);
     m->kind = WEFT__KIND_MAIN;
     atomic_init(&m->state, WEFT__T_ALIVE);
     atomic_init(&m->ident, 0);
@@ -169,7 +168,8 @@ static weft_status weft__dummy_new(weft_thread **out)
         return weft__fail(WEFT_NOMEM, "weft_threading_current_thread: no memory for a dummy thread");
     }
     /* The creation reference is the registry's, dropped when the OS thread
-     * ends. */
+     * ends: the library's own, not a caller's. */
+    weft__obj_disown(d);
     weft__registry_lock();
     weft__registry_add_locked(d);
     weft__registry_unlock();
@@ -182,8 +182,7 @@ static weft_status weft__dummy_new(weft_thread **out)
 
 weft_status weft_threading_current_thread(weft_thread **out)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_threading_current_thread: out is NULL");
+    WEFT__OUT(out);
     weft_thread *t = weft__current;
     if (t == NULL) {
         if (weft__is_main_os_thread()) {
@@ -195,27 +194,26 @@ weft_status weft_threading_current_thread(weft_thread **out)
                 return st;
         }
     }
-    weft__ref(t);
-    *out = t;
+    weft__ref_caller(t);
+    *out = weft__handle(t);
     return WEFT_OK;
 }
 
 weft_status weft_threading_main_thread(weft_thread **out)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_threading_main_thread: out is NULL");
+    WEFT__OUT(out);
     weft_thread *m = weft__main_thread();
     if (weft__current == NULL && weft__is_main_os_thread())
         weft__main_adopt();
-    weft__ref(m);
-    *out = m;
+    weft__ref_caller(m);
+    *out = weft__handle(m);
     return WEFT_OK;
 }
 
 weft_status weft_threading_enumerate(weft_thread ***out, size_t *n)
 {
     if (out == NULL || n == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_threading_enumerate: %s is NULL", out == NULL ? "out" : "n");
+        return weft__fail(WEFT_EINVAL, "%s: %s is NULL", __func__, out == NULL ? "out" : "n");
     (void)weft__main_thread();
     weft__registry_lock();
     size_t count = 0;
@@ -224,12 +222,12 @@ weft_status weft_threading_enumerate(weft_thread ***out, size_t *n)
     weft_thread **list = malloc((count > 0 ? count : 1) * sizeof *list);
     if (list == NULL) {
         weft__registry_unlock();
-        return weft__fail(WEFT_NOMEM, "weft_threading_enumerate: out of memory");
+        return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
     }
     size_t i = 0;
     for (weft_thread *t = weft__registry_head; t != NULL; t = t->next) {
-        weft__ref(t);
-        list[i++] = t;
+        weft__ref_caller(t);
+        list[i++] = weft__handle(t);
     }
     weft__registry_unlock();
     *out = list;

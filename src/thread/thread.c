@@ -121,21 +121,27 @@ weft_status weft__thread_create(weft_thread **out, const char *name, weft_fn nam
 
 weft_status weft_thread_new(weft_thread **out, const char *name, weft_fn fn, void *arg, weft_free_fn free_arg)
 {
-    return weft__thread_create(out, name, fn, fn, arg, free_arg, "weft_thread_new");
+    weft_thread *t;
+    weft_status st = weft__thread_create(&t, name, fn, fn, arg, free_arg, __func__);
+    if (st == WEFT_OK)
+        *out = weft__handle(t);
+    return st;
 }
 
 weft_status weft_thread_free(weft_thread *t)
 {
-    return weft__free_handle(t, &weft__thread_type, "weft_thread_free");
+    WEFT__FREE(t, weft__thread_type);
 }
 
 void weft_thread_list_free(weft_thread **list, size_t n)
 {
     if (list == NULL)
         return;
-    for (size_t i = 0; i < n; i++)
-        if (list[i] != NULL)
-            weft__unref(list[i]);
+    for (size_t i = 0; i < n; i++) {
+        weft_thread *t = weft__live(list[i], &weft__thread_type);
+        if (t != NULL)
+            (void)weft__unref_caller(t);
+    }
     free(list);
 }
 
@@ -231,16 +237,14 @@ static void *weft__thread_main(void *p)
 
 weft_status weft_thread_start(weft_thread *t)
 {
-    weft_status st = weft__check(t, &weft__thread_type, "weft_thread_start");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(t, weft__thread_type);
     if (t->kind != WEFT__KIND_THREAD)
-        return weft__fail(WEFT_RUNTIME, "weft_thread_start: the %s thread is already running",
+        return weft__fail(WEFT_RUNTIME, "%s: the %s thread is already running", __func__,
                           t->kind == WEFT__KIND_MAIN ? "main" : "dummy");
     pthread_mutex_lock(&t->mu);
     if (atomic_load(&t->state) != WEFT__T_NEW) {
         pthread_mutex_unlock(&t->mu);
-        return weft__fail(WEFT_RUNTIME, "weft_thread_start: threads can only be started once");
+        return weft__fail(WEFT_RUNTIME, "%s: threads can only be started once", __func__);
     }
     t->fork_gen = weft__fork_generation();
     atomic_store(&t->state, WEFT__T_ALIVE);
@@ -269,7 +273,7 @@ weft_status weft_thread_start(weft_thread *t)
         weft__unpark(&t->native_ready, INT32_MAX);
         weft__unref(t);
         if (rc == EAGAIN)
-            return weft__fail(WEFT_RUNTIME, "weft_thread_start: can't start new thread (EAGAIN)");
+            return weft__fail(WEFT_RUNTIME, "%s: can't start new thread (EAGAIN)", __func__);
         return weft__fail_errno(rc, "weft_thread_start: pthread_create");
     }
     atomic_store_explicit(&t->ident, (uint64_t)(uintptr_t)th, memory_order_relaxed);
@@ -278,15 +282,14 @@ weft_status weft_thread_start(weft_thread *t)
 
 weft_status weft_thread_join(weft_thread *t, double timeout)
 {
-    weft_status st = weft__check(t, &weft__thread_type, "weft_thread_join");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(t, weft__thread_type);
+    weft_status st;
     if (t->kind == WEFT__KIND_DUMMY)
-        return weft__fail(WEFT_RUNTIME, "weft_thread_join: cannot join a dummy thread");
+        return weft__fail(WEFT_RUNTIME, "%s: cannot join a dummy thread", __func__);
     if (atomic_load(&t->state) == WEFT__T_NEW)
-        return weft__fail(WEFT_RUNTIME, "weft_thread_join: cannot join thread before it is started");
+        return weft__fail(WEFT_RUNTIME, "%s: cannot join thread before it is started", __func__);
     if (weft__current == t || (t->kind == WEFT__KIND_MAIN && weft__is_main_os_thread()))
-        return weft__fail(WEFT_RUNTIME, "weft_thread_join: cannot join current thread");
+        return weft__fail(WEFT_RUNTIME, "%s: cannot join current thread", __func__);
     weft__deadline d;
     if ((st = weft__deadline_init(&d, timeout, "weft_thread_join: timeout")) != WEFT_OK)
         return st;
@@ -297,7 +300,7 @@ weft_status weft_thread_join(weft_thread *t, double timeout)
             return WEFT_OK;
         }
         if (s == WEFT__T_NEW)
-            return weft__fail(WEFT_RUNTIME, "weft_thread_join: the thread failed to start");
+            return weft__fail(WEFT_RUNTIME, "%s: the thread failed to start", __func__);
         if (d.forever && t->kind == WEFT__KIND_THREAD && t->fork_gen == weft__fork_generation() &&
             atomic_load(&t->ident) != 0 && !atomic_load(&t->reaped)) {
             /* Waiting for good: the OS join is the cheapest wait, one wake-up. */
@@ -309,7 +312,7 @@ weft_status weft_thread_join(weft_thread *t, double timeout)
                 weft__thread_reap(t, true);
                 return WEFT_OK;
             }
-            return weft__fail(WEFT_TIMEOUT, "weft_thread_join: thread still alive after %g s", timeout);
+            return weft__fail(WEFT_TIMEOUT, "%s: thread still alive after %g s", __func__, timeout);
         }
     }
 }
@@ -318,11 +321,8 @@ weft_status weft_thread_join(weft_thread *t, double timeout)
 
 weft_status weft_thread_name(weft_thread *t, char **name)
 {
-    weft_status st = weft__check(t, &weft__thread_type, "weft_thread_name");
-    if (st != WEFT_OK)
-        return st;
-    if (name == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_thread_name: name is NULL");
+    WEFT__OPEN(t, weft__thread_type);
+    WEFT__OUT(name);
     pthread_mutex_lock(&t->mu);
     char *copy = weft__strdup(t->name);
     pthread_mutex_unlock(&t->mu);
@@ -334,11 +334,8 @@ weft_status weft_thread_name(weft_thread *t, char **name)
 
 weft_status weft_thread_set_name(weft_thread *t, const char *name)
 {
-    weft_status st = weft__check(t, &weft__thread_type, "weft_thread_set_name");
-    if (st != WEFT_OK)
-        return st;
-    if (name == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_thread_set_name: name is NULL");
+    WEFT__OPEN(t, weft__thread_type);
+    WEFT__OUT(name);
     char *copy = weft__strdup(name);
     if (copy == NULL)
         return WEFT_NOMEM;
@@ -353,11 +350,8 @@ weft_status weft_thread_set_name(weft_thread *t, const char *name)
 
 weft_status weft_thread_ident(weft_thread *t, uint64_t *ident)
 {
-    weft_status st = weft__check(t, &weft__thread_type, "weft_thread_ident");
-    if (st != WEFT_OK)
-        return st;
-    if (ident == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_thread_ident: ident is NULL");
+    WEFT__OPEN(t, weft__thread_type);
+    WEFT__OUT(ident);
     if (atomic_load(&t->state) == WEFT__T_NEW) {
         *ident = 0;
         return WEFT_OK;
@@ -375,11 +369,8 @@ weft_status weft_thread_ident(weft_thread *t, uint64_t *ident)
 
 weft_status weft_thread_native_id(weft_thread *t, uint64_t *id)
 {
-    weft_status st = weft__check(t, &weft__thread_type, "weft_thread_native_id");
-    if (st != WEFT_OK)
-        return st;
-    if (id == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_thread_native_id: id is NULL");
+    WEFT__OPEN(t, weft__thread_type);
+    WEFT__OUT(id);
     for (;;) {
         if (atomic_load_explicit(&t->native_ready, memory_order_acquire) != 0) {
             *id = atomic_load_explicit(&t->native_id, memory_order_relaxed);
@@ -395,22 +386,16 @@ weft_status weft_thread_native_id(weft_thread *t, uint64_t *id)
 
 weft_status weft_thread_is_alive(weft_thread *t, int *alive)
 {
-    weft_status st = weft__check(t, &weft__thread_type, "weft_thread_is_alive");
-    if (st != WEFT_OK)
-        return st;
-    if (alive == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_thread_is_alive: alive is NULL");
+    WEFT__OPEN(t, weft__thread_type);
+    WEFT__OUT(alive);
     *alive = atomic_load_explicit(&t->state, memory_order_acquire) == WEFT__T_ALIVE;
     return WEFT_OK;
 }
 
 weft_status weft_thread_daemon(weft_thread *t, int *daemon)
 {
-    weft_status st = weft__check(t, &weft__thread_type, "weft_thread_daemon");
-    if (st != WEFT_OK)
-        return st;
-    if (daemon == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_thread_daemon: daemon is NULL");
+    WEFT__OPEN(t, weft__thread_type);
+    WEFT__OUT(daemon);
     pthread_mutex_lock(&t->mu);
     *daemon = t->daemon;
     pthread_mutex_unlock(&t->mu);
@@ -419,13 +404,11 @@ weft_status weft_thread_daemon(weft_thread *t, int *daemon)
 
 weft_status weft_thread_set_daemon(weft_thread *t, int daemon)
 {
-    weft_status st = weft__check(t, &weft__thread_type, "weft_thread_set_daemon");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(t, weft__thread_type);
     pthread_mutex_lock(&t->mu);
     if (t->kind != WEFT__KIND_THREAD || atomic_load(&t->state) != WEFT__T_NEW) {
         pthread_mutex_unlock(&t->mu);
-        return weft__fail(WEFT_RUNTIME, "weft_thread_set_daemon: cannot set daemon status of active thread");
+        return weft__fail(WEFT_RUNTIME, "%s: cannot set daemon status of active thread", __func__);
     }
     t->daemon = daemon != 0;
     pthread_mutex_unlock(&t->mu);
@@ -434,15 +417,14 @@ weft_status weft_thread_set_daemon(weft_thread *t, int daemon)
 
 weft_status weft_thread_set_stack_size(weft_thread *t, size_t size)
 {
-    weft_status st = weft__check(t, &weft__thread_type, "weft_thread_set_stack_size");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(t, weft__thread_type);
+    weft_status st;
     if ((st = weft__check_stack_size(size, "weft_thread_set_stack_size")) != WEFT_OK)
         return st;
     pthread_mutex_lock(&t->mu);
     if (t->kind != WEFT__KIND_THREAD || atomic_load(&t->state) != WEFT__T_NEW) {
         pthread_mutex_unlock(&t->mu);
-        return weft__fail(WEFT_RUNTIME, "weft_thread_set_stack_size: the thread was already started");
+        return weft__fail(WEFT_RUNTIME, "%s: the thread was already started", __func__);
     }
     t->stack_size = size;
     pthread_mutex_unlock(&t->mu);

@@ -70,17 +70,15 @@ static void weft__timer_run(void *p, weft_outcome *o)
 
 weft_status weft_timer_new(weft_timer **out, double interval, weft_fn fn, void *arg, weft_free_fn free_arg)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_timer_new: out is NULL");
-    if (fn == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_timer_new: fn is NULL");
+    WEFT__OUT(out);
+    WEFT__OUT(fn);
     weft__deadline probe;
     weft_status st = weft__deadline_init(&probe, interval < 0 ? 0 : interval, "weft_timer_new: interval");
     if (st != WEFT_OK)
         return st;
     weft__timer_core *c = calloc(1, sizeof *c);
     if (c == NULL)
-        return weft__fail(WEFT_NOMEM, "weft_timer_new: out of memory");
+        return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
     atomic_init(&c->refs, 2); /* the handle's and the thread's */
     atomic_init(&c->state, WEFT__TM_WAITING);
     c->interval = interval;
@@ -89,37 +87,33 @@ weft_status weft_timer_new(weft_timer **out, double interval, weft_fn fn, void *
         free(c);
         return WEFT_NOMEM;
     }
-    st = weft__thread_create(&t->thread, NULL, fn, weft__timer_run, c, weft__core_unref, "weft_timer_new");
+    st = weft__thread_create(&t->thread, NULL, fn, weft__timer_run, c, weft__core_unref, __func__);
     if (st != WEFT_OK) {
-        t->hdr.type = &weft__dead_type; /* nothing to destroy yet */
-        free(t);
+        weft__obj_discard(t); /* nothing to destroy yet */
         free(c);
         return st;
     }
+    weft__obj_disown(t->thread); /* the timer's reference */
     c->call = (weft__callable){ fn, arg, free_arg };
     t->core = c;
-    *out = t;
+    *out = weft__handle(t);
     return WEFT_OK;
 }
 
 weft_status weft_timer_free(weft_timer *t)
 {
-    return weft__free_handle(t, &weft__timer_type, "weft_timer_free");
+    WEFT__FREE(t, weft__timer_type);
 }
 
 weft_status weft_timer_start(weft_timer *t)
 {
-    weft_status st = weft__check(t, &weft__timer_type, "weft_timer_start");
-    if (st != WEFT_OK)
-        return st;
-    return weft_thread_start(t->thread);
+    WEFT__OPEN(t, weft__timer_type);
+    return weft_thread_start(weft__handle(t->thread));
 }
 
 weft_status weft_timer_cancel(weft_timer *t, int *cancelled)
 {
-    weft_status st = weft__check(t, &weft__timer_type, "weft_timer_cancel");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(t, weft__timer_type);
     weft__timer_core *c = t->core;
     unsigned waiting = WEFT__TM_WAITING;
     bool won = atomic_compare_exchange_strong(&c->state, &waiting, WEFT__TM_CANCELLED);
@@ -134,20 +128,15 @@ weft_status weft_timer_cancel(weft_timer *t, int *cancelled)
 
 weft_status weft_timer_join(weft_timer *t, double timeout)
 {
-    weft_status st = weft__check(t, &weft__timer_type, "weft_timer_join");
-    if (st != WEFT_OK)
-        return st;
-    return weft_thread_join(t->thread, timeout);
+    WEFT__OPEN(t, weft__timer_type);
+    return weft_thread_join(weft__handle(t->thread), timeout);
 }
 
 weft_status weft_timer_thread(weft_timer *t, weft_thread **out)
 {
-    weft_status st = weft__check(t, &weft__timer_type, "weft_timer_thread");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_timer_thread: out is NULL");
-    weft__ref(t->thread);
-    *out = t->thread;
+    WEFT__OPEN(t, weft__timer_type);
+    WEFT__OUT(out);
+    weft__ref_caller(t->thread);
+    *out = weft__handle(t->thread);
     return WEFT_OK;
 }

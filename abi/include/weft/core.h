@@ -10,7 +10,11 @@
  *   back through out-parameters; on failure the out-parameters are left
  *   untouched unless the function says otherwise;
  * - a NULL handle, a handle of the wrong type or one already freed gives
- *   `WEFT_EINVAL` and a message (weft_errmsg()), never a crash;
+ *   `WEFT_EINVAL` and a message (weft_errmsg()), never a crash: a freed
+ *   handle stays recognisable for the life of the process, whatever was
+ *   created and freed since and in whichever thread; freeing a handle once
+ *   more than it was referenced is `WEFT_EINVAL` too, and never takes a
+ *   reference the library holds itself (see weft_handle_ref());
  * - every blocking call takes `double timeout` in seconds: a negative value
  *   waits forever, 0 tries once, anything else is measured on the monotonic
  *   clock and survives spurious wake-ups and signals. A value above
