@@ -58,9 +58,18 @@ __attribute__((noinline)) static weft_status weft__lock_release_wake(weft_lock *
     return WEFT_OK;
 }
 
-weft_status weft_lock_release(weft_lock *lock)
+__attribute__((noinline, cold)) static weft_status weft__lock_release_bad(weft_lock *lock)
 {
-    WEFT__OPEN(lock, weft__lock_type);
+    weft_status st;
+    (void)weft__open(lock, &weft__lock_type, "weft_lock_release", &st);
+    return st;
+}
+
+weft_status weft_lock_release(weft_lock *handle)
+{
+    weft_lock *lock = weft__live(handle, &weft__lock_type);
+    if (WEFT__UNLIKELY(lock == NULL))
+        return weft__lock_release_bad(handle);
     int r = weft__mutex_unlock_fast(&lock->m);
     if (WEFT__LIKELY(r == 1))
         return WEFT_OK;
