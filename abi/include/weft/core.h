@@ -45,6 +45,24 @@
 #define WEFT_API
 #endif
 
+/**
+ * @def WEFT_EXPERIMENTAL_API
+ * @brief Marks an exported function that may still change or go away in a
+ *        minor release.
+ *
+ * Experimental functions are declared only when the program defines
+ * `WEFT_ENABLE_EXPERIMENTAL` before including any weft header (the library
+ * defines it for itself), each header keeping them in an
+ * `#ifdef WEFT_ENABLE_EXPERIMENTAL` block. They are exported under the version
+ * node `WEFT_EXPERIMENTAL` of `abi/weft.map`, which no stable node inherits; a
+ * function leaves it for a stable node (and `WEFT_API`) once its shape is
+ * settled. See @ref guide-conventions "Conventions".
+ */
+#define WEFT_EXPERIMENTAL_API WEFT_API
+#if defined(WEFT_BUILDING_SHARED) && !defined(WEFT_ENABLE_EXPERIMENTAL)
+#define WEFT_ENABLE_EXPERIMENTAL
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
