@@ -39,7 +39,7 @@ weft_status weft_executor_submit(weft_executor *ex, weft_fn fn, void *arg, weft_
 weft_status weft_executor_shutdown(weft_executor *ex, int wait, int cancel_futures)
 {
     WEFT__OPEN(ex, weft__executor_type);
-    return ex->ops->shutdown(ex, wait != 0, cancel_futures != 0);
+    return ex->ops->shutdown(ex, wait != 0, cancel_futures != 0, __func__);
 }
 
 weft_status weft_executor_free(weft_executor *ex)
@@ -47,7 +47,9 @@ weft_status weft_executor_free(weft_executor *ex)
     if (ex == NULL)
         return WEFT_OK;
     WEFT__OPEN(ex, weft__executor_type);
-    (void)ex->ops->shutdown(ex, true, false);
+    /* From one of its own tasks the pool cannot wait for itself: it is shut
+     * down without waiting, and lives on until its last worker leaves. */
+    (void)ex->ops->shutdown(ex, true, false, __func__);
     weft__unref(ex);
     return WEFT_OK;
 }

@@ -124,7 +124,7 @@ typedef struct weft__executor_ops {
      * given). On failure the future is untouched, its argument the caller's;
      * the message names `fn`. */
     weft_status (*submit)(weft_executor *ex, weft_future *f, const char *fn);
-    weft_status (*shutdown)(weft_executor *ex, bool wait, bool cancel_futures);
+    weft_status (*shutdown)(weft_executor *ex, bool wait, bool cancel_futures, const char *fn);
     void (*destroy)(weft_executor *ex);
 } weft__executor_ops;
 

@@ -51,6 +51,10 @@ typedef struct weft__pool {
 
 static atomic_uint weft__pool_counter;
 
+/* The pool whose worker the calling thread is, if any: such a thread must
+ * not wait for the pool's workers, itself among them. */
+static _Thread_local weft__pool *weft__current_pool;
+
 /* ---- the queue --------------------------------------------------------- */
 
 static void weft__q_push(weft__pool *p, weft__qnode *n)
@@ -227,6 +231,7 @@ static void weft__worker_main(void *argp, weft_outcome *out)
     weft__worker_start *ws = argp;
     weft__pool *p = ws->pool;
     free(ws);
+    weft__current_pool = p; /* the initializer runs on the worker too */
     bool ok = true;
     if (p->init != NULL) {
         weft_outcome o;
@@ -241,6 +246,7 @@ static void weft__worker_main(void *argp, weft_outcome *out)
         weft__worker_loop(p);
     else
         weft__pool_break(p, "A thread initializer failed, the thread pool is not usable anymore");
+    weft__current_pool = NULL;
     weft__unref(p);
 }
 
@@ -313,8 +319,6 @@ static void weft__join_all(weft__pool *p)
     p->joining = true;
     size_t n = p->nstarted;
     pthread_mutex_unlock(&p->mu);
-    /* A task shutting its own pool down does not wait for itself: joining
-     * the calling thread is refused (WEFT_RUNTIME) and skipped. */
     for (size_t i = 0; i < n; i++)
         (void)weft_thread_join(p->threads[i], -1);
     pthread_mutex_lock(&p->mu);
@@ -365,7 +369,7 @@ static weft_status weft__pool_submit(weft_executor *ex, weft_future *f, const ch
     return WEFT_OK;
 }
 
-static weft_status weft__pool_shutdown(weft_executor *ex, bool wait, bool cancel_futures)
+static weft_status weft__pool_shutdown(weft_executor *ex, bool wait, bool cancel_futures, const char *fn)
 {
     weft__pool *p = (weft__pool *)ex;
     weft__gate_close(p, WEFT_RUNTIME, "shut down", false);
@@ -376,8 +380,15 @@ static weft_status weft__pool_shutdown(weft_executor *ex, bool wait, bool cancel
     }
     atomic_store_explicit(&p->stopping, true, memory_order_seq_cst);
     weft__wake(p, INT_MAX);
-    if (wait)
-        weft__join_all(p);
+    if (!wait)
+        return WEFT_OK;
+    /* A task waiting for its own pool would wait for itself (and, with
+     * another shutdown joining the workers, for that one too): Python's
+     * join raises RuntimeError there. The shutdown itself has happened. */
+    if (weft__current_pool == p)
+        return weft__fail(WEFT_RUNTIME, "%s: cannot join current thread (called from a task of this executor)",
+                          fn);
+    weft__join_all(p);
     return WEFT_OK;
 }
 
