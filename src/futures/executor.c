@@ -17,16 +17,14 @@ const weft__type weft__executor_type = { "executor", weft__executor_destroy };
 weft_status weft_executor_submit(weft_executor *ex, weft_fn fn, void *arg, weft_free_fn free_arg,
                                  weft_future **out)
 {
-    weft_status st = weft__check(ex, &weft__executor_type, "weft_executor_submit");
-    if (st != WEFT_OK)
-        return st;
-    if (fn == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_executor_submit: fn is NULL");
+    WEFT__OPEN(ex, weft__executor_type);
+    WEFT__OUT(fn);
     /* One reference for the queue, one for the caller if it wants it. */
     weft_future *f = weft__future_new_task(fn, arg, free_arg, out != NULL ? 2 : 1);
     if (f == NULL)
         return WEFT_NOMEM;
-    if ((st = ex->ops->submit(ex, f)) != WEFT_OK) {
+    weft_status st = ex->ops->submit(ex, f, __func__);
+    if (st != WEFT_OK) {
         f->task.free_arg = NULL; /* the caller keeps its argument */
         if (out != NULL)
             weft__unref(f);
@@ -34,26 +32,24 @@ weft_status weft_executor_submit(weft_executor *ex, weft_fn fn, void *arg, weft_
         return st;
     }
     if (out != NULL)
-        *out = f;
+        *out = weft__handle(f);
     return WEFT_OK;
 }
 
 weft_status weft_executor_shutdown(weft_executor *ex, int wait, int cancel_futures)
 {
-    weft_status st = weft__check(ex, &weft__executor_type, "weft_executor_shutdown");
-    if (st != WEFT_OK)
-        return st;
-    return ex->ops->shutdown(ex, wait != 0, cancel_futures != 0);
+    WEFT__OPEN(ex, weft__executor_type);
+    return ex->ops->shutdown(ex, wait != 0, cancel_futures != 0, __func__);
 }
 
 weft_status weft_executor_free(weft_executor *ex)
 {
     if (ex == NULL)
         return WEFT_OK;
-    weft_status st = weft__check(ex, &weft__executor_type, "weft_executor_free");
-    if (st != WEFT_OK)
-        return st;
-    (void)ex->ops->shutdown(ex, true, false);
+    WEFT__OPEN(ex, weft__executor_type);
+    /* From one of its own tasks the pool cannot wait for itself: it is shut
+     * down without waiting, and lives on until its last worker leaves. */
+    (void)ex->ops->shutdown(ex, true, false, __func__);
     weft__unref(ex);
     return WEFT_OK;
 }
@@ -87,8 +83,8 @@ static const weft__type weft__map_iter_type = { "map iterator", weft__map_iter_d
 weft_status weft_executor_map(weft_executor *ex, weft_fn fn, void *const *args, size_t n,
                               weft_free_fn free_arg, double timeout, size_t chunksize, weft_map_iter **out)
 {
-    static const char name[] = "weft_executor_map";
-    weft_status st = weft__check(ex, &weft__executor_type, name);
+    weft_status st;
+    ex = weft__open(ex, &weft__executor_type, __func__, &st);
     size_t done = 0; /* arguments the executor took */
     weft_map_iter *it = NULL;
     weft__deadline d;
@@ -96,14 +92,14 @@ weft_status weft_executor_map(weft_executor *ex, weft_fn fn, void *const *args, 
     if (st != WEFT_OK)
         goto fail;
     if (fn == NULL || out == NULL || (n > 0 && args == NULL)) {
-        st = weft__fail(WEFT_EINVAL, "%s: %s is NULL", name, fn == NULL ? "fn" : out == NULL ? "out" : "args");
+        st = weft__fail(WEFT_EINVAL, "%s: %s is NULL", __func__, fn == NULL ? "fn" : out == NULL ? "out" : "args");
         goto fail;
     }
-    if ((st = weft__deadline_init(&d, timeout, name)) != WEFT_OK)
+    if ((st = weft__deadline_init(&d, timeout, __func__)) != WEFT_OK)
         goto fail;
     it = weft__obj_new(&weft__map_iter_type, sizeof *it);
     if (it == NULL || (it->fs = malloc((n > 0 ? n : 1) * sizeof *it->fs)) == NULL) {
-        st = weft__fail(WEFT_NOMEM, "%s: out of memory", name);
+        st = weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
         goto fail;
     }
     it->deadline = d;
@@ -113,7 +109,7 @@ weft_status weft_executor_map(weft_executor *ex, weft_fn fn, void *const *args, 
             st = WEFT_NOMEM;
             goto fail;
         }
-        if ((st = ex->ops->submit(ex, f)) != WEFT_OK) {
+        if ((st = ex->ops->submit(ex, f, __func__)) != WEFT_OK) {
             weft__unref(f);
             weft__unref(f); /* frees the argument with the future */
             done++;
@@ -122,7 +118,7 @@ weft_status weft_executor_map(weft_executor *ex, weft_fn fn, void *const *args, 
         it->fs[done] = f;
         it->n = done + 1;
     }
-    *out = it;
+    *out = weft__handle(it);
     return WEFT_OK;
 
 fail:
@@ -139,21 +135,18 @@ fail:
 
 weft_status weft_map_iter_next(weft_map_iter *it, void **value)
 {
-    static const char name[] = "weft_map_iter_next";
-    weft_status st = weft__check(it, &weft__map_iter_type, name);
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(it, weft__map_iter_type);
     if (it->last != NULL) {
         weft__unref(it->last);
         it->last = NULL;
     }
     if (it->over || it->next == it->n)
-        return weft__fail(WEFT_EOF, "%s: no more results", name);
+        return weft__fail(WEFT_EOF, "%s: no more results", __func__);
     weft_future *f = it->fs[it->next++];
     double left = -1;
     if (!it->deadline.forever)
         left = (double)weft__deadline_left_ns(&it->deadline) / 1e9;
-    st = weft_future_result(f, left, value);
+    weft_status st = weft__future_result(f, left, value, __func__);
     if (st == WEFT_OK) {
         it->last = f;
         return WEFT_OK;
@@ -171,7 +164,7 @@ weft_status weft_map_iter_next(weft_map_iter *it, void **value)
 
 weft_status weft_map_iter_free(weft_map_iter *it)
 {
-    return weft__free_handle(it, &weft__map_iter_type, "weft_map_iter_free");
+    WEFT__FREE(it, weft__map_iter_type);
 }
 
 /* ---- options ----------------------------------------------------------- */
@@ -195,36 +188,31 @@ const weft__type weft__executor_opts_type = { "executor options", weft__opts_des
 
 weft_status weft_executor_opts_new(weft_executor_opts **out)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_executor_opts_new: out is NULL");
+    WEFT__OUT(out);
     weft_executor_opts *o = weft__obj_new(&weft__executor_opts_type, sizeof *o);
     if (o == NULL)
         return WEFT_NOMEM;
-    *out = o;
+    *out = weft__handle(o);
     return WEFT_OK;
 }
 
 weft_status weft_executor_opts_free(weft_executor_opts *opts)
 {
-    return weft__free_handle(opts, &weft__executor_opts_type, "weft_executor_opts_free");
+    WEFT__FREE(opts, weft__executor_opts_type);
 }
 
 weft_status weft_executor_opts_set_max_workers(weft_executor_opts *opts, size_t max_workers)
 {
-    weft_status st = weft__check(opts, &weft__executor_opts_type, "weft_executor_opts_set_max_workers");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(opts, weft__executor_opts_type);
     if (max_workers == 0)
-        return weft__fail(WEFT_EINVAL, "weft_executor_opts_set_max_workers: max_workers must be greater than 0");
+        return weft__fail(WEFT_EINVAL, "%s: max_workers must be greater than 0", __func__);
     opts->max_workers = max_workers;
     return WEFT_OK;
 }
 
 weft_status weft_executor_opts_set_thread_name_prefix(weft_executor_opts *opts, const char *prefix)
 {
-    weft_status st = weft__check(opts, &weft__executor_opts_type, "weft_executor_opts_set_thread_name_prefix");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(opts, weft__executor_opts_type);
     char *copy = NULL;
     if (prefix != NULL && prefix[0] != '\0' && (copy = weft__strdup(prefix)) == NULL)
         return WEFT_NOMEM;
@@ -236,14 +224,12 @@ weft_status weft_executor_opts_set_thread_name_prefix(weft_executor_opts *opts, 
 weft_status weft_executor_opts_set_initializer(weft_executor_opts *opts, weft_fn fn, void *arg,
                                                weft_free_fn free_arg)
 {
-    weft_status st = weft__check(opts, &weft__executor_opts_type, "weft_executor_opts_set_initializer");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(opts, weft__executor_opts_type);
     weft__shared_callable *s = NULL;
     if (fn != NULL) {
         s = malloc(sizeof *s);
         if (s == NULL)
-            return weft__fail(WEFT_NOMEM, "weft_executor_opts_set_initializer: out of memory");
+            return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
         atomic_init(&s->refs, 1);
         s->c.fn = fn;
         s->c.arg = arg;

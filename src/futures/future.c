@@ -5,24 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* ---- the word lock ----------------------------------------------------- */
-
-void weft__wlock_slow(atomic_uint *l)
-{
-    /* Holders keep it for a few instructions: spin briefly before sleeping. */
-    for (int i = 0; i < 64; i++) {
-        unsigned z = 0;
-        if (atomic_load_explicit(l, memory_order_relaxed) == 0 &&
-            atomic_compare_exchange_weak_explicit(l, &z, 1, memory_order_acquire, memory_order_relaxed))
-            return;
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    }
-    while (atomic_exchange_explicit(l, 2, memory_order_acquire) != 0)
-        weft__park(l, 2, NULL);
-}
-
 /* ---- reporting --------------------------------------------------------- */
 
 void weft__futures_report(weft_status status, const char *message, void *payload, const char *what)
@@ -78,18 +60,17 @@ weft_future *weft__future_new_task(weft_fn fn, void *arg, weft_free_fn free_arg,
 
 weft_status weft_future_new(weft_future **out)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_future_new: out is NULL");
+    WEFT__OUT(out);
     weft_future *f = weft__obj_new(&weft__future_type, sizeof *f);
     if (f == NULL)
         return WEFT_NOMEM;
-    *out = f;
+    *out = weft__handle(f);
     return WEFT_OK;
 }
 
 weft_status weft_future_free(weft_future *f)
 {
-    return weft__free_handle(f, &weft__future_type, "weft_future_free");
+    WEFT__FREE(f, weft__future_type);
 }
 
 /* ---- state changes ----------------------------------------------------- */
@@ -113,30 +94,30 @@ static void weft__run_callback(weft_future *f, weft__callable *cb)
     if (o.status != WEFT_OK) {
         /* Python logs "exception calling callback for <Future ...>" and goes on. */
         char what[64];
-        snprintf(what, sizeof what, "exception calling callback for future %p", (void *)f);
+        snprintf(what, sizeof what, "exception calling callback for future %p", weft__handle(f));
         weft__futures_report(o.status, o.message, o.payload, what);
     }
     weft__outcome_clear(&o);
     weft__callable_release(cb);
 }
 
-/* After the final state is published: wakes sleepers, notifies waiters and
+/* After the final state is published: wakes sleepers, notifies listeners and
  * runs the callbacks in the order added, as Python's _invoke_callbacks. */
 static void weft__after_done(weft_future *f, unsigned old, int kind, bool locked)
 {
     weft__cbnode *cbs = NULL;
     if (old & WEFT__F_LISTENERS) {
         if (!locked)
-            weft__wlock(&f->lock);
-        for (weft__wnode *n = f->waiters; n != NULL; n = n->next)
-            n->waiter->notify(n->waiter, f, kind);
-        f->waiters = NULL; /* the nodes belong to their waiters */
+            weft__wl_lock(&f->lock);
+        for (weft__lnode *n = f->listeners; n != NULL; n = n->next)
+            n->listener->notify(n->listener, f, kind);
+        f->listeners = NULL; /* the nodes belong to their listeners */
         cbs = f->callbacks;
         f->callbacks = NULL;
         locked = true;
     }
     if (locked)
-        weft__wunlock(&f->lock);
+        weft__wl_unlock(&f->lock);
     if (old & WEFT__F_PARKED)
         weft__unpark(&f->state, INT_MAX);
     if (cbs == NULL)
@@ -178,7 +159,7 @@ static bool weft__complete(weft_future *f, weft_status code, void *value, weft_f
     f->free_value = free_value;
     f->message = message;
     unsigned old = atomic_exchange_explicit(&f->state, WEFT__F_FINISHED, memory_order_acq_rel);
-    weft__after_done(f, old, code == WEFT_OK ? WEFT__W_RESULT : WEFT__W_EXCEPTION, false);
+    weft__after_done(f, old, code == WEFT_OK ? WEFT__L_RESULT : WEFT__L_EXCEPTION, false);
     return true;
 }
 
@@ -195,7 +176,7 @@ bool weft__future_cancel(weft_future *f)
                                                   memory_order_acquire))
             break;
     }
-    weft__after_done(f, s, WEFT__W_CANCELLED, false);
+    weft__after_done(f, s, WEFT__L_CANCELLED, false);
     return true;
 }
 
@@ -278,9 +259,7 @@ void weft__future_drop_task(weft_future *f, weft_status fail_code, const char *m
 
 weft_status weft_future_cancel(weft_future *f, int *cancelled)
 {
-    weft_status st = weft__check(f, &weft__future_type, "weft_future_cancel");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(f, weft__future_type);
     bool c = weft__future_cancel(f);
     if (cancelled != NULL)
         *cancelled = c;
@@ -289,8 +268,8 @@ weft_status weft_future_cancel(weft_future *f, int *cancelled)
 
 static weft_status weft__query(weft_future *f, int *out, const char *fn, unsigned *state)
 {
-    weft_status st = weft__check(f, &weft__future_type, fn);
-    if (st != WEFT_OK)
+    weft_status st;
+    if ((f = weft__open(f, &weft__future_type, fn, &st)) == NULL)
         return st;
     if (out == NULL)
         return weft__fail(WEFT_EINVAL, "%s: out is NULL", fn);
@@ -301,7 +280,7 @@ static weft_status weft__query(weft_future *f, int *out, const char *fn, unsigne
 weft_status weft_future_cancelled(weft_future *f, int *out)
 {
     unsigned s = 0;
-    weft_status st = weft__query(f, out, "weft_future_cancelled", &s);
+    weft_status st = weft__query(f, out, __func__, &s);
     if (st == WEFT_OK)
         *out = s == WEFT__F_CANCELLED || s == WEFT__F_CANCELLED_NOTIFIED;
     return st;
@@ -310,7 +289,7 @@ weft_status weft_future_cancelled(weft_future *f, int *out)
 weft_status weft_future_running(weft_future *f, int *out)
 {
     unsigned s = 0;
-    weft_status st = weft__query(f, out, "weft_future_running", &s);
+    weft_status st = weft__query(f, out, __func__, &s);
     if (st == WEFT_OK)
         *out = s == WEFT__F_RUNNING || s == WEFT__F_COMPLETING;
     return st;
@@ -319,7 +298,7 @@ weft_status weft_future_running(weft_future *f, int *out)
 weft_status weft_future_done(weft_future *f, int *out)
 {
     unsigned s = 0;
-    weft_status st = weft__query(f, out, "weft_future_done", &s);
+    weft_status st = weft__query(f, out, __func__, &s);
     if (st == WEFT_OK)
         *out = weft__state_done(s);
     return st;
@@ -330,6 +309,10 @@ weft_status weft_future_done(weft_future *f, int *out)
  * completion writes is published by its release on the state word. */
 static weft_status weft__await(weft_future *f, double timeout, const char *fn, unsigned *state)
 {
+    /* A bad timeout is refused even when the future is done, as every
+     * blocking call refuses it whatever the state. */
+    if (WEFT__UNLIKELY(weft__timeout_bad(timeout)))
+        return weft__timeout_fail(timeout, fn);
     unsigned s = atomic_load_explicit(&f->state, memory_order_acquire);
     if (WEFT__LIKELY(weft__state_done(s))) {
         *state = s & WEFT__F_STATE;
@@ -342,9 +325,7 @@ static weft_status weft__await(weft_future *f, double timeout, const char *fn, u
     /* Tasks are often microseconds from done: a short spin saves the
      * completer a futex wake and the waiter a sleep. */
     for (int i = 0; i < 64 && !d.once && !weft__state_done(s); i++) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
+        weft__cpu_relax();
         s = atomic_load_explicit(&f->state, memory_order_acquire);
     }
     for (;;) {
@@ -365,16 +346,14 @@ static weft_status weft__await(weft_future *f, double timeout, const char *fn, u
     }
 }
 
-weft_status weft_future_result(weft_future *f, double timeout, void **value)
+weft_status weft__future_result(weft_future *f, double timeout, void **value, const char *fn)
 {
-    weft_status st = weft__check(f, &weft__future_type, "weft_future_result");
+    unsigned s = 0;
+    weft_status st = weft__await(f, timeout, fn, &s);
     if (st != WEFT_OK)
         return st;
-    unsigned s = 0;
-    if ((st = weft__await(f, timeout, "weft_future_result", &s)) != WEFT_OK)
-        return st;
     if (s != WEFT__F_FINISHED)
-        return weft__fail(WEFT_CANCELLED, "weft_future_result: future was cancelled");
+        return weft__fail(WEFT_CANCELLED, "%s: future was cancelled", fn);
     if (f->code != WEFT_OK)
         return weft__fail(f->code, "%s", f->message != NULL ? f->message : weft_strerror(f->code));
     if (value != NULL)
@@ -382,17 +361,22 @@ weft_status weft_future_result(weft_future *f, double timeout, void **value)
     return WEFT_OK;
 }
 
+weft_status weft_future_result(weft_future *f, double timeout, void **value)
+{
+    WEFT__OPEN(f, weft__future_type);
+    return weft__future_result(f, timeout, value, __func__);
+}
+
 weft_status weft_future_exception(weft_future *f, double timeout, weft_status *code, const char **message,
                                   void **payload)
 {
-    weft_status st = weft__check(f, &weft__future_type, "weft_future_exception");
+    WEFT__OPEN(f, weft__future_type);
+    unsigned s = 0;
+    weft_status st = weft__await(f, timeout, __func__, &s);
     if (st != WEFT_OK)
         return st;
-    unsigned s = 0;
-    if ((st = weft__await(f, timeout, "weft_future_exception", &s)) != WEFT_OK)
-        return st;
     if (s != WEFT__F_FINISHED)
-        return weft__fail(WEFT_CANCELLED, "weft_future_exception: future was cancelled");
+        return weft__fail(WEFT_CANCELLED, "%s: future was cancelled", __func__);
     bool failed = f->code != WEFT_OK;
     if (code != NULL)
         *code = f->code;
@@ -407,25 +391,22 @@ weft_status weft_future_exception(weft_future *f, double timeout, weft_status *c
 
 weft_status weft_future_add_done_callback(weft_future *f, weft_fn fn, void *arg, weft_free_fn free_arg)
 {
-    weft_status st = weft__check(f, &weft__future_type, "weft_future_add_done_callback");
-    if (st != WEFT_OK)
-        return st;
-    if (fn == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_future_add_done_callback: fn is NULL");
+    WEFT__OPEN(f, weft__future_type);
+    WEFT__OUT(fn);
     weft__callable cb = { fn, arg, free_arg };
     if (!weft__state_done(atomic_load_explicit(&f->state, memory_order_acquire))) {
         weft__cbnode *n = malloc(sizeof *n);
         if (n == NULL)
-            return weft__fail(WEFT_NOMEM, "weft_future_add_done_callback: out of memory");
+            return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
         n->cb = cb;
-        weft__wlock(&f->lock);
+        weft__wl_lock(&f->lock);
         if (weft__future_mark_listened(f)) {
             n->next = f->callbacks;
             f->callbacks = n;
-            weft__wunlock(&f->lock);
+            weft__wl_unlock(&f->lock);
             return WEFT_OK;
         }
-        weft__wunlock(&f->lock);
+        weft__wl_unlock(&f->lock);
         free(n);
     }
     weft__run_callback(f, &cb);
@@ -434,12 +415,10 @@ weft_status weft_future_add_done_callback(weft_future *f, weft_fn fn, void *arg,
 
 weft_status weft_future_from_outcome(const weft_outcome *outcome, weft_future **out)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_future_from_outcome: out is NULL");
+    WEFT__OUT(out);
     if (outcome == NULL || outcome != weft__cb_current.outcome)
-        return weft__fail(WEFT_EINVAL,
-                          "weft_future_from_outcome: outcome is not that of a running done callback");
-    *out = weft__cb_current.future;
+        return weft__fail(WEFT_EINVAL, "%s: outcome is not that of a running done callback", __func__);
+    *out = weft__handle(weft__cb_current.future);
     return WEFT_OK;
 }
 
@@ -447,11 +426,8 @@ weft_status weft_future_from_outcome(const weft_outcome *outcome, weft_future **
 
 weft_status weft_future_set_running_or_notify_cancel(weft_future *f, int *proceed)
 {
-    weft_status st = weft__check(f, &weft__future_type, "weft_future_set_running_or_notify_cancel");
-    if (st != WEFT_OK)
-        return st;
-    if (proceed == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_future_set_running_or_notify_cancel: proceed is NULL");
+    WEFT__OPEN(f, weft__future_type);
+    WEFT__OUT(proceed);
     unsigned s = weft__start(f);
     if (s == WEFT__F_PENDING || s == WEFT__F_CANCELLED) {
         *proceed = s == WEFT__F_PENDING;
@@ -459,32 +435,28 @@ weft_status weft_future_set_running_or_notify_cancel(weft_future *f, int *procee
     }
     static const char *const names[] = { "PENDING",   "RUNNING",  "RUNNING", "CANCELLED", "CANCELLED_AND_NOTIFIED",
                                          "FINISHED",  "UNKNOWN",  "UNKNOWN" };
-    return weft__fail(WEFT_RUNTIME, "weft_future_set_running_or_notify_cancel: future in unexpected state %s",
+    return weft__fail(WEFT_RUNTIME, "%s: future in unexpected state %s", __func__,
                       names[s]);
 }
 
 weft_status weft_future_set_result(weft_future *f, void *value, weft_free_fn free_value)
 {
-    weft_status st = weft__check(f, &weft__future_type, "weft_future_set_result");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(f, weft__future_type);
     if (!weft__complete(f, WEFT_OK, value, free_value, NULL))
-        return weft__fail(WEFT_INVALID_STATE, "weft_future_set_result: future is already done");
+        return weft__fail(WEFT_INVALID_STATE, "%s: future is already done", __func__);
     return WEFT_OK;
 }
 
 weft_status weft_future_set_exception(weft_future *f, weft_status code, const char *message, void *payload,
                                       weft_free_fn free_payload)
 {
-    weft_status st = weft__check(f, &weft__future_type, "weft_future_set_exception");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(f, weft__future_type);
     char *copy = NULL;
     if (message != NULL && (copy = weft__strdup(message)) == NULL)
         return WEFT_NOMEM;
     if (!weft__complete(f, code == WEFT_OK ? WEFT_FAILED : code, payload, free_payload, copy)) {
         free(copy);
-        return weft__fail(WEFT_INVALID_STATE, "weft_future_set_exception: future is already done");
+        return weft__fail(WEFT_INVALID_STATE, "%s: future is already done", __func__);
     }
     return WEFT_OK;
 }

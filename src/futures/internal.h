@@ -1,38 +1,17 @@
 /* Internal interfaces of concurrent.futures: the future's layout (shared by
- * the executors, which embed their task in it), a word-sized lock, waiters
- * and the executor's vtable. */
+ * the executors, which embed their task in it), listeners and the
+ * executor's vtable. Locks are the kit's word lock (core/kit.h). */
 #ifndef WEFT__FUTURES_INTERNAL_H
 #define WEFT__FUTURES_INTERNAL_H
 
-#include "core/internal.h"
-
-/* ---- a one-word lock --------------------------------------------------- */
-
-/* 0 free, 1 held, 2 held with sleepers. Futures keep one each, so it must be
- * small: a pthread mutex would double a pending task's size. */
-void weft__wlock_slow(atomic_uint *l);
-
-static inline void weft__wlock(atomic_uint *l)
-{
-    unsigned z = 0;
-    if (WEFT__LIKELY(atomic_compare_exchange_strong_explicit(l, &z, 1, memory_order_acquire,
-                                                             memory_order_relaxed)))
-        return;
-    weft__wlock_slow(l);
-}
-
-static inline void weft__wunlock(atomic_uint *l)
-{
-    if (WEFT__UNLIKELY(atomic_exchange_explicit(l, 0, memory_order_release) == 2))
-        weft__unpark(l, 1);
-}
+#include "core/kit.h"
 
 /* ---- futures ----------------------------------------------------------- */
 
 /* States, as Python's, plus COMPLETING: a completer owns the future while it
  * writes the result, so completing takes no lock. The word also carries
  * PARKED when a thread sleeps on it in result()/exception(), and LISTENERS
- * once a callback or waiter was listed (set under the lock), so a
+ * once a callback or listener was listed (set under the lock), so a
  * completion takes the lock and makes a futex call only when needed. */
 enum {
     WEFT__F_PENDING = 0,
@@ -55,21 +34,22 @@ static inline bool weft__state_done(unsigned s)
  * Returns false, changing nothing, if the future is already done. */
 static inline bool weft__future_mark_listened(weft_future *f);
 
-/* How a waiter learns that a future it watches is done. */
-enum { WEFT__W_RESULT, WEFT__W_EXCEPTION, WEFT__W_CANCELLED };
+/* How a listener (wait(), as_completed()) learns that a future it watches
+ * is done. */
+enum { WEFT__L_RESULT, WEFT__L_EXCEPTION, WEFT__L_CANCELLED };
 
-typedef struct weft__waiter weft__waiter;
-struct weft__waiter {
+typedef struct weft__listener weft__listener;
+struct weft__listener {
     /* Called with the future's lock held, after the future is done; must
      * not block. */
-    void (*notify)(weft__waiter *w, weft_future *f, int kind);
+    void (*notify)(weft__listener *l, weft_future *f, int kind);
 };
 
-/* One future's link to a waiter; owned by the waiter, listed in the future. */
-typedef struct weft__wnode {
-    struct weft__wnode *next;
-    weft__waiter *waiter;
-} weft__wnode;
+/* One future's link to a listener; owned by the listener, listed in the future. */
+typedef struct weft__lnode {
+    struct weft__lnode *next;
+    weft__listener *listener;
+} weft__lnode;
 
 typedef struct weft__cbnode {
     struct weft__cbnode *next;
@@ -84,13 +64,13 @@ typedef struct weft__qnode {
 struct weft_future {
     weft__obj hdr;
     atomic_uint state;        /* WEFT__F_* | WEFT__F_PARKED; futex word */
-    atomic_uint lock;         /* guards the callback and waiter lists */
+    weft__wordlock lock;      /* guards the callback and listener lists */
     weft_status code;         /* WEFT_OK: value; otherwise a failure */
     void *value;              /* the value, or the failure's payload */
     weft_free_fn free_value;
     char *message;            /* failure's message (malloc'd) */
     weft__cbnode *callbacks;  /* newest first */
-    weft__wnode *waiters;
+    weft__lnode *listeners;
     weft__callable task;      /* an executor's call; empty otherwise */
     weft__qnode link;         /* an executor's queue */
 };
@@ -114,9 +94,12 @@ static inline bool weft__future_mark_listened(weft_future *f)
  * (message set) when out of memory. */
 weft_future *weft__future_new_task(weft_fn fn, void *arg, weft_free_fn free_arg, unsigned refs);
 
-/* Internal forms of the public calls, without handle checks. */
+/* Internal forms of the public calls, on objects (not handles). */
 bool weft__future_start(weft_future *f);  /* set_running_or_notify_cancel */
 bool weft__future_cancel(weft_future *f);
+/* Waits up to `timeout` and gives the value, as weft_future_result,
+ * reporting as `fn`. */
+weft_status weft__future_result(weft_future *f, double timeout, void **value, const char *fn);
 /* Completes a future from an outcome, taking what it owns. */
 void weft__future_finish(weft_future *f, weft_outcome *o);
 /* Completes a future with a failure; `message` is copied. */
@@ -138,9 +121,10 @@ void weft__futures_report(weft_status status, const char *message, void *payload
 
 typedef struct weft__executor_ops {
     /* Queues the task future `f` (the executor takes the reference it is
-     * given). On failure the future is untouched, its argument the caller's. */
-    weft_status (*submit)(weft_executor *ex, weft_future *f);
-    weft_status (*shutdown)(weft_executor *ex, bool wait, bool cancel_futures);
+     * given). On failure the future is untouched, its argument the caller's;
+     * the message names `fn`. */
+    weft_status (*submit)(weft_executor *ex, weft_future *f, const char *fn);
+    weft_status (*shutdown)(weft_executor *ex, bool wait, bool cancel_futures, const char *fn);
     void (*destroy)(weft_executor *ex);
 } weft__executor_ops;
 

@@ -14,22 +14,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#define WEFT__CACHELINE 64
-
 typedef struct weft__pool {
     weft_executor base;
-    char pad0[WEFT__CACHELINE];
+    char pad0[WEFT__CACHE_LINE];
 
     /* producers */
     _Atomic(weft__qnode *) tail;
     atomic_uint gate;          /* (submits in flight << 1) | closed */
-    char pad1[WEFT__CACHELINE];
+    char pad1[WEFT__CACHE_LINE];
 
     /* consumers */
     _Atomic(weft__qnode *) head; /* written under pop_lock; read unlocked only as a hint */
-    atomic_uint pop_lock;
+    weft__wordlock pop_lock;
     weft__qnode stub;
-    char pad2[WEFT__CACHELINE];
+    char pad2[WEFT__CACHE_LINE];
 
     atomic_uint sleepers;      /* workers about to park or parked */
     atomic_uint wake_seq;      /* futex word workers park on */
@@ -52,6 +50,10 @@ typedef struct weft__pool {
 } weft__pool;
 
 static atomic_uint weft__pool_counter;
+
+/* The pool whose worker the calling thread is, if any: such a thread must
+ * not wait for the pool's workers, itself among them. */
+static _Thread_local weft__pool *weft__current_pool;
 
 /* ---- the queue --------------------------------------------------------- */
 
@@ -107,9 +109,9 @@ static bool weft__q_maybe_empty(weft__pool *p)
 static weft_future *weft__q_pop(weft__pool *p)
 {
     for (;;) {
-        weft__wlock(&p->pop_lock);
+        weft__wl_lock(&p->pop_lock);
         weft__qnode *n = weft__q_pop_locked(p);
-        weft__wunlock(&p->pop_lock);
+        weft__wl_unlock(&p->pop_lock);
         if (n != WEFT__Q_BUSY)
             return n == NULL ? NULL : (weft_future *)((char *)n - offsetof(weft_future, link));
         sched_yield();
@@ -194,11 +196,8 @@ static void weft__worker_loop(weft__pool *p)
         if (atomic_load_explicit(&p->stopping, memory_order_acquire))
             return;
         /* A short spin catches the next submission without a futex round trip. */
-        for (int i = 0; i < 64 && weft__q_maybe_empty(p); i++) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-        }
+        for (int i = 0; i < 64 && weft__q_maybe_empty(p); i++)
+            weft__cpu_relax();
         if (!weft__q_maybe_empty(p))
             continue;
         atomic_fetch_add_explicit(&p->idle, 1, memory_order_relaxed);
@@ -232,6 +231,7 @@ static void weft__worker_main(void *argp, weft_outcome *out)
     weft__worker_start *ws = argp;
     weft__pool *p = ws->pool;
     free(ws);
+    weft__current_pool = p; /* the initializer runs on the worker too */
     bool ok = true;
     if (p->init != NULL) {
         weft_outcome o;
@@ -246,6 +246,7 @@ static void weft__worker_main(void *argp, weft_outcome *out)
         weft__worker_loop(p);
     else
         weft__pool_break(p, "A thread initializer failed, the thread pool is not usable anymore");
+    weft__current_pool = NULL;
     weft__unref(p);
 }
 
@@ -268,7 +269,7 @@ static weft_status weft__spawn_worker(weft__worker_start *ws, weft_thread **out)
 }
 
 /* Starts a worker unless the pool is full or shutting down. */
-static weft_status weft__start_worker(weft__pool *p)
+static weft_status weft__start_worker(weft__pool *p, const char *fn)
 {
     weft_status st = WEFT_OK;
     pthread_mutex_lock(&p->mu);
@@ -279,7 +280,7 @@ static weft_status weft__start_worker(weft__pool *p)
         size_t cap = p->cap ? p->cap * 2 : 8;
         weft_thread **t = realloc(p->threads, cap * sizeof *t);
         if (t == NULL) {
-            st = weft__fail(WEFT_NOMEM, "weft_executor_submit: out of memory");
+            st = weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
             goto out;
         }
         p->threads = t;
@@ -287,7 +288,7 @@ static weft_status weft__start_worker(weft__pool *p)
     }
     weft__worker_start *ws = malloc(sizeof *ws);
     if (ws == NULL) {
-        st = weft__fail(WEFT_NOMEM, "weft_executor_submit: out of memory");
+        st = weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
         goto out;
     }
     ws->pool = p;
@@ -318,8 +319,6 @@ static void weft__join_all(weft__pool *p)
     p->joining = true;
     size_t n = p->nstarted;
     pthread_mutex_unlock(&p->mu);
-    /* A task shutting its own pool down does not wait for itself: joining
-     * the calling thread is refused (WEFT_RUNTIME) and skipped. */
     for (size_t i = 0; i < n; i++)
         (void)weft_thread_join(p->threads[i], -1);
     pthread_mutex_lock(&p->mu);
@@ -341,24 +340,24 @@ static bool weft__take_idle(weft__pool *p)
     return false;
 }
 
-static weft_status weft__closed_status(weft__pool *p)
+static weft_status weft__closed_status(weft__pool *p, const char *fn)
 {
     weft_status reason = atomic_load_explicit(&p->closed_reason, memory_order_acquire);
     if (reason == WEFT_BROKEN_THREAD_POOL)
-        return weft__fail(reason, "weft_executor_submit: %s", p->closed_message);
-    return weft__fail(WEFT_RUNTIME, "weft_executor_submit: cannot schedule new futures after shutdown");
+        return weft__fail(reason, "%s: %s", fn, p->closed_message);
+    return weft__fail(WEFT_RUNTIME, "%s: cannot schedule new futures after shutdown", fn);
 }
 
-static weft_status weft__pool_submit(weft_executor *ex, weft_future *f)
+static weft_status weft__pool_submit(weft_executor *ex, weft_future *f, const char *fn)
 {
     weft__pool *p = (weft__pool *)ex;
     if (!weft__gate_enter(p))
-        return weft__closed_status(p);
+        return weft__closed_status(p, fn);
     weft__q_push(p, &f->link);
     /* Python's _adjust_thread_count: reuse an idle worker, else start one. */
     bool lonely = false;
     if (!weft__take_idle(p) && atomic_load_explicit(&p->nthreads, memory_order_acquire) < p->max_workers) {
-        if (weft__start_worker(p) != WEFT_OK)
+        if (weft__start_worker(p, fn) != WEFT_OK)
             lonely = atomic_load_explicit(&p->nthreads, memory_order_acquire) == 0;
     }
     weft__wake_one(p);
@@ -370,7 +369,7 @@ static weft_status weft__pool_submit(weft_executor *ex, weft_future *f)
     return WEFT_OK;
 }
 
-static weft_status weft__pool_shutdown(weft_executor *ex, bool wait, bool cancel_futures)
+static weft_status weft__pool_shutdown(weft_executor *ex, bool wait, bool cancel_futures, const char *fn)
 {
     weft__pool *p = (weft__pool *)ex;
     weft__gate_close(p, WEFT_RUNTIME, "shut down", false);
@@ -381,8 +380,15 @@ static weft_status weft__pool_shutdown(weft_executor *ex, bool wait, bool cancel
     }
     atomic_store_explicit(&p->stopping, true, memory_order_seq_cst);
     weft__wake(p, INT_MAX);
-    if (wait)
-        weft__join_all(p);
+    if (!wait)
+        return WEFT_OK;
+    /* A task waiting for its own pool would wait for itself (and, with
+     * another shutdown joining the workers, for that one too): Python's
+     * join raises RuntimeError there. The shutdown itself has happened. */
+    if (weft__current_pool == p)
+        return weft__fail(WEFT_RUNTIME, "%s: cannot join current thread (called from a task of this executor)",
+                          fn);
+    weft__join_all(p);
     return WEFT_OK;
 }
 
@@ -411,29 +417,15 @@ static const weft__executor_ops weft__pool_ops = {
 
 static size_t weft__default_workers(void)
 {
-    long cpus = 0;
-#ifdef __linux__
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        cpus = CPU_COUNT(&set);
-#endif
-    if (cpus <= 0)
-        cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cpus <= 0)
-        cpus = 1;
+    long cpus = weft__cpu_count();
     return cpus + 4 < 32 ? (size_t)cpus + 4 : 32;
 }
 
 weft_status weft_thread_pool_executor_new(weft_executor **out, const weft_executor_opts *opts)
 {
-    static const char fn[] = "weft_thread_pool_executor_new";
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "%s: out is NULL", fn);
-    if (opts != NULL) {
-        weft_status st = weft__check(opts, &weft__executor_opts_type, fn);
-        if (st != WEFT_OK)
-            return st;
-    }
+    WEFT__OUT(out);
+    if (opts != NULL)
+        WEFT__OPEN(opts, weft__executor_opts_type);
     weft__pool *p = weft__obj_new(&weft__executor_type, sizeof *p);
     if (p == NULL)
         return WEFT_NOMEM;
@@ -460,6 +452,6 @@ weft_status weft_thread_pool_executor_new(weft_executor **out, const weft_execut
     }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->joined_cv, NULL);
-    *out = &p->base;
+    *out = weft__handle(&p->base);
     return WEFT_OK;
 }

@@ -47,16 +47,6 @@ static const weft__type weft__queue_type = { "queue", weft__queue_destroy };
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static weft_status weft__queue_bad_timeout(double timeout, const char *fn)
-{
-    if (isnan(timeout))
-        return weft__fail(WEFT_EINVAL, "%s: timeout is NaN", fn);
-    return weft__fail(WEFT_OVERFLOW, "%s: timeout %g is above WEFT_TIMEOUT_MAX", fn, timeout);
-}
-
-/* NaN fails the comparison too, so one test covers both bad cases. */
-#define WEFT__TIMEOUT_OK(t) WEFT__LIKELY((t) <= WEFT_TIMEOUT_MAX)
-
 static inline bool weft__queue_is_shut(const weft_queue *q)
 {
     return atomic_load_explicit(&q->shut, memory_order_seq_cst);
@@ -113,7 +103,7 @@ static weft_status weft__fifo_grow(weft_queue *q)
     void **slot = malloc(2 * cap * sizeof *slot);
     if (slot == NULL)
         return weft__fail(WEFT_NOMEM, "queue: out of memory growing to %zu slots", 2 * cap);
-    weft__qlock_acquire(&q->clock);
+    weft__wl_lock(&q->clock);
     size_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
     size_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
     size_t mask = 2 * cap - 1;
@@ -122,7 +112,7 @@ static weft_status weft__fifo_grow(weft_queue *q)
     free(q->slot);
     q->slot = slot;
     q->mask = mask;
-    weft__qlock_release(&q->clock);
+    weft__wl_unlock(&q->clock);
     return WEFT_OK;
 }
 
@@ -146,9 +136,9 @@ static weft_status weft__lifo_grow(weft_queue *q)
 static inline weft_status weft__queue_try_put(weft_queue *q, void *item, int64_t key, const char *fn)
 {
     if (q->kind == WEFT__FIFO) {
-        weft__qlock_acquire(&q->plock);
+        weft__wl_lock(&q->plock);
         if (WEFT__UNLIKELY(atomic_load_explicit(&q->shut, memory_order_relaxed))) {
-            weft__qlock_release(&q->plock);
+            weft__wl_unlock(&q->plock);
             return weft__fail(WEFT_SHUTDOWN, "%s: the queue is shut down", fn);
         }
         size_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
@@ -157,13 +147,13 @@ static inline weft_status weft__queue_try_put(weft_queue *q, void *item, int64_t
             q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
             size_t n = t - q->head_seen;
             if (n >= limit) {
-                weft__qlock_release(&q->plock);
+                weft__wl_unlock(&q->plock);
                 return WEFT_FULL;
             }
             if (n >= cap) {
                 weft_status st = weft__fifo_grow(q);
                 if (st != WEFT_OK) {
-                    weft__qlock_release(&q->plock);
+                    weft__wl_unlock(&q->plock);
                     return st;
                 }
             }
@@ -173,16 +163,16 @@ static inline weft_status weft__queue_try_put(weft_queue *q, void *item, int64_t
          * seq_cst store below would otherwise wait for that miss. */
         __builtin_prefetch(&q->slot[(t + 8) & q->mask], 1);
         atomic_store_explicit(&q->tail, t + 1, memory_order_seq_cst);
-        weft__qlock_release(&q->plock);
+        weft__wl_unlock(&q->plock);
     } else {
-        weft__qlock_acquire(&q->clock);
+        weft__wl_lock(&q->clock);
         if (WEFT__UNLIKELY(atomic_load_explicit(&q->shut, memory_order_relaxed))) {
-            weft__qlock_release(&q->clock);
+            weft__wl_unlock(&q->clock);
             return weft__fail(WEFT_SHUTDOWN, "%s: the queue is shut down", fn);
         }
         size_t n = atomic_load_explicit(&q->count, memory_order_relaxed);
         if (n >= weft__queue_limit(q)) {
-            weft__qlock_release(&q->clock);
+            weft__wl_unlock(&q->clock);
             return WEFT_FULL;
         }
         weft_status st = WEFT_OK;
@@ -192,18 +182,18 @@ static inline weft_status weft__queue_try_put(weft_queue *q, void *item, int64_t
             if (st == WEFT_OK)
                 q->slot[n] = item;
         } else {
-            st = weft__heap_reserve(&q->heap);
+            st = weft__heap_reserve(&q->heap, "queue");
             if (st == WEFT_OK)
                 weft__heap_push(&q->heap, item, key);
         }
         if (st != WEFT_OK) {
-            weft__qlock_release(&q->clock);
+            weft__wl_unlock(&q->clock);
             return st;
         }
         atomic_store_explicit(&q->puts, atomic_load_explicit(&q->puts, memory_order_relaxed) + 1,
                               memory_order_release);
         atomic_store_explicit(&q->count, n + 1, memory_order_seq_cst);
-        weft__qlock_release(&q->clock);
+        weft__wl_unlock(&q->clock);
     }
     weft__queue_wake_one(q, &q->getters);
     return WEFT_OK;
@@ -212,13 +202,13 @@ static inline weft_status weft__queue_try_put(weft_queue *q, void *item, int64_t
 /* Gets once: WEFT_OK or WEFT_EMPTY (the caller decides about shutdown). */
 static inline weft_status weft__queue_try_get(weft_queue *q, void **item)
 {
-    weft__qlock_acquire(&q->clock);
+    weft__wl_lock(&q->clock);
     if (q->kind == WEFT__FIFO) {
         size_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
         if (h == q->tail_seen) {
             q->tail_seen = atomic_load_explicit(&q->tail, memory_order_acquire);
             if (h == q->tail_seen) {
-                weft__qlock_release(&q->clock);
+                weft__wl_unlock(&q->clock);
                 return WEFT_EMPTY;
             }
         }
@@ -232,13 +222,13 @@ static inline weft_status weft__queue_try_get(weft_queue *q, void **item)
     } else {
         size_t n = atomic_load_explicit(&q->count, memory_order_relaxed);
         if (n == 0) {
-            weft__qlock_release(&q->clock);
+            weft__wl_unlock(&q->clock);
             return WEFT_EMPTY;
         }
         *item = q->kind == WEFT__LIFO ? q->slot[n - 1] : weft__heap_pop(&q->heap);
         atomic_store_explicit(&q->count, n - 1, memory_order_seq_cst);
     }
-    weft__qlock_release(&q->clock);
+    weft__wl_unlock(&q->clock);
     weft__queue_wake_one(q, &q->putters);
     return WEFT_OK;
 }
@@ -259,7 +249,7 @@ static weft_status weft__queue_make(weft_queue **out, weft__queue_kind kind, siz
     atomic_init(&q->get_polls, WEFT__QUEUE_POLLS);
     atomic_init(&q->put_polls, WEFT__QUEUE_POLLS);
     q->free_item = free_item;
-    weft__heap_init(&q->heap, cmp, cmp_arg);
+    weft__heap_init(&q->heap, cmp, cmp_arg, NULL);
     if (kind != WEFT__PRIORITY) {
         size_t cap = 1;
         while (cap < WEFT__QUEUE_SLOTS0 && (maxsize == 0 || cap < maxsize))
@@ -271,25 +261,25 @@ static weft_status weft__queue_make(weft_queue **out, weft__queue_kind kind, siz
         }
         q->mask = cap - 1;
     }
-    *out = q;
+    *out = weft__handle(q);
     return WEFT_OK;
 }
 
 weft_status weft_queue_new(weft_queue **out, size_t maxsize, weft_free_fn free_item)
 {
-    return weft__queue_make(out, WEFT__FIFO, maxsize, NULL, NULL, free_item, "weft_queue_new");
+    return weft__queue_make(out, WEFT__FIFO, maxsize, NULL, NULL, free_item, __func__);
 }
 
 weft_status weft_lifo_queue_new(weft_queue **out, size_t maxsize, weft_free_fn free_item)
 {
-    return weft__queue_make(out, WEFT__LIFO, maxsize, NULL, NULL, free_item, "weft_lifo_queue_new");
+    return weft__queue_make(out, WEFT__LIFO, maxsize, NULL, NULL, free_item, __func__);
 }
 
 weft_status weft_priority_queue_new(weft_queue **out, size_t maxsize, weft_queue_compare_fn cmp,
                                     void *cmp_arg, weft_free_fn free_item)
 {
     return weft__queue_make(out, WEFT__PRIORITY, maxsize, cmp, cmp_arg, free_item,
-                            "weft_priority_queue_new");
+                            __func__);
 }
 
 /* Items detached from a queue, in the order gets would return them. */
@@ -334,51 +324,39 @@ static void weft__queue_destroy(void *obj)
 
 weft_status weft_queue_free(weft_queue *q)
 {
-    return weft__free_handle(q, &weft__queue_type, "weft_queue_free");
+    WEFT__FREE(q, weft__queue_type);
 }
 
 /* ---- state ---------------------------------------------------------------- */
 
 weft_status weft_queue_qsize(weft_queue *q, size_t *out)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_qsize");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_queue_qsize: out is NULL");
+    WEFT__OPEN(q, weft__queue_type);
+    WEFT__OUT(out);
     *out = weft__queue_size(q);
     return WEFT_OK;
 }
 
 weft_status weft_queue_empty(weft_queue *q, int *out)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_empty");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_queue_empty: out is NULL");
+    WEFT__OPEN(q, weft__queue_type);
+    WEFT__OUT(out);
     *out = weft__queue_size(q) == 0;
     return WEFT_OK;
 }
 
 weft_status weft_queue_full(weft_queue *q, int *out)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_full");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_queue_full: out is NULL");
+    WEFT__OPEN(q, weft__queue_type);
+    WEFT__OUT(out);
     *out = q->maxsize != 0 && weft__queue_size(q) >= q->maxsize;
     return WEFT_OK;
 }
 
 weft_status weft_queue_maxsize(weft_queue *q, size_t *out)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_maxsize");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_queue_maxsize: out is NULL");
+    WEFT__OPEN(q, weft__queue_type);
+    WEFT__OUT(out);
     *out = q->maxsize;
     return WEFT_OK;
 }
@@ -388,8 +366,8 @@ weft_status weft_queue_maxsize(weft_queue *q, size_t *out)
 static weft_status weft__queue_put_impl(weft_queue *q, int64_t key, void *item, double timeout,
                                         const char *fn)
 {
-    if (!WEFT__TIMEOUT_OK(timeout))
-        return weft__queue_bad_timeout(timeout, fn);
+    if (WEFT__UNLIKELY(weft__timeout_bad(timeout)))
+        return weft__timeout_fail(timeout, fn);
     weft_status st = weft__queue_try_put(q, item, key, fn);
     if (WEFT__LIKELY(st != WEFT_FULL))
         return st;
@@ -421,7 +399,7 @@ static weft_status weft__queue_put_impl(weft_queue *q, int64_t key, void *item, 
             if (weft__queue_size(q) < limit || weft__queue_is_shut(q))
                 (void)weft__wait_cancel(&q->putters, &w);
             else
-                timed_out = weft__wait_sleep(&q->putters, &w, &d) == ETIMEDOUT;
+                timed_out = weft__wait_sleep(&q->putters, &w, &d, NULL) == ETIMEDOUT;
         }
         st = weft__queue_try_put(q, item, key, fn);
         if (st != WEFT_FULL)
@@ -431,28 +409,22 @@ static weft_status weft__queue_put_impl(weft_queue *q, int64_t key, void *item, 
 
 weft_status weft_queue_put(weft_queue *q, void *item, double timeout)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_put");
-    if (st != WEFT_OK)
-        return st;
-    return weft__queue_put_impl(q, 0, item, timeout, "weft_queue_put");
+    WEFT__OPEN(q, weft__queue_type);
+    return weft__queue_put_impl(q, 0, item, timeout, __func__);
 }
 
 weft_status weft_queue_put_nowait(weft_queue *q, void *item)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_put_nowait");
-    if (st != WEFT_OK)
-        return st;
-    return weft__queue_put_impl(q, 0, item, 0, "weft_queue_put_nowait");
+    WEFT__OPEN(q, weft__queue_type);
+    return weft__queue_put_impl(q, 0, item, 0, __func__);
 }
 
 weft_status weft_queue_put_priority(weft_queue *q, int64_t priority, void *item, double timeout)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_put_priority");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(q, weft__queue_type);
     if (q->kind != WEFT__PRIORITY)
-        return weft__fail(WEFT_EINVAL, "weft_queue_put_priority: not a priority queue");
-    return weft__queue_put_impl(q, priority, item, timeout, "weft_queue_put_priority");
+        return weft__fail(WEFT_EINVAL, "%s: not a priority queue", __func__);
+    return weft__queue_put_impl(q, priority, item, timeout, __func__);
 }
 
 /* ---- get ------------------------------------------------------------------ */
@@ -461,8 +433,8 @@ static weft_status weft__queue_get_impl(weft_queue *q, double timeout, void **it
 {
     if (item == NULL)
         return weft__fail(WEFT_EINVAL, "%s: item is NULL", fn);
-    if (!WEFT__TIMEOUT_OK(timeout))
-        return weft__queue_bad_timeout(timeout, fn);
+    if (WEFT__UNLIKELY(weft__timeout_bad(timeout)))
+        return weft__timeout_fail(timeout, fn);
     weft__deadline d;
     bool have_deadline = false, spun = false, timed_out = false;
     for (;;) {
@@ -496,33 +468,27 @@ static weft_status weft__queue_get_impl(weft_queue *q, double timeout, void **it
         if (weft__queue_size(q) > 0 || weft__queue_is_shut(q))
             (void)weft__wait_cancel(&q->getters, &w);
         else
-            timed_out = weft__wait_sleep(&q->getters, &w, &d) == ETIMEDOUT;
+            timed_out = weft__wait_sleep(&q->getters, &w, &d, NULL) == ETIMEDOUT;
     }
 }
 
 weft_status weft_queue_get(weft_queue *q, double timeout, void **item)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_get");
-    if (st != WEFT_OK)
-        return st;
-    return weft__queue_get_impl(q, timeout, item, "weft_queue_get");
+    WEFT__OPEN(q, weft__queue_type);
+    return weft__queue_get_impl(q, timeout, item, __func__);
 }
 
 weft_status weft_queue_get_nowait(weft_queue *q, void **item)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_get_nowait");
-    if (st != WEFT_OK)
-        return st;
-    return weft__queue_get_impl(q, 0, item, "weft_queue_get_nowait");
+    WEFT__OPEN(q, weft__queue_type);
+    return weft__queue_get_impl(q, 0, item, __func__);
 }
 
 /* ---- task accounting -------------------------------------------------------- */
 
 weft_status weft_queue_task_done(weft_queue *q)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_task_done");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(q, weft__queue_type);
     size_t d = atomic_load_explicit(&q->done, memory_order_seq_cst);
     size_t left;
     bool held = false;
@@ -531,7 +497,7 @@ weft_status weft_queue_task_done(weft_queue *q)
         if (left == 0) {
             if (held)
                 weft__unref(q);
-            return weft__fail(WEFT_EINVAL, "weft_queue_task_done: called more times than items were put");
+            return weft__fail(WEFT_EINVAL, "%s: called more times than items were put", __func__);
         }
         /* The last task_done may release a join whose thread then frees the
          * queue: hold a reference across the wake. It is taken while this
@@ -553,26 +519,24 @@ weft_status weft_queue_task_done(weft_queue *q)
 
 weft_status weft_queue_join(weft_queue *q, double timeout)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_join");
-    if (st != WEFT_OK)
-        return st;
-    if (!WEFT__TIMEOUT_OK(timeout))
-        return weft__queue_bad_timeout(timeout, "weft_queue_join");
+    WEFT__OPEN(q, weft__queue_type);
+    if (WEFT__UNLIKELY(weft__timeout_bad(timeout)))
+        return weft__timeout_fail(timeout, __func__);
     weft__deadline d;
-    (void)weft__deadline_init(&d, timeout, "weft_queue_join");
+    (void)weft__deadline_init(&d, timeout, __func__);
     bool timed_out = false;
     for (;;) {
         size_t left = weft__queue_unfinished(q);
         if (left == 0)
             return WEFT_OK;
         if (d.once || timed_out)
-            return weft__fail(WEFT_TIMEOUT, "weft_queue_join: %zu tasks still unfinished", left);
+            return weft__fail(WEFT_TIMEOUT, "%s: %zu tasks still unfinished", __func__, left);
         weft__waiter w;
         weft__wait_enqueue(&q->joiners, &w);
         if (weft__queue_unfinished(q) == 0)
             (void)weft__wait_cancel(&q->joiners, &w);
         else
-            timed_out = weft__wait_sleep(&q->joiners, &w, &d) == ETIMEDOUT;
+            timed_out = weft__wait_sleep(&q->joiners, &w, &d, NULL) == ETIMEDOUT;
     }
 }
 
@@ -580,15 +544,13 @@ weft_status weft_queue_join(weft_queue *q, double timeout)
 
 weft_status weft_queue_shutdown(weft_queue *q, int immediate)
 {
-    weft_status st = weft__check(q, &weft__queue_type, "weft_queue_shutdown");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(q, weft__queue_type);
     weft__detached d = { .kind = q->kind };
     size_t n = 0;
 
     if (q->kind == WEFT__FIFO)
-        weft__qlock_acquire(&q->plock);
-    weft__qlock_acquire(&q->clock);
+        weft__wl_lock(&q->plock);
+    weft__wl_lock(&q->clock);
     atomic_store_explicit(&q->shut, true, memory_order_seq_cst);
     if (immediate) {
         /* No put succeeds from now on, so nothing writes the storage again:
@@ -606,7 +568,7 @@ weft_status weft_queue_shutdown(weft_queue *q, int immediate)
             d.to = n = atomic_load_explicit(&q->count, memory_order_relaxed);
             if (q->kind == WEFT__PRIORITY) {
                 d.heap = q->heap;
-                weft__heap_init(&q->heap, d.heap.cmp, d.heap.cmp_arg);
+                weft__heap_init(&q->heap, d.heap.cmp, d.heap.cmp_arg, NULL);
             }
             atomic_store_explicit(&q->count, 0, memory_order_seq_cst);
         }
@@ -617,9 +579,9 @@ weft_status weft_queue_shutdown(weft_queue *q, int immediate)
         while (!atomic_compare_exchange_weak_explicit(&q->done, &cur, cur + (n < left ? n : left),
                                                       memory_order_seq_cst, memory_order_seq_cst));
     }
-    weft__qlock_release(&q->clock);
+    weft__wl_unlock(&q->clock);
     if (q->kind == WEFT__FIFO)
-        weft__qlock_release(&q->plock);
+        weft__wl_unlock(&q->plock);
 
     weft__wait_wake_all(&q->getters);
     weft__wait_wake_all(&q->putters);

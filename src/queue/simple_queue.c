@@ -58,7 +58,7 @@ struct weft_simple_queue {
     /* Getters' side. Consumed nodes gather in a private stash and go back to
      * the free list a batch at a time, so producers and getters do not
      * trade the free list's line on every item. */
-    alignas(WEFT__CACHE_LINE) weft__qlock glock;
+    alignas(WEFT__CACHE_LINE) weft__wordlock glock;
     weft__snode *head;                   /* consumed node whose next is the oldest item */
     weft__snode *stash_first, *stash_last;
     unsigned stash_n;
@@ -144,8 +144,7 @@ static weft__snode *weft__sq_pool_grow(weft_simple_queue *q)
 
 weft_status weft_simple_queue_new(weft_simple_queue **out, weft_free_fn free_item)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_simple_queue_new: out is NULL");
+    WEFT__OUT(out);
     weft_simple_queue *q = weft__obj_new(&weft__sq_type, sizeof *q);
     if (q == NULL)
         return WEFT_NOMEM;
@@ -154,12 +153,12 @@ weft_status weft_simple_queue_new(weft_simple_queue **out, weft_free_fn free_ite
     weft__snode *stub = weft__sq_pool_grow(q);
     if (stub == NULL) {
         weft__unref(q);
-        return weft__fail(WEFT_NOMEM, "weft_simple_queue_new: out of memory for the node pool");
+        return weft__fail(WEFT_NOMEM, "%s: out of memory for the node pool", __func__);
     }
     atomic_store_explicit(&stub->next, NULL, memory_order_relaxed);
     q->head = stub;
     atomic_store_explicit(&q->tail, stub, memory_order_relaxed);
-    *out = q;
+    *out = weft__handle(q);
     return WEFT_OK;
 }
 
@@ -183,7 +182,7 @@ static void weft__sq_destroy(void *obj)
 
 weft_status weft_simple_queue_free(weft_simple_queue *q)
 {
-    return weft__free_handle(q, &weft__sq_type, "weft_simple_queue_free");
+    WEFT__FREE(q, weft__sq_type);
 }
 
 /* Wakes one sleeping getter unless a wake is already on its way. */
@@ -200,9 +199,6 @@ static inline void weft__sq_wake(weft_simple_queue *q)
 
 static weft_status weft__sq_put(weft_simple_queue *q, void *item, const char *fn)
 {
-    weft_status st = weft__check(q, &weft__sq_type, fn);
-    if (WEFT__UNLIKELY(st != WEFT_OK))
-        return st;
     int saved_errno = errno; /* a signal handler must leave errno as it found it */
     weft__snode *n = weft__sq_pool_pop(q);
     if (WEFT__UNLIKELY(n == NULL)) {
@@ -228,12 +224,14 @@ static weft_status weft__sq_put(weft_simple_queue *q, void *item, const char *fn
 
 weft_status weft_simple_queue_put(weft_simple_queue *q, void *item)
 {
-    return weft__sq_put(q, item, "weft_simple_queue_put");
+    WEFT__OPEN(q, weft__sq_type);
+    return weft__sq_put(q, item, __func__);
 }
 
 weft_status weft_simple_queue_put_nowait(weft_simple_queue *q, void *item)
 {
-    return weft__sq_put(q, item, "weft_simple_queue_put_nowait");
+    WEFT__OPEN(q, weft__sq_type);
+    return weft__sq_put(q, item, __func__);
 }
 
 /* ---- get ------------------------------------------------------------------------ */
@@ -241,11 +239,11 @@ weft_status weft_simple_queue_put_nowait(weft_simple_queue *q, void *item)
 /* Unlinks the oldest item if it is fully linked. */
 static bool weft__sq_try_pop(weft_simple_queue *q, void **item)
 {
-    weft__qlock_acquire(&q->glock);
+    weft__wl_lock(&q->glock);
     weft__snode *head = q->head;
     weft__snode *next = atomic_load_explicit(&head->next, memory_order_acquire);
     if (next == NULL) {
-        weft__qlock_release(&q->glock);
+        weft__wl_unlock(&q->glock);
         return false;
     }
     *item = next->item;
@@ -263,7 +261,7 @@ static bool weft__sq_try_pop(weft_simple_queue *q, void **item)
         last = q->stash_last;
         q->stash_n = 0;
     }
-    weft__qlock_release(&q->glock);
+    weft__wl_unlock(&q->glock);
     if (first != NULL)
         weft__sq_pool_push(q, first, last);
     return true;
@@ -271,16 +269,10 @@ static bool weft__sq_try_pop(weft_simple_queue *q, void **item)
 
 static weft_status weft__sq_get(weft_simple_queue *q, double timeout, void **item, const char *fn)
 {
-    weft_status st = weft__check(q, &weft__sq_type, fn);
-    if (st != WEFT_OK)
-        return st;
     if (item == NULL)
         return weft__fail(WEFT_EINVAL, "%s: item is NULL", fn);
-    if (!(timeout <= WEFT_TIMEOUT_MAX)) {
-        if (isnan(timeout))
-            return weft__fail(WEFT_EINVAL, "%s: timeout is NaN", fn);
-        return weft__fail(WEFT_OVERFLOW, "%s: timeout %g is above WEFT_TIMEOUT_MAX", fn, timeout);
-    }
+    if (WEFT__UNLIKELY(weft__timeout_bad(timeout)))
+        return weft__timeout_fail(timeout, fn);
     weft__deadline d;
     bool have_deadline = false, spun = false, timed_out = false, parked = false;
     unsigned in_flight = 0;
@@ -339,34 +331,30 @@ static weft_status weft__sq_get(weft_simple_queue *q, double timeout, void **ite
 
 weft_status weft_simple_queue_get(weft_simple_queue *q, double timeout, void **item)
 {
-    return weft__sq_get(q, timeout, item, "weft_simple_queue_get");
+    WEFT__OPEN(q, weft__sq_type);
+    return weft__sq_get(q, timeout, item, __func__);
 }
 
 weft_status weft_simple_queue_get_nowait(weft_simple_queue *q, void **item)
 {
-    return weft__sq_get(q, 0, item, "weft_simple_queue_get_nowait");
+    WEFT__OPEN(q, weft__sq_type);
+    return weft__sq_get(q, 0, item, __func__);
 }
 
 /* ---- state ---------------------------------------------------------------------- */
 
 weft_status weft_simple_queue_qsize(weft_simple_queue *q, size_t *out)
 {
-    weft_status st = weft__check(q, &weft__sq_type, "weft_simple_queue_qsize");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_simple_queue_qsize: out is NULL");
+    WEFT__OPEN(q, weft__sq_type);
+    WEFT__OUT(out);
     *out = weft__sq_size(q);
     return WEFT_OK;
 }
 
 weft_status weft_simple_queue_empty(weft_simple_queue *q, int *out)
 {
-    weft_status st = weft__check(q, &weft__sq_type, "weft_simple_queue_empty");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_simple_queue_empty: out is NULL");
+    WEFT__OPEN(q, weft__sq_type);
+    WEFT__OUT(out);
     *out = weft__sq_size(q) == 0;
     return WEFT_OK;
 }

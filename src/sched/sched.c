@@ -1,6 +1,7 @@
-/* The event scheduler: a binary heap ordered by (time, priority, sequence)
- * under one mutex that is dropped around actions, clock reads and waits. */
-#include "core/internal.h"
+/* The event scheduler: the kit's heap (core/kit.h) ordered by (time,
+ * priority, sequence) under one mutex that is dropped around actions, clock
+ * reads and waits. */
+#include "core/kit.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -22,9 +23,7 @@ struct weft_scheduler {
     weft__obj hdr;
     pthread_mutex_t lock;
     pthread_cond_t changed;      /* the head of the queue changed */
-    weft_sched_event **heap;
-    size_t len, cap;
-    uint64_t next_sequence;
+    weft__heap heap;             /* of events; key: time */
     weft_sched_timefunc timefunc;
     weft_sched_delayfunc delayfunc;
     void *clock_arg;
@@ -43,61 +42,28 @@ static const weft__type weft__scheduler_type = { "scheduler", weft__scheduler_de
 
 /* ---- the heap (caller holds the lock) ------------------------------------ */
 
-static bool weft__ev_before(const weft_sched_event *a, const weft_sched_event *b)
+/* Ties in time go by priority; the heap's insertion order is the sequence. */
+static int weft__ev_cmp_priority(const void *a, const void *b, void *arg)
 {
-    if (a->time != b->time)
-        return a->time < b->time;
-    if (a->priority != b->priority)
-        return a->priority < b->priority;
-    return a->sequence < b->sequence;
+    (void)arg;
+    int x = ((const weft_sched_event *)a)->priority, y = ((const weft_sched_event *)b)->priority;
+    return (x > y) - (x < y);
 }
 
-static void weft__heap_place(weft_scheduler *s, size_t i, weft_sched_event *ev)
+static void weft__ev_placed(void *item, size_t index)
 {
-    s->heap[i] = ev;
-    ev->index = i;
+    ((weft_sched_event *)item)->index = index;
 }
 
-static void weft__heap_up(weft_scheduler *s, size_t i)
+static weft_sched_event *weft__sched_head(weft_scheduler *s)
 {
-    weft_sched_event *ev = s->heap[i];
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!weft__ev_before(ev, s->heap[parent]))
-            break;
-        weft__heap_place(s, i, s->heap[parent]);
-        i = parent;
-    }
-    weft__heap_place(s, i, ev);
+    return s->heap.count > 0 ? s->heap.e[0].item : NULL;
 }
 
-static void weft__heap_down(weft_scheduler *s, size_t i)
+static void weft__sched_remove(weft_scheduler *s, size_t i)
 {
-    weft_sched_event *ev = s->heap[i];
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= s->len)
-            break;
-        if (child + 1 < s->len && weft__ev_before(s->heap[child + 1], s->heap[child]))
-            child++;
-        if (!weft__ev_before(s->heap[child], ev))
-            break;
-        weft__heap_place(s, i, s->heap[child]);
-        i = child;
-    }
-    weft__heap_place(s, i, ev);
-}
-
-static void weft__heap_remove(weft_scheduler *s, size_t i)
-{
-    weft_sched_event *gone = s->heap[i];
+    weft_sched_event *gone = weft__heap_remove(&s->heap, i);
     atomic_store_explicit(&gone->queued, false, memory_order_release);
-    s->len--;
-    if (i == s->len)
-        return;
-    weft__heap_place(s, i, s->heap[s->len]);
-    weft__heap_down(s, i);
-    weft__heap_up(s, i);
 }
 
 /* ---- clock ------------------------------------------------------------- */
@@ -114,7 +80,7 @@ static double weft__sched_now(const weft_scheduler *s)
  * clock and the queue afterwards, so early or spurious returns are harmless. */
 static void weft__sched_wait_locked(weft_scheduler *s, double seconds)
 {
-    if (!(seconds <= WEFT_TIMEOUT_MAX)) { /* +inf or beyond any deadline */
+    if (weft__timeout_bad(seconds)) { /* +inf or beyond any deadline */
         pthread_cond_wait(&s->changed, &s->lock);
         return;
     }
@@ -130,8 +96,7 @@ static void weft__sched_wait_locked(weft_scheduler *s, double seconds)
 weft_status weft_scheduler_new(weft_scheduler **out, weft_sched_timefunc timefunc,
                                weft_sched_delayfunc delayfunc, void *clock_arg)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_scheduler_new: out is NULL");
+    WEFT__OUT(out);
     weft_scheduler *s = weft__obj_new(&weft__scheduler_type, sizeof *s);
     if (s == NULL)
         return WEFT_NOMEM;
@@ -150,10 +115,11 @@ weft_status weft_scheduler_new(weft_scheduler **out, weft_sched_timefunc timefun
         free(s);
         return weft__fail_os(err, "weft_scheduler_new: condition variable");
     }
+    weft__heap_init(&s->heap, weft__ev_cmp_priority, NULL, weft__ev_placed);
     s->timefunc = timefunc;
     s->delayfunc = delayfunc;
     s->clock_arg = clock_arg;
-    *out = s;
+    *out = weft__handle(s);
     return WEFT_OK;
 }
 
@@ -161,20 +127,20 @@ static void weft__scheduler_destroy(void *obj)
 {
     weft_scheduler *s = obj;
     /* No other reference exists, so nobody else touches the heap now. */
-    for (size_t i = 0; i < s->len; i++) {
-        weft_sched_event *ev = s->heap[i];
+    for (size_t i = 0; i < s->heap.count; i++) {
+        weft_sched_event *ev = s->heap.e[i].item;
         atomic_store_explicit(&ev->queued, false, memory_order_release);
         weft__callable_release(&ev->action);
         weft__unref(ev);
     }
-    free(s->heap);
+    weft__heap_destroy(&s->heap);
     pthread_cond_destroy(&s->changed);
     pthread_mutex_destroy(&s->lock);
 }
 
 weft_status weft_scheduler_free(weft_scheduler *s)
 {
-    return weft__free_handle(s, &weft__scheduler_type, "weft_scheduler_free");
+    WEFT__FREE(s, weft__scheduler_type);
 }
 
 static weft_status weft__enter_at(weft_scheduler *s, double time, int priority, weft_fn fn, void *arg,
@@ -193,69 +159,57 @@ static weft_status weft__enter_at(weft_scheduler *s, double time, int priority, 
     ev->action = (weft__callable){ fn, arg, free_arg };
 
     pthread_mutex_lock(&s->lock);
-    if (s->len == s->cap) {
-        size_t cap = s->cap != 0 ? s->cap * 2 : 16;
-        weft_sched_event **heap = realloc(s->heap, cap * sizeof *heap);
-        if (heap == NULL) {
-            pthread_mutex_unlock(&s->lock);
-            ev->action = (weft__callable){ NULL, NULL, NULL }; /* the caller keeps arg */
-            weft__unref(ev);
-            return weft__fail(WEFT_NOMEM, "%s: out of memory", what);
-        }
-        s->heap = heap;
-        s->cap = cap;
+    weft_status st = weft__heap_reserve(&s->heap, what);
+    if (st != WEFT_OK) {
+        pthread_mutex_unlock(&s->lock);
+        ev->action = (weft__callable){ NULL, NULL, NULL }; /* the caller keeps arg */
+        weft__unref(ev);
+        return st;
     }
-    ev->sequence = s->next_sequence++;
     atomic_store_explicit(&ev->queued, true, memory_order_relaxed);
     if (event != NULL)
         weft__ref(ev); /* the caller's reference; the queue keeps the first */
-    s->heap[s->len] = ev;
-    weft__heap_up(s, s->len++);
+    /* The sequence is read only under the lock, so it may be set after
+     * the push has placed the event. */
+    ev->sequence = weft__heap_push(&s->heap, ev, weft__heap_key_double(time));
     if (ev->index == 0)
         pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->lock);
     if (event != NULL)
-        *event = ev;
+        *event = weft__handle(ev);
     return WEFT_OK;
 }
 
 weft_status weft_scheduler_enterabs(weft_scheduler *s, double time, int priority, weft_fn fn, void *arg,
                                     weft_free_fn free_arg, weft_sched_event **event)
 {
-    weft_status st = weft__check(s, &weft__scheduler_type, "weft_scheduler_enterabs");
-    if (st != WEFT_OK)
-        return st;
-    return weft__enter_at(s, time, priority, fn, arg, free_arg, event, "weft_scheduler_enterabs");
+    WEFT__OPEN(s, weft__scheduler_type);
+    return weft__enter_at(s, time, priority, fn, arg, free_arg, event, __func__);
 }
 
 weft_status weft_scheduler_enter(weft_scheduler *s, double delay, int priority, weft_fn fn, void *arg,
                                  weft_free_fn free_arg, weft_sched_event **event)
 {
-    weft_status st = weft__check(s, &weft__scheduler_type, "weft_scheduler_enter");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(s, weft__scheduler_type);
     if (isnan(delay))
-        return weft__fail(WEFT_EINVAL, "weft_scheduler_enter: delay is NaN");
+        return weft__fail(WEFT_EINVAL, "%s: delay is NaN", __func__);
     return weft__enter_at(s, weft__sched_now(s) + delay, priority, fn, arg, free_arg, event,
-                          "weft_scheduler_enter");
+                          __func__);
 }
 
 weft_status weft_scheduler_cancel(weft_scheduler *s, weft_sched_event *event)
 {
-    weft_status st = weft__check(s, &weft__scheduler_type, "weft_scheduler_cancel");
-    if (st == WEFT_OK)
-        st = weft__check(event, &weft__event_type, "weft_scheduler_cancel");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(s, weft__scheduler_type);
+    WEFT__OPEN(event, weft__event_type);
     if (event->owner != s)
-        return weft__fail(WEFT_EINVAL, "weft_scheduler_cancel: event belongs to another scheduler");
+        return weft__fail(WEFT_EINVAL, "%s: event belongs to another scheduler", __func__);
     pthread_mutex_lock(&s->lock);
     if (!atomic_load_explicit(&event->queued, memory_order_relaxed)) {
         pthread_mutex_unlock(&s->lock);
-        return weft__fail(WEFT_EINVAL, "weft_scheduler_cancel: event is not in the queue");
+        return weft__fail(WEFT_EINVAL, "%s: event is not in the queue", __func__);
     }
     bool was_head = event->index == 0;
-    weft__heap_remove(s, event->index);
+    weft__sched_remove(s, event->index);
     if (was_head)
         pthread_cond_broadcast(&s->changed);
     weft__callable action = event->action;
@@ -268,13 +222,10 @@ weft_status weft_scheduler_cancel(weft_scheduler *s, weft_sched_event *event)
 
 weft_status weft_scheduler_empty(weft_scheduler *s, int *out)
 {
-    weft_status st = weft__check(s, &weft__scheduler_type, "weft_scheduler_empty");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_scheduler_empty: out is NULL");
+    WEFT__OPEN(s, weft__scheduler_type);
+    WEFT__OUT(out);
     pthread_mutex_lock(&s->lock);
-    *out = s->len == 0;
+    *out = s->heap.count == 0;
     pthread_mutex_unlock(&s->lock);
     return WEFT_OK;
 }
@@ -298,20 +249,19 @@ static weft_status weft__sched_fire(weft_sched_event *ev)
 
 weft_status weft_scheduler_run(weft_scheduler *s, int blocking, double *next_delay)
 {
-    weft_status st = weft__check(s, &weft__scheduler_type, "weft_scheduler_run");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(s, weft__scheduler_type);
+    weft_status st = WEFT_OK;
     if (next_delay != NULL)
         *next_delay = -1.0;
     weft__ref(s); /* a concurrent weft_scheduler_free() must not pull the heap away */
     for (;;) {
         double now = weft__sched_now(s);
         pthread_mutex_lock(&s->lock);
-        if (s->len == 0) {
+        weft_sched_event *head = weft__sched_head(s);
+        if (head == NULL) {
             pthread_mutex_unlock(&s->lock);
             break;
         }
-        weft_sched_event *head = s->heap[0];
         if (head->time > now) {
             double delay = head->time - now;
             if (!blocking) {
@@ -329,8 +279,8 @@ weft_status weft_scheduler_run(weft_scheduler *s, int blocking, double *next_del
             }
             continue;
         }
-        weft__heap_remove(s, 0);
-        if (s->len > 0)
+        weft__sched_remove(s, 0);
+        if (s->heap.count > 0)
             pthread_cond_broadcast(&s->changed); /* other runners: a new head */
         pthread_mutex_unlock(&s->lock);
         st = weft__sched_fire(head);
@@ -345,37 +295,41 @@ weft_status weft_scheduler_run(weft_scheduler *s, int blocking, double *next_del
     return st;
 }
 
+/* The queue's order, as Python's sorted(self._queue): (time, priority, sequence). */
 static int weft__ev_cmp(const void *a, const void *b)
 {
     const weft_sched_event *x = *(weft_sched_event *const *)a;
     const weft_sched_event *y = *(weft_sched_event *const *)b;
-    return weft__ev_before(x, y) ? -1 : weft__ev_before(y, x) ? 1 : 0;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    int c = weft__ev_cmp_priority(x, y, NULL);
+    return c != 0 ? c : (x->sequence > y->sequence) - (x->sequence < y->sequence);
 }
 
 weft_status weft_scheduler_queue(weft_scheduler *s, weft_sched_event ***events, size_t *count)
 {
-    weft_status st = weft__check(s, &weft__scheduler_type, "weft_scheduler_queue");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(s, weft__scheduler_type);
     if (events == NULL || count == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_scheduler_queue: %s is NULL", events == NULL ? "events" : "count");
+        return weft__fail(WEFT_EINVAL, "%s: %s is NULL", __func__, events == NULL ? "events" : "count");
     pthread_mutex_lock(&s->lock);
-    size_t n = s->len;
+    size_t n = s->heap.count;
     weft_sched_event **copy = NULL;
     if (n > 0) {
         copy = malloc(n * sizeof *copy);
         if (copy == NULL) {
             pthread_mutex_unlock(&s->lock);
-            return weft__fail(WEFT_NOMEM, "weft_scheduler_queue: out of memory");
+            return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
         }
         for (size_t i = 0; i < n; i++) {
-            copy[i] = s->heap[i];
+            copy[i] = s->heap.e[i].item;
             weft__ref(copy[i]);
         }
     }
     pthread_mutex_unlock(&s->lock);
     if (n > 1)
         qsort(copy, n, sizeof *copy, weft__ev_cmp);
+    for (size_t i = 0; i < n; i++)
+        copy[i] = weft__handle(copy[i]);
     *events = copy;
     *count = n;
     return WEFT_OK;
@@ -392,17 +346,14 @@ void weft_sched_queue_free(weft_sched_event **events, size_t count)
 
 weft_status weft_sched_event_free(weft_sched_event *event)
 {
-    return weft__free_handle(event, &weft__event_type, "weft_sched_event_free");
+    WEFT__FREE(event, weft__event_type);
 }
 
 #define WEFT__EVENT_GETTER(fname, ctype, expr)                                         \
     weft_status fname(weft_sched_event *event, ctype *out)                             \
     {                                                                                  \
-        weft_status st = weft__check(event, &weft__event_type, #fname);                \
-        if (st != WEFT_OK)                                                             \
-            return st;                                                                 \
-        if (out == NULL)                                                               \
-            return weft__fail(WEFT_EINVAL, "%s: out is NULL", #fname);                \
+        WEFT__OPEN(event, weft__event_type);                                           \
+        WEFT__OUT(out);                                                                \
         *out = (expr);                                                                 \
         return WEFT_OK;                                                                \
     }

@@ -35,12 +35,11 @@ static const weft__type weft__barrier_type = { "barrier", weft__barrier_destroy 
 weft_status weft_barrier_new(weft_barrier **out, size_t parties, weft_fn action, void *arg,
                              weft_free_fn free_arg, double default_timeout)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_barrier_new: out is NULL");
+    WEFT__OUT(out);
     if (parties == 0)
-        return weft__fail(WEFT_EINVAL, "weft_barrier_new: parties must be at least 1");
+        return weft__fail(WEFT_EINVAL, "%s: parties must be at least 1", __func__);
     weft__deadline probe;
-    weft_status st = weft__deadline_init(&probe, default_timeout, "weft_barrier_new");
+    weft_status st = weft__deadline_init(&probe, default_timeout, __func__);
     if (st != WEFT_OK)
         return st;
     weft_barrier *b = weft__obj_new(&weft__barrier_type, sizeof *b);
@@ -55,13 +54,13 @@ weft_status weft_barrier_new(weft_barrier **out, size_t parties, weft_fn action,
     b->action.fn = action;
     b->action.arg = arg;
     b->action.free_arg = free_arg;
-    *out = b;
+    *out = weft__handle(b);
     return WEFT_OK;
 }
 
 weft_status weft_barrier_free(weft_barrier *barrier)
 {
-    return weft__free_handle(barrier, &weft__barrier_type, "weft_barrier_free");
+    WEFT__FREE(barrier, weft__barrier_type);
 }
 
 static inline int weft__state(weft_barrier *b)
@@ -103,14 +102,14 @@ static void weft__barrier_break(weft_barrier *b)
 
 /* The last arrival runs the action (holding the mutex, as Python holds the
  * condition's lock) and lets the round drain. */
-static weft_status weft__barrier_pass(weft_barrier *b)
+static weft_status weft__barrier_pass(weft_barrier *b, const char *fn)
 {
     if (b->action.fn != NULL) {
         weft_outcome o;
         weft__outcome_run(&o, b->action.fn, b->action.arg);
         if (o.status != WEFT_OK) {
             weft__barrier_break(b);
-            weft_status st = weft__fail(o.status, "weft_barrier_wait: the barrier's action failed: %s",
+            weft_status st = weft__fail(o.status, "%s: the barrier's action failed: %s", fn,
                                         o.message != NULL ? o.message : weft_strerror(o.status));
             weft__outcome_clear(&o);
             return st;
@@ -124,13 +123,11 @@ static weft_status weft__barrier_pass(weft_barrier *b)
 
 weft_status weft_barrier_wait(weft_barrier *barrier, double timeout, size_t *index)
 {
-    weft_status st = weft__check(barrier, &weft__barrier_type, "weft_barrier_wait");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(barrier, weft__barrier_type);
     if (!isnan(timeout) && timeout < 0)
         timeout = barrier->default_timeout; /* Python's None */
     weft__deadline d;
-    st = weft__deadline_init(&d, timeout, "weft_barrier_wait");
+    weft_status st = weft__deadline_init(&d, timeout, __func__);
     if (st != WEFT_OK)
         return st;
 
@@ -140,13 +137,13 @@ weft_status weft_barrier_wait(weft_barrier *barrier, double timeout, size_t *ind
         (void)weft__barrier_sleep(b, NULL);
     if (weft__state(b) == WEFT__B_BROKEN) {
         weft__mutex_unlock(&b->mu);
-        return weft__fail(WEFT_BROKEN, "weft_barrier_wait: the barrier is broken");
+        return weft__fail(WEFT_BROKEN, "%s: the barrier is broken", __func__);
     }
 
     size_t idx = atomic_load_explicit(&b->count, memory_order_relaxed);
     atomic_store_explicit(&b->count, idx + 1, memory_order_relaxed);
     if (idx + 1 == b->parties) {
-        st = weft__barrier_pass(b);
+        st = weft__barrier_pass(b, __func__);
     } else {
         while (weft__state(b) == WEFT__B_FILLING) {
             if (weft__barrier_sleep(b, &d) == ETIMEDOUT && weft__state(b) == WEFT__B_FILLING) {
@@ -155,7 +152,7 @@ weft_status weft_barrier_wait(weft_barrier *barrier, double timeout, size_t *ind
             }
         }
         if (weft__state(b) < 0)
-            st = weft__fail(WEFT_BROKEN, "weft_barrier_wait: the barrier was broken, aborted, reset or timed out");
+            st = weft__fail(WEFT_BROKEN, "%s: the barrier was broken, aborted, reset or timed out", __func__);
     }
 
     /* Leaving: the last one out of a draining or resetting round reopens it. */
@@ -173,9 +170,7 @@ weft_status weft_barrier_wait(weft_barrier *barrier, double timeout, size_t *ind
 
 weft_status weft_barrier_reset(weft_barrier *barrier)
 {
-    weft_status st = weft__check(barrier, &weft__barrier_type, "weft_barrier_reset");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(barrier, weft__barrier_type);
     weft__mutex_lock(&barrier->mu);
     if (atomic_load_explicit(&barrier->count, memory_order_relaxed) > 0) {
         /* Threads are inside: they leave broken, the last one reopens it. */
@@ -192,9 +187,7 @@ weft_status weft_barrier_reset(weft_barrier *barrier)
 
 weft_status weft_barrier_abort(weft_barrier *barrier)
 {
-    weft_status st = weft__check(barrier, &weft__barrier_type, "weft_barrier_abort");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(barrier, weft__barrier_type);
     weft__mutex_lock(&barrier->mu);
     weft__barrier_break(barrier);
     weft__mutex_unlock(&barrier->mu);
@@ -203,22 +196,16 @@ weft_status weft_barrier_abort(weft_barrier *barrier)
 
 weft_status weft_barrier_parties(weft_barrier *barrier, size_t *out)
 {
-    weft_status st = weft__check(barrier, &weft__barrier_type, "weft_barrier_parties");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_barrier_parties: out is NULL");
+    WEFT__OPEN(barrier, weft__barrier_type);
+    WEFT__OUT(out);
     *out = barrier->parties;
     return WEFT_OK;
 }
 
 weft_status weft_barrier_n_waiting(weft_barrier *barrier, size_t *out)
 {
-    weft_status st = weft__check(barrier, &weft__barrier_type, "weft_barrier_n_waiting");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_barrier_n_waiting: out is NULL");
+    WEFT__OPEN(barrier, weft__barrier_type);
+    WEFT__OUT(out);
     *out = weft__state(barrier) == WEFT__B_FILLING ? atomic_load_explicit(&barrier->count, memory_order_relaxed)
                                                    : 0;
     return WEFT_OK;
@@ -226,11 +213,8 @@ weft_status weft_barrier_n_waiting(weft_barrier *barrier, size_t *out)
 
 weft_status weft_barrier_broken(weft_barrier *barrier, int *out)
 {
-    weft_status st = weft__check(barrier, &weft__barrier_type, "weft_barrier_broken");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_barrier_broken: out is NULL");
+    WEFT__OPEN(barrier, weft__barrier_type);
+    WEFT__OUT(out);
     *out = weft__state(barrier) == WEFT__B_BROKEN;
     return WEFT_OK;
 }

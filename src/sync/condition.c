@@ -5,9 +5,10 @@
  * does not hold it (Python allows that: for a Lock, "owned" is "locked"). */
 #include "sync/internal.h"
 
-/* A waiter's word: waiting (spinning), notified, asleep in the kernel, or
- * notified and moved to sleep on the lock's word. The notifier only makes a
- * system call for a sleeper.
+/* Waiters sleep on the kit's waiter list (core/kit.h), whose words say
+ * waiting (spinning), notified, asleep in the kernel, or notified and moved
+ * to sleep on the lock's word. The notifier only makes a system call for a
+ * sleeper.
  *
  * Moving ("wait morphing"): a sleeper woken while the notifier still holds
  * the lock would only run to find the lock taken and sleep again. When the
@@ -16,19 +17,12 @@
  * counts it among the lock's sleepers, so the notifier's own release wakes
  * it. With a plain Lock any thread may release it at any moment, and that
  * release could miss the count, so a plain Lock's sleepers are woken. */
-enum { WEFT__W_WAITING = 0, WEFT__W_NOTIFIED = 1, WEFT__W_PARKED = 2, WEFT__W_MOVED = 3 };
-
-typedef struct weft__waiter {
-    struct weft__waiter *prev, *next;
-    atomic_uint word;
-} weft__waiter;
 
 struct weft_condition {
     weft__obj hdr;
     weft_lock *lock;   /* exactly one of lock and rlock is set */
     weft_rlock *rlock;
-    weft__mutex list_mu;
-    weft__waiter *head, *tail;
+    weft__waitlist waiters;
     weft__spin spin;
 };
 
@@ -43,110 +37,68 @@ static void weft__condition_destroy(void *obj)
 
 static const weft__type weft__condition_type = { "condition", weft__condition_destroy };
 
+/* Takes the caller's reference on the lock, also when it fails. */
 static weft_status weft__condition_make(weft_condition **out, weft_lock *lock, weft_rlock *rlock)
 {
     weft_condition *c = weft__obj_new(&weft__condition_type, sizeof *c);
-    if (c == NULL)
+    if (c == NULL) {
+        weft__unref(lock != NULL ? (void *)lock : (void *)rlock);
         return WEFT_NOMEM;
-    weft__mutex_init(&c->list_mu);
+    }
     weft__spin_init(&c->spin);
     c->lock = lock;
     c->rlock = rlock;
-    *out = c;
+    *out = weft__handle(c);
     return WEFT_OK;
 }
 
 weft_status weft_condition_new(weft_condition **out)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_condition_new: out is NULL");
-    weft_rlock *r;
-    weft_status st = weft_rlock_new(&r);
-    if (st != WEFT_OK)
-        return st;
-    st = weft__condition_make(out, NULL, r); /* the condition takes our reference */
-    if (st != WEFT_OK)
-        weft_rlock_free(r);
-    return st;
+    WEFT__OUT(out);
+    weft_rlock *r = weft__rlock_create();
+    if (r == NULL)
+        return WEFT_NOMEM;
+    return weft__condition_make(out, NULL, r);
 }
 
 weft_status weft_condition_new_with_lock(weft_condition **out, weft_lock *lock)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_condition_new_with_lock: out is NULL");
-    weft_status st = weft__check(lock, &weft__lock_type, "weft_condition_new_with_lock");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OUT(out);
+    WEFT__OPEN(lock, weft__lock_type);
     weft__ref(lock);
-    st = weft__condition_make(out, lock, NULL);
-    if (st != WEFT_OK)
-        weft__unref(lock);
-    return st;
+    return weft__condition_make(out, lock, NULL);
 }
 
 weft_status weft_condition_new_with_rlock(weft_condition **out, weft_rlock *rlock)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_condition_new_with_rlock: out is NULL");
-    weft_status st = weft__check(rlock, &weft__rlock_type, "weft_condition_new_with_rlock");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OUT(out);
+    WEFT__OPEN(rlock, weft__rlock_type);
     weft__ref(rlock);
-    st = weft__condition_make(out, NULL, rlock);
-    if (st != WEFT_OK)
-        weft__unref(rlock);
-    return st;
+    return weft__condition_make(out, NULL, rlock);
 }
 
 weft_status weft_condition_free(weft_condition *cond)
 {
-    return weft__free_handle(cond, &weft__condition_type, "weft_condition_free");
+    WEFT__FREE(cond, weft__condition_type);
 }
 
 weft_status weft_condition_acquire(weft_condition *cond, double timeout)
 {
-    weft_status st = weft__check(cond, &weft__condition_type, "weft_condition_acquire");
-    if (st != WEFT_OK)
-        return st;
-    return cond->lock != NULL ? weft_lock_acquire(cond->lock, timeout) : weft_rlock_acquire(cond->rlock, timeout);
+    WEFT__OPEN(cond, weft__condition_type);
+    return cond->lock != NULL ? weft__lock_acquire_in(cond->lock, timeout, __func__)
+                              : weft__rlock_acquire_in(cond->rlock, timeout, __func__);
 }
 
 weft_status weft_condition_release(weft_condition *cond)
 {
-    weft_status st = weft__check(cond, &weft__condition_type, "weft_condition_release");
-    if (st != WEFT_OK)
-        return st;
-    return cond->lock != NULL ? weft_lock_release(cond->lock) : weft_rlock_release(cond->rlock);
+    WEFT__OPEN(cond, weft__condition_type);
+    return cond->lock != NULL ? weft__lock_release_in(cond->lock, __func__)
+                              : weft__rlock_release_in(cond->rlock, __func__);
 }
 
 static bool weft__condition_owned(weft_condition *c)
 {
     return c->lock != NULL ? weft__lock_is_owned(c->lock) : weft__rlock_is_owned(c->rlock);
-}
-
-/* ---- the waiter list (under list_mu) ------------------------------------- */
-
-static void weft__waiters_push(weft_condition *c, weft__waiter *w)
-{
-    w->next = NULL;
-    w->prev = c->tail;
-    if (c->tail != NULL)
-        c->tail->next = w;
-    else
-        c->head = w;
-    c->tail = w;
-}
-
-static void weft__waiters_remove(weft_condition *c, weft__waiter *w)
-{
-    if (w->prev != NULL)
-        w->prev->next = w->next;
-    else
-        c->head = w->next;
-    if (w->next != NULL)
-        w->next->prev = w->prev;
-    else
-        c->tail = w->prev;
 }
 
 /* ---- waiting and notifying ------------------------------------------------ */
@@ -156,10 +108,7 @@ static void weft__waiters_remove(weft_condition *c, weft__waiter *w)
 static bool weft__condition_wait(weft_condition *c, const weft__deadline *d)
 {
     weft__waiter w;
-    atomic_init(&w.word, WEFT__W_WAITING);
-    weft__mutex_lock(&c->list_mu);
-    weft__waiters_push(c, &w);
-    weft__mutex_unlock(&c->list_mu);
+    weft__wait_enqueue(&c->waiters, &w);
 
     unsigned long saved = 0;
     if (c->lock != NULL)
@@ -167,38 +116,7 @@ static bool weft__condition_wait(weft_condition *c, const weft__deadline *d)
     else
         saved = weft__rlock_release_save(c->rlock);
 
-    bool notified = false;
-    if (!d->once) {
-        unsigned budget = weft__spin_budget(&c->spin);
-        for (unsigned i = 0; i < budget && !notified; i++) {
-            notified = atomic_load_explicit(&w.word, memory_order_acquire) == WEFT__W_NOTIFIED;
-            weft__cpu_relax();
-        }
-        weft__spin_result(&c->spin, notified);
-        unsigned expected = WEFT__W_WAITING;
-        if (!notified &&
-            atomic_compare_exchange_strong_explicit(&w.word, &expected, WEFT__W_PARKED, memory_order_acquire,
-                                                    memory_order_acquire)) {
-            for (;;) {
-                int rc = weft__park(&w.word, WEFT__W_PARKED, d);
-                notified = atomic_load_explicit(&w.word, memory_order_acquire) != WEFT__W_PARKED;
-                if (notified || rc == ETIMEDOUT)
-                    break;
-            }
-        } else {
-            notified = true; /* the compare failed: the word says notified */
-        }
-    }
-    if (!notified) {
-        /* Timed out, unless a notifier got to us first: under the list mutex
-         * the word is final, and a notified waiter keeps its notification. */
-        weft__mutex_lock(&c->list_mu);
-        unsigned v = atomic_load_explicit(&w.word, memory_order_acquire);
-        notified = v == WEFT__W_NOTIFIED || v == WEFT__W_MOVED;
-        if (!notified)
-            weft__waiters_remove(c, &w);
-        weft__mutex_unlock(&c->list_mu);
-    }
+    bool notified = weft__wait_sleep(&c->waiters, &w, d, &c->spin) == 0;
 
     if (c->lock != NULL) {
         weft__mutex_lock(&c->lock->m);
@@ -206,45 +124,40 @@ static bool weft__condition_wait(weft_condition *c, const weft__deadline *d)
         weft__rlock_acquire_restore(c->rlock, saved);
         /* A moved waiter was counted among the lock's sleepers on its
          * behalf; it holds the lock now, so that count goes. */
-        if (atomic_load_explicit(&w.word, memory_order_relaxed) == WEFT__W_MOVED)
-            atomic_fetch_sub_explicit(&c->rlock->m.parked, 1, memory_order_relaxed);
+        if (atomic_load_explicit(&w.word, memory_order_relaxed) == WEFT__WAIT_MOVED)
+            atomic_fetch_sub_explicit(&c->rlock->m.wl.parked, 1, memory_order_relaxed);
     }
     return notified;
 }
 
 weft_status weft_condition_wait(weft_condition *cond, double timeout)
 {
-    weft_status st = weft__check(cond, &weft__condition_type, "weft_condition_wait");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(cond, weft__condition_type);
     weft__deadline d;
-    st = weft__deadline_init(&d, timeout, "weft_condition_wait");
+    weft_status st = weft__deadline_init(&d, timeout, __func__);
     if (st != WEFT_OK)
         return st;
     if (!weft__condition_owned(cond))
-        return weft__fail(WEFT_RUNTIME, "weft_condition_wait: cannot wait on un-acquired lock");
+        return weft__fail(WEFT_RUNTIME, "%s: cannot wait on un-acquired lock", __func__);
     if (!weft__condition_wait(cond, &d))
-        return weft__fail(WEFT_TIMEOUT, "weft_condition_wait: timed out after %g s", timeout);
+        return weft__fail(WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
     return WEFT_OK;
 }
 
 weft_status weft_condition_wait_for(weft_condition *cond, weft_pred_fn pred, void *arg, double timeout,
                                     int *result)
 {
-    weft_status st = weft__check(cond, &weft__condition_type, "weft_condition_wait_for");
-    if (st != WEFT_OK)
-        return st;
-    if (pred == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_condition_wait_for: pred is NULL");
+    WEFT__OPEN(cond, weft__condition_type);
+    WEFT__OUT(pred);
     weft__deadline d;
-    st = weft__deadline_init(&d, timeout, "weft_condition_wait_for");
+    weft_status st = weft__deadline_init(&d, timeout, __func__);
     if (st != WEFT_OK)
         return st;
     /* One deadline for the whole call, as Python computes one end time. */
     int r = pred(arg);
     while (!r) {
         if (!weft__condition_owned(cond))
-            return weft__fail(WEFT_RUNTIME, "weft_condition_wait_for: cannot wait on un-acquired lock");
+            return weft__fail(WEFT_RUNTIME, "%s: cannot wait on un-acquired lock", __func__);
         bool notified = weft__condition_wait(cond, &d);
         r = pred(arg);
         if (!notified)
@@ -253,7 +166,7 @@ weft_status weft_condition_wait_for(weft_condition *cond, weft_pred_fn pred, voi
     if (result != NULL)
         *result = r;
     if (!r)
-        return weft__fail(WEFT_TIMEOUT, "weft_condition_wait_for: timed out after %g s", timeout);
+        return weft__fail(WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
     return WEFT_OK;
 }
 
@@ -262,54 +175,49 @@ weft_status weft_condition_wait_for(weft_condition *cond, weft_pred_fn pred, voi
  * changed nothing, if `w` is not asleep or the platform cannot move it. */
 static bool weft__condition_move(weft_condition *c, weft__waiter *w)
 {
-    weft__mutex *m = &c->rlock->m;
+    weft__wordlock *l = &c->rlock->m.wl;
     /* Count it among the lock's sleepers before it can be seen as moved:
      * the waiter gives the count back once it has the lock. */
-    atomic_fetch_add_explicit(&m->parked, 1, memory_order_relaxed);
-    unsigned expected = WEFT__W_PARKED;
-    if (!atomic_compare_exchange_strong_explicit(&w->word, &expected, WEFT__W_MOVED, memory_order_release,
+    atomic_fetch_add_explicit(&l->parked, 1, memory_order_relaxed);
+    unsigned expected = WEFT__WAIT_PARKED;
+    if (!atomic_compare_exchange_strong_explicit(&w->word, &expected, WEFT__WAIT_MOVED, memory_order_release,
                                                  memory_order_relaxed)) {
-        atomic_fetch_sub_explicit(&m->parked, 1, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&l->parked, 1, memory_order_relaxed);
         return false;
     }
     /* The waiter cannot return before it has the lock, which the caller
      * holds, so its record is still there. If it has not reached the kernel
      * yet, its futex call sees the word changed and returns at once. */
-    if (!weft__requeue(&w->word, WEFT__W_MOVED, &m->word))
+    if (!weft__requeue(&w->word, WEFT__WAIT_MOVED, &l->word))
         weft__unpark(&w->word, 1);
     return true;
 }
 
+static weft_status weft__condition_notify(weft_condition *cond, size_t n, const char *fn)
+{
+    if (!weft__condition_owned(cond))
+        return weft__fail(WEFT_RUNTIME, "%s: cannot notify on un-acquired lock", fn);
+    if (n == 0 || !weft__wait_any(&cond->waiters))
+        return WEFT_OK;
+    weft__waitlist_lock(&cond->waiters);
+    weft__waiter *w;
+    while (n > 0 && (w = weft__wait_pop_locked(&cond->waiters)) != NULL) {
+        n--;
+        if (cond->rlock == NULL || !weft__condition_move(cond, w))
+            weft__wait_signal(w);
+    }
+    weft__waitlist_unlock(&cond->waiters);
+    return WEFT_OK;
+}
+
 weft_status weft_condition_notify(weft_condition *cond, size_t n)
 {
-    weft_status st = weft__check(cond, &weft__condition_type, "weft_condition_notify");
-    if (st != WEFT_OK)
-        return st;
-    if (!weft__condition_owned(cond))
-        return weft__fail(WEFT_RUNTIME, "weft_condition_notify: cannot notify on un-acquired lock");
-    if (n == 0)
-        return WEFT_OK;
-    weft__mutex_lock(&cond->list_mu);
-    while (n > 0 && cond->head != NULL) {
-        weft__waiter *w = cond->head;
-        weft__waiters_remove(cond, w);
-        n--;
-        if (cond->rlock != NULL && weft__condition_move(cond, w))
-            continue;
-        /* Once the word says notified the waiter may return and its record
-         * vanish with its stack frame: only the address is used after this,
-         * and a futex wake on a stale address is harmless. */
-        if (atomic_exchange_explicit(&w->word, WEFT__W_NOTIFIED, memory_order_release) == WEFT__W_PARKED)
-            weft__unpark(&w->word, 1);
-    }
-    weft__mutex_unlock(&cond->list_mu);
-    return WEFT_OK;
+    WEFT__OPEN(cond, weft__condition_type);
+    return weft__condition_notify(cond, n, __func__);
 }
 
 weft_status weft_condition_notify_all(weft_condition *cond)
 {
-    weft_status st = weft__check(cond, &weft__condition_type, "weft_condition_notify_all");
-    if (st != WEFT_OK)
-        return st;
-    return weft_condition_notify(cond, SIZE_MAX);
+    WEFT__OPEN(cond, weft__condition_type);
+    return weft__condition_notify(cond, SIZE_MAX, __func__);
 }

@@ -18,38 +18,32 @@ static const weft__type weft__event_type = { "event", NULL };
 
 weft_status weft_event_new(weft_event **out)
 {
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_event_new: out is NULL");
+    WEFT__OUT(out);
     weft_event *e = weft__obj_new(&weft__event_type, sizeof *e);
     if (e == NULL)
         return WEFT_NOMEM;
     atomic_init(&e->word, 0);
     weft__spin_init(&e->spin);
-    *out = e;
+    *out = weft__handle(e);
     return WEFT_OK;
 }
 
 weft_status weft_event_free(weft_event *event)
 {
-    return weft__free_handle(event, &weft__event_type, "weft_event_free");
+    WEFT__FREE(event, weft__event_type);
 }
 
 weft_status weft_event_is_set(weft_event *event, int *out)
 {
-    weft_status st = weft__check(event, &weft__event_type, "weft_event_is_set");
-    if (st != WEFT_OK)
-        return st;
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_event_is_set: out is NULL");
+    WEFT__OPEN(event, weft__event_type);
+    WEFT__OUT(out);
     *out = (atomic_load_explicit(&event->word, memory_order_acquire) & WEFT__EV_SET) != 0;
     return WEFT_OK;
 }
 
 weft_status weft_event_set(weft_event *event)
 {
-    weft_status st = weft__check(event, &weft__event_type, "weft_event_set");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(event, weft__event_type);
     unsigned v = atomic_load_explicit(&event->word, memory_order_relaxed);
     unsigned nv;
     do {
@@ -66,9 +60,7 @@ weft_status weft_event_set(weft_event *event)
 
 weft_status weft_event_clear(weft_event *event)
 {
-    weft_status st = weft__check(event, &weft__event_type, "weft_event_clear");
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN(event, weft__event_type);
     atomic_fetch_and_explicit(&event->word, ~WEFT__EV_SET, memory_order_relaxed);
     return WEFT_OK;
 }
@@ -81,14 +73,12 @@ static inline bool weft__event_fired(unsigned v, unsigned gen)
 
 weft_status weft_event_wait(weft_event *event, double timeout)
 {
-    weft_status st = weft__check(event, &weft__event_type, "weft_event_wait");
-    if (WEFT__UNLIKELY(st != WEFT_OK))
-        return st;
+    WEFT__OPEN(event, weft__event_type);
     unsigned v = atomic_load_explicit(&event->word, memory_order_acquire);
     if (WEFT__LIKELY(!weft__timeout_bad(timeout)) && (v & WEFT__EV_SET))
         return WEFT_OK;
     weft__deadline d;
-    st = weft__deadline_init(&d, timeout, "weft_event_wait");
+    weft_status st = weft__deadline_init(&d, timeout, __func__);
     if (st != WEFT_OK)
         return st;
     unsigned gen = v & ~(WEFT__EV_SET | WEFT__EV_SLEEPERS);
@@ -116,5 +106,5 @@ weft_status weft_event_wait(weft_event *event, double timeout)
     }
     if (weft__event_fired(atomic_load_explicit(&event->word, memory_order_acquire), gen))
         return WEFT_OK;
-    return weft__fail(WEFT_TIMEOUT, "weft_event_wait: timed out after %g s", timeout);
+    return weft__fail(WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
 }

@@ -19,6 +19,19 @@ weft_status weft_lock_free(weft_lock *lock)
     WEFT__FREE(lock, weft__lock_type);
 }
 
+weft_status weft__lock_acquire_in(weft_lock *l, double timeout, const char *fn)
+{
+    if (WEFT__LIKELY(!weft__timeout_bad(timeout) && weft__mutex_trylock(&l->m)))
+        return WEFT_OK;
+    weft__deadline d;
+    weft_status st = weft__deadline_init(&d, timeout, fn);
+    if (st != WEFT_OK)
+        return st;
+    if (weft__mutex_lock_slow(&l->m, &d) != 0)
+        return weft__fail(WEFT_TIMEOUT, "%s: timed out after %g s", fn, timeout);
+    return WEFT_OK;
+}
+
 /* The fast paths below make no calls except in tail position, so they need
  * no stack frame; everything else lives in these cold helpers. */
 __attribute__((noinline, cold)) static weft_status weft__lock_acquire_slow(weft_lock *lock, double timeout)
@@ -28,13 +41,7 @@ __attribute__((noinline, cold)) static weft_status weft__lock_acquire_slow(weft_
     lock = weft__open(lock, &weft__lock_type, fn, &st);
     if (lock == NULL)
         return st;
-    weft__deadline d;
-    st = weft__deadline_init(&d, timeout, fn);
-    if (st != WEFT_OK)
-        return st;
-    if (weft__mutex_lock_slow(&lock->m, &d) != 0)
-        return weft__fail(WEFT_TIMEOUT, "weft_lock_acquire: timed out after %g s", timeout);
-    return WEFT_OK;
+    return weft__lock_acquire_in(lock, timeout, fn);
 }
 
 weft_status weft_lock_acquire(weft_lock *lock, double timeout)
@@ -47,13 +54,10 @@ weft_status weft_lock_acquire(weft_lock *lock, double timeout)
     return weft__lock_acquire_slow(lock, timeout);
 }
 
-__attribute__((noinline, cold)) static weft_status weft__lock_release_unlocked(void)
+__attribute__((noinline)) weft_status weft__lock_release_slow(weft_lock *lock, int r, const char *fn)
 {
-    return weft__fail(WEFT_RUNTIME, "weft_lock_release: release unlocked lock");
-}
-
-__attribute__((noinline)) static weft_status weft__lock_release_wake(weft_lock *lock)
-{
+    if (r == 0)
+        return weft__fail(WEFT_RUNTIME, "%s: release unlocked lock", fn);
     weft__mutex_wake(&lock->m);
     return WEFT_OK;
 }
@@ -70,12 +74,7 @@ weft_status weft_lock_release(weft_lock *handle)
     weft_lock *lock = weft__live(handle, &weft__lock_type);
     if (WEFT__UNLIKELY(lock == NULL))
         return weft__lock_release_bad(handle);
-    int r = weft__mutex_unlock_fast(&lock->m);
-    if (WEFT__LIKELY(r == 1))
-        return WEFT_OK;
-    if (r == 0)
-        return weft__lock_release_unlocked();
-    return weft__lock_release_wake(lock);
+    return weft__lock_release_in(lock, "weft_lock_release");
 }
 
 weft_status weft_lock_locked(weft_lock *lock, int *out)

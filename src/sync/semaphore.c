@@ -28,23 +28,23 @@ static weft_status weft__semaphore_make(weft_semaphore **out, size_t value, bool
     s->bounded = bounded;
     s->bound = (unsigned)value;
     weft__spin_init(&s->spin);
-    *out = s;
+    *out = weft__handle(s);
     return WEFT_OK;
 }
 
 weft_status weft_semaphore_new(weft_semaphore **out, size_t value)
 {
-    return weft__semaphore_make(out, value, false, "weft_semaphore_new");
+    return weft__semaphore_make(out, value, false, __func__);
 }
 
 weft_status weft_semaphore_new_bounded(weft_semaphore **out, size_t value)
 {
-    return weft__semaphore_make(out, value, true, "weft_semaphore_new_bounded");
+    return weft__semaphore_make(out, value, true, __func__);
 }
 
 weft_status weft_semaphore_free(weft_semaphore *sem)
 {
-    return weft__free_handle(sem, &weft__semaphore_type, "weft_semaphore_free");
+    WEFT__FREE(sem, weft__semaphore_type);
 }
 
 static bool weft__semaphore_try(weft_semaphore *s)
@@ -60,13 +60,11 @@ static bool weft__semaphore_try(weft_semaphore *s)
 
 weft_status weft_semaphore_acquire(weft_semaphore *sem, double timeout)
 {
-    weft_status st = weft__check(sem, &weft__semaphore_type, "weft_semaphore_acquire");
-    if (WEFT__UNLIKELY(st != WEFT_OK))
-        return st;
+    WEFT__OPEN(sem, weft__semaphore_type);
     if (WEFT__LIKELY(!weft__timeout_bad(timeout)) && weft__semaphore_try(sem))
         return WEFT_OK;
     weft__deadline d;
-    st = weft__deadline_init(&d, timeout, "weft_semaphore_acquire");
+    weft_status st = weft__deadline_init(&d, timeout, __func__);
     if (st != WEFT_OK)
         return st;
     if (!d.once) {
@@ -94,23 +92,21 @@ weft_status weft_semaphore_acquire(weft_semaphore *sem, double timeout)
     } else if (weft__semaphore_try(sem)) {
         return WEFT_OK;
     }
-    return weft__fail(WEFT_TIMEOUT, "weft_semaphore_acquire: timed out after %g s", timeout);
+    return weft__fail(WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
 }
 
 weft_status weft_semaphore_release(weft_semaphore *sem, size_t n)
 {
-    weft_status st = weft__check(sem, &weft__semaphore_type, "weft_semaphore_release");
-    if (WEFT__UNLIKELY(st != WEFT_OK))
-        return st;
+    WEFT__OPEN(sem, weft__semaphore_type);
     if (n == 0)
-        return weft__fail(WEFT_EINVAL, "weft_semaphore_release: n must be one or more");
+        return weft__fail(WEFT_EINVAL, "%s: n must be one or more", __func__);
     unsigned v = atomic_load_explicit(&sem->value, memory_order_relaxed);
     unsigned nv;
     do {
         if (sem->bounded && (n > sem->bound || v > sem->bound - n))
-            return weft__fail(WEFT_EINVAL, "weft_semaphore_release: semaphore released too many times");
+            return weft__fail(WEFT_EINVAL, "%s: semaphore released too many times", __func__);
         if (n > WEFT_SEMAPHORE_VALUE_MAX - v)
-            return weft__fail(WEFT_OVERFLOW, "weft_semaphore_release: value would exceed WEFT_SEMAPHORE_VALUE_MAX");
+            return weft__fail(WEFT_OVERFLOW, "%s: value would exceed WEFT_SEMAPHORE_VALUE_MAX", __func__);
         nv = v + (unsigned)n;
     } while (!atomic_compare_exchange_weak_explicit(&sem->value, &v, nv, memory_order_seq_cst,
                                                     memory_order_relaxed));

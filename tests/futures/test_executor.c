@@ -418,6 +418,50 @@ Test(executor, task_shuts_down_its_pool)
     WEFT_ASSERT_OK(weft_executor_free(ex));
 }
 
+/* A task asking to wait for its own pool would wait for itself: Python's
+ * join raises RuntimeError, and the shutdown still takes effect. */
+static atomic_int own_shutdown_status = -1;
+static void shutdown_own_status(void *arg, weft_outcome *o)
+{
+    (void)o;
+    atomic_store(&own_shutdown_status, weft_executor_shutdown(arg, 1, 0));
+}
+
+Test(executor, shutdown_wait_from_own_task_is_runtime_error, .timeout = 30)
+{
+    weft_executor *ex = pool(2);
+    weft_future *f;
+    atomic_store(&own_shutdown_status, -1);
+    WEFT_ASSERT_OK(weft_executor_submit(ex, shutdown_own_status, ex, NULL, &f));
+    WEFT_ASSERT_OK(weft_future_result(f, 10, NULL));
+    cr_assert_eq(atomic_load(&own_shutdown_status), WEFT_RUNTIME);
+    WEFT_ASSERT_STATUS(weft_executor_submit(ex, nothing, NULL, NULL, NULL), WEFT_RUNTIME);
+    weft_future_free(f);
+    WEFT_ASSERT_OK(weft_executor_free(ex));
+}
+
+/* The task's shutdown(wait) comes while the main thread's shutdown(wait) is
+ * already joining the workers: before, each waited for the other forever. */
+static void late_shutdown_own(void *arg, weft_outcome *o)
+{
+    (void)o;
+    usleep(100000); /* let the main thread get into its shutdown */
+    atomic_store(&own_shutdown_status, weft_executor_shutdown(arg, 1, 0));
+}
+
+Test(executor, shutdown_wait_from_task_during_main_shutdown_does_not_hang, .timeout = 30)
+{
+    weft_executor *ex = pool(2);
+    weft_future *f;
+    atomic_store(&own_shutdown_status, -1);
+    WEFT_ASSERT_OK(weft_executor_submit(ex, late_shutdown_own, ex, NULL, &f));
+    WEFT_ASSERT_OK(weft_executor_shutdown(ex, 1, 0));
+    cr_assert_eq(atomic_load(&own_shutdown_status), WEFT_RUNTIME);
+    WEFT_ASSERT_OK(weft_future_result(f, 0, NULL));
+    weft_future_free(f);
+    WEFT_ASSERT_OK(weft_executor_free(ex));
+}
+
 static void free_own(void *arg, weft_outcome *o)
 {
     (void)o;

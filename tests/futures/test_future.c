@@ -179,6 +179,21 @@ Test(future, result_timeouts)
     WEFT_ASSERT_OK(weft_future_free(f));
 }
 
+/* A done future takes the fast path, which must still refuse a bad timeout. */
+Test(future, done_future_refuses_bad_timeouts)
+{
+    weft_future *f;
+    WEFT_ASSERT_OK(weft_future_new(&f));
+    WEFT_ASSERT_OK(weft_future_set_result(f, (void *)7, NULL));
+    WEFT_ASSERT_STATUS(weft_future_result(f, NAN, NULL), WEFT_EINVAL);
+    WEFT_ASSERT_STATUS(weft_future_exception(f, NAN, NULL, NULL, NULL), WEFT_EINVAL);
+    WEFT_ASSERT_STATUS(weft_future_result(f, 1e300, NULL), WEFT_OVERFLOW);
+    void *v = NULL;
+    WEFT_ASSERT_OK(weft_future_result(f, 0, &v));
+    cr_assert_eq(v, (void *)7);
+    WEFT_ASSERT_OK(weft_future_free(f));
+}
+
 static void *complete_later(void *p)
 {
     usleep(50000);

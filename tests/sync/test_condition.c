@@ -177,6 +177,27 @@ Test(condition, wait_releases_nested_rlock_for_others)
     WEFT_ASSERT_OK(weft_rlock_free(h.r));
 }
 
+/* The condition's own calls name themselves, not the lock's calls they use. */
+Test(condition, unowned_release_names_condition_release)
+{
+    weft_condition *c;
+    WEFT_ASSERT_OK(weft_condition_new(&c));
+    WEFT_ASSERT_STATUS(weft_condition_release(c), WEFT_NOT_OWNER);
+    cr_assert(strstr(weft_errmsg(), "weft_condition_release") != NULL, "message: %s", weft_errmsg());
+    cr_assert(strstr(weft_errmsg(), "weft_rlock_release") == NULL, "message: %s", weft_errmsg());
+    WEFT_ASSERT_OK(weft_condition_free(c));
+
+    weft_lock *l;
+    WEFT_ASSERT_OK(weft_lock_new(&l));
+    WEFT_ASSERT_OK(weft_condition_new_with_lock(&c, l));
+    WEFT_ASSERT_STATUS(weft_condition_release(c), WEFT_RUNTIME);
+    cr_assert(strstr(weft_errmsg(), "weft_condition_release") != NULL, "message: %s", weft_errmsg());
+    WEFT_ASSERT_STATUS(weft_condition_acquire(c, NAN), WEFT_EINVAL);
+    cr_assert(strstr(weft_errmsg(), "weft_condition_acquire") != NULL, "message: %s", weft_errmsg());
+    WEFT_ASSERT_OK(weft_condition_free(c));
+    WEFT_ASSERT_OK(weft_lock_free(l));
+}
+
 Test(condition, unowned_lock_is_runtime_error)
 {
     weft_condition *c;
