@@ -2,7 +2,6 @@
  * for how Linux and other systems differ). */
 #include "os/os.h"
 
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>

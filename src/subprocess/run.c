@@ -185,9 +185,7 @@ weft_status weft_subprocess_run(weft_completed_process **out, const char *const 
 static weft_status weft__call(const char *const *argv, const weft_popen_opts *opts, double timeout, int *returncode,
                               int check, const char *fn)
 {
-    if (argv == NULL || argv[0] == NULL)
-        return weft__fail(WEFT_EINVAL, "%s: argv is NULL or empty", fn);
-    weft_popen_opts o;
+    weft_popen_opts o; /* weft__popen_start checks argv */
     weft_status st = weft__opts_copy(&o, opts, fn);
     if (st != WEFT_OK)
         return st;
