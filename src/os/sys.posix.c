@@ -1,14 +1,21 @@
 /* The same pieces as sys.linux.c for other POSIX systems: no pidfd (the
  * waiter thread takes over), no close_range or /proc walk (the child closes
- * up to the descriptor limit), no parent-death signal, no pipe resizing or
- * pre-faulting, and the libc credential calls (vfork children there do not
- * share glibc's setxid machinery). */
+ * up to the descriptor limit), no parent-death signal, no pre-faulting, pipe
+ * resizing where the fcntl exists, and the libc credential calls (vfork
+ * children there do not share glibc's setxid machinery). */
 #include "os/os.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <unistd.h>
 
-const unsigned weft__os_features = 0;
+/* F_SETPIPE_SZ is a feature test, not a system name: libcs that have it
+ * (and Linux built portable) resize pipes here too. */
+const unsigned weft__os_features =
+#ifdef F_SETPIPE_SZ
+    WEFT__OS_PIPESIZE |
+#endif
+    0;
 
 int weft__os_pidfd_open(pid_t pid)
 {
@@ -55,10 +62,14 @@ int weft__os_setreuid(uid_t r, uid_t e)
 
 int weft__os_pipe_set_size(int fd, int size)
 {
+#ifdef F_SETPIPE_SZ
+    return fcntl(fd, F_SETPIPE_SZ, size) < 0 ? -1 : 0;
+#else
     (void)fd;
     (void)size;
     errno = ENOSYS;
     return -1;
+#endif
 }
 
 void weft__os_buf_prefault(weft__os_buf *b, size_t upcoming)
