@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void opts_destroy(void *obj)
+static void weft__popen_opts_destroy(void *obj)
 {
     weft_popen_opts *o = obj;
     free(o->executable);
@@ -25,54 +25,10 @@ static void opts_destroy(void *obj)
     weft__callable_release(&o->preexec);
 }
 
-const weft__type weft__popen_opts_type = { "popen_opts", opts_destroy };
+const weft__type weft__popen_opts_type = { "popen_opts", weft__popen_opts_destroy };
 
-#define CHECK(o, fn)                                                     \
-    do {                                                                 \
-        weft_status st_ = weft__check((o), &weft__popen_opts_type, (fn)); \
-        if (st_ != WEFT_OK)                                              \
-            return st_;                                                  \
-    } while (0)
-
-char **weft__strv_dup(const char *const *v, size_t *n)
+void weft__popen_opts_defaults(weft_popen_opts *o)
 {
-    size_t len = 0;
-    while (v[len] != NULL)
-        len++;
-    char **copy = calloc(len + 1, sizeof *copy);
-    if (copy == NULL)
-        goto nomem;
-    for (size_t i = 0; i < len; i++) {
-        copy[i] = strdup(v[i]);
-        if (copy[i] == NULL) {
-            weft__strv_free(copy);
-            goto nomem;
-        }
-    }
-    if (n != NULL)
-        *n = len;
-    return copy;
-nomem:
-    weft__fail(WEFT_NOMEM, "out of memory copying an argument vector");
-    return NULL;
-}
-
-void weft__strv_free(char **v)
-{
-    if (v == NULL)
-        return;
-    for (char **s = v; *s != NULL; s++)
-        free(*s);
-    free(v);
-}
-
-weft_status weft_popen_opts_new(weft_popen_opts **out)
-{
-    if (out == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_popen_opts_new: out is NULL");
-    weft_popen_opts *o = weft__obj_new(&weft__popen_opts_type, sizeof *o);
-    if (o == NULL)
-        return WEFT_NOMEM;
     for (int i = 0; i < 3; i++)
         o->std[i] = WEFT_SUBPROCESS_INHERIT;
     o->close_fds = true;
@@ -81,16 +37,25 @@ weft_status weft_popen_opts_new(weft_popen_opts **out)
     o->umask = -1;
     o->pipesize = -1;
     o->use_vfork = true;
-    *out = o;
+}
+
+weft_status weft_popen_opts_new(weft_popen_opts **out)
+{
+    WEFT__OUT(out);
+    weft_popen_opts *o = weft__obj_new(&weft__popen_opts_type, sizeof *o);
+    if (o == NULL)
+        return WEFT_NOMEM;
+    weft__popen_opts_defaults(o);
+    *out = weft__handle(o);
     return WEFT_OK;
 }
 
 weft_status weft_popen_opts_free(weft_popen_opts *opts)
 {
-    return weft__free_handle(opts, &weft__popen_opts_type, "weft_popen_opts_free");
+    WEFT__FREE(opts, weft__popen_opts_type);
 }
 
-static weft_status set_string(char **slot, const char *s)
+static weft_status weft__set_string(char **slot, const char *s)
 {
     char *copy = NULL;
     if (s != NULL && (copy = weft__strdup(s)) == NULL)
@@ -102,22 +67,21 @@ static weft_status set_string(char **slot, const char *s)
 
 weft_status weft_popen_opts_set_executable(weft_popen_opts *opts, const char *path)
 {
-    CHECK(opts, "weft_popen_opts_set_executable");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     if (path != NULL && path[0] == '\0')
-        return weft__fail(WEFT_EINVAL, "weft_popen_opts_set_executable: path is empty");
-    return set_string(&opts->executable, path);
+        return weft__fail(WEFT_EINVAL, "%s: path is empty", __func__);
+    return weft__set_string(&opts->executable, path);
 }
 
 weft_status weft_popen_opts_set_shell(weft_popen_opts *opts, int on)
 {
-    CHECK(opts, "weft_popen_opts_set_shell");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     opts->shell = on != 0;
     return WEFT_OK;
 }
 
-static weft_status set_std(weft_popen_opts *opts, int which, int how, const char *fn)
+static weft_status weft__set_std(weft_popen_opts *opts, int which, int how, const char *fn)
 {
-    CHECK(opts, fn);
     bool ok = how >= 0 || how == WEFT_SUBPROCESS_PIPE || how == WEFT_SUBPROCESS_DEVNULL ||
               how == WEFT_SUBPROCESS_INHERIT || (which == 2 && how == WEFT_SUBPROCESS_STDOUT);
     if (!ok)
@@ -129,33 +93,36 @@ static weft_status set_std(weft_popen_opts *opts, int which, int how, const char
 
 weft_status weft_popen_opts_set_stdin(weft_popen_opts *opts, int how)
 {
-    return set_std(opts, 0, how, "weft_popen_opts_set_stdin");
+    WEFT__OPEN(opts, weft__popen_opts_type);
+    return weft__set_std(opts, 0, how, __func__);
 }
 
 weft_status weft_popen_opts_set_stdout(weft_popen_opts *opts, int how)
 {
-    return set_std(opts, 1, how, "weft_popen_opts_set_stdout");
+    WEFT__OPEN(opts, weft__popen_opts_type);
+    return weft__set_std(opts, 1, how, __func__);
 }
 
 weft_status weft_popen_opts_set_stderr(weft_popen_opts *opts, int how)
 {
-    return set_std(opts, 2, how, "weft_popen_opts_set_stderr");
+    WEFT__OPEN(opts, weft__popen_opts_type);
+    return weft__set_std(opts, 2, how, __func__);
 }
 
 weft_status weft_popen_opts_set_cwd(weft_popen_opts *opts, const char *dir)
 {
-    CHECK(opts, "weft_popen_opts_set_cwd");
-    return set_string(&opts->cwd, dir);
+    WEFT__OPEN(opts, weft__popen_opts_type);
+    return weft__set_string(&opts->cwd, dir);
 }
 
 weft_status weft_popen_opts_set_env(weft_popen_opts *opts, const char *const *envp)
 {
-    CHECK(opts, "weft_popen_opts_set_env");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     char **copy = NULL;
     if (envp != NULL) {
         for (size_t i = 0; envp[i] != NULL; i++)
             if (strchr(envp[i], '=') == NULL || envp[i][0] == '=')
-                return weft__fail(WEFT_EINVAL, "weft_popen_opts_set_env: entry %zu (\"%s\") is not NAME=value", i,
+                return weft__fail(WEFT_EINVAL, "%s: entry %zu (\"%s\") is not NAME=value", __func__, i,
                                   envp[i]);
         if ((copy = weft__strv_dup(envp, NULL)) == NULL)
             return WEFT_NOMEM;
@@ -165,9 +132,8 @@ weft_status weft_popen_opts_set_env(weft_popen_opts *opts, const char *const *en
     return WEFT_OK;
 }
 
-static weft_status env_edit(weft_popen_opts *opts, const char *name, const char *value, const char *fn)
+static weft_status weft__edit_env(weft_popen_opts *opts, const char *name, const char *value, const char *fn)
 {
-    CHECK(opts, fn);
     if (name == NULL || name[0] == '\0' || strchr(name, '=') != NULL)
         return weft__fail(WEFT_EINVAL, "%s: name is NULL, empty or contains '='", fn);
     char *v = NULL;
@@ -194,22 +160,24 @@ static weft_status env_edit(weft_popen_opts *opts, const char *name, const char 
 
 weft_status weft_popen_opts_set_env_var(weft_popen_opts *opts, const char *name, const char *value)
 {
-    return env_edit(opts, name, value, "weft_popen_opts_set_env_var");
+    WEFT__OPEN(opts, weft__popen_opts_type);
+    return weft__edit_env(opts, name, value, __func__);
 }
 
 weft_status weft_popen_opts_unset_env_var(weft_popen_opts *opts, const char *name)
 {
-    return env_edit(opts, name, NULL, "weft_popen_opts_unset_env_var");
+    WEFT__OPEN(opts, weft__popen_opts_type);
+    return weft__edit_env(opts, name, NULL, __func__);
 }
 
 weft_status weft_popen_opts_set_close_fds(weft_popen_opts *opts, int on)
 {
-    CHECK(opts, "weft_popen_opts_set_close_fds");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     opts->close_fds = on != 0;
     return WEFT_OK;
 }
 
-static int cmp_int(const void *a, const void *b)
+static int weft__cmp_int(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
     return (x > y) - (x < y);
@@ -217,22 +185,22 @@ static int cmp_int(const void *a, const void *b)
 
 weft_status weft_popen_opts_set_pass_fds(weft_popen_opts *opts, const int *fds, size_t n)
 {
-    CHECK(opts, "weft_popen_opts_set_pass_fds");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     if (n > 0 && fds == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_popen_opts_set_pass_fds: fds is NULL");
+        return weft__fail(WEFT_EINVAL, "%s: fds is NULL", __func__);
     int *copy = NULL;
     size_t kept = 0;
     if (n > 0) {
         if ((copy = malloc(n * sizeof *copy)) == NULL)
-            return weft__fail(WEFT_NOMEM, "weft_popen_opts_set_pass_fds: out of memory");
+            return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
         for (size_t i = 0; i < n; i++) {
             if (fds[i] < 0) {
                 free(copy);
-                return weft__fail(WEFT_EINVAL, "weft_popen_opts_set_pass_fds: fds[%zu] is %d", i, fds[i]);
+                return weft__fail(WEFT_EINVAL, "%s: fds[%zu] is %d", __func__, i, fds[i]);
             }
             copy[i] = fds[i];
         }
-        qsort(copy, n, sizeof *copy, cmp_int);
+        qsort(copy, n, sizeof *copy, weft__cmp_int);
         for (size_t i = 0; i < n; i++)
             if (kept == 0 || copy[kept - 1] != copy[i])
                 copy[kept++] = copy[i];
@@ -245,38 +213,38 @@ weft_status weft_popen_opts_set_pass_fds(weft_popen_opts *opts, const int *fds, 
 
 weft_status weft_popen_opts_set_start_new_session(weft_popen_opts *opts, int on)
 {
-    CHECK(opts, "weft_popen_opts_set_start_new_session");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     opts->new_session = on != 0;
     return WEFT_OK;
 }
 
 weft_status weft_popen_opts_set_process_group(weft_popen_opts *opts, int pgid)
 {
-    CHECK(opts, "weft_popen_opts_set_process_group");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     if (pgid < -1)
-        return weft__fail(WEFT_EINVAL, "weft_popen_opts_set_process_group: pgid %d is negative", pgid);
+        return weft__fail(WEFT_EINVAL, "%s: pgid %d is negative", __func__, pgid);
     opts->process_group = pgid;
     return WEFT_OK;
 }
 
 weft_status weft_popen_opts_set_restore_signals(weft_popen_opts *opts, int on)
 {
-    CHECK(opts, "weft_popen_opts_set_restore_signals");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     opts->restore_signals = on != 0;
     return WEFT_OK;
 }
 
 weft_status weft_popen_opts_set_umask(weft_popen_opts *opts, int mask)
 {
-    CHECK(opts, "weft_popen_opts_set_umask");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     if (mask < -1 || mask > 0777)
-        return weft__fail(WEFT_EINVAL, "weft_popen_opts_set_umask: mask %d is outside -1..0777", mask);
+        return weft__fail(WEFT_EINVAL, "%s: mask %d is outside -1..0777", __func__, mask);
     opts->umask = mask;
     return WEFT_OK;
 }
 
 /* A decimal id, or -1 when `s` is not one. */
-static long parse_id(const char *s)
+static long weft__parse_id(const char *s)
 {
     if (s[0] < '0' || s[0] > '9')
         return -1;
@@ -288,9 +256,9 @@ static long parse_id(const char *s)
     return (long)v;
 }
 
-static weft_status lookup_group(const char *name, gid_t *gid, const char *fn)
+static weft_status weft__lookup_group(const char *name, gid_t *gid, const char *fn)
 {
-    long id = parse_id(name);
+    long id = weft__parse_id(name);
     if (id >= 0) {
         *gid = (gid_t)id;
         return WEFT_OK;
@@ -309,20 +277,20 @@ static weft_status lookup_group(const char *name, gid_t *gid, const char *fn)
 
 weft_status weft_popen_opts_set_user(weft_popen_opts *opts, const char *user)
 {
-    CHECK(opts, "weft_popen_opts_set_user");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     if (user == NULL) {
         opts->has_uid = false;
         return WEFT_OK;
     }
-    long id = parse_id(user);
+    long id = weft__parse_id(user);
     if (id < 0) {
         struct passwd pw, *res = NULL;
         char buf[4096];
         int err = getpwnam_r(user, &pw, buf, sizeof buf, &res);
         if (res == NULL) {
             if (err != 0 && err != ENOENT && err != ESRCH)
-                return weft__fail_os(err, "weft_popen_opts_set_user: looking up user '%s'", user);
-            return weft__fail(WEFT_LOOKUP, "weft_popen_opts_set_user: no user named '%s'", user);
+                return weft__fail_os(err, "%s: looking up user '%s'", __func__, user);
+            return weft__fail(WEFT_LOOKUP, "%s: no user named '%s'", __func__, user);
         }
         id = (long)pw.pw_uid;
     }
@@ -333,13 +301,13 @@ weft_status weft_popen_opts_set_user(weft_popen_opts *opts, const char *user)
 
 weft_status weft_popen_opts_set_group(weft_popen_opts *opts, const char *group)
 {
-    CHECK(opts, "weft_popen_opts_set_group");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     if (group == NULL) {
         opts->has_gid = false;
         return WEFT_OK;
     }
     gid_t gid;
-    weft_status st = lookup_group(group, &gid, "weft_popen_opts_set_group");
+    weft_status st = weft__lookup_group(group, &gid, __func__);
     if (st != WEFT_OK)
         return st;
     opts->gid = gid;
@@ -349,18 +317,18 @@ weft_status weft_popen_opts_set_group(weft_popen_opts *opts, const char *group)
 
 weft_status weft_popen_opts_set_extra_groups(weft_popen_opts *opts, const char *const *groups, size_t n)
 {
-    CHECK(opts, "weft_popen_opts_set_extra_groups");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     if (n > 0 && groups == NULL)
-        return weft__fail(WEFT_EINVAL, "weft_popen_opts_set_extra_groups: groups is NULL");
+        return weft__fail(WEFT_EINVAL, "%s: groups is NULL", __func__);
     gid_t *ids = malloc((n > 0 ? n : 1) * sizeof *ids);
     if (ids == NULL)
-        return weft__fail(WEFT_NOMEM, "weft_popen_opts_set_extra_groups: out of memory");
+        return weft__fail(WEFT_NOMEM, "%s: out of memory", __func__);
     for (size_t i = 0; i < n; i++) {
         if (groups[i] == NULL) {
             free(ids);
-            return weft__fail(WEFT_EINVAL, "weft_popen_opts_set_extra_groups: groups[%zu] is NULL", i);
+            return weft__fail(WEFT_EINVAL, "%s: groups[%zu] is NULL", __func__, i);
         }
-        weft_status st = lookup_group(groups[i], &ids[i], "weft_popen_opts_set_extra_groups");
+        weft_status st = weft__lookup_group(groups[i], &ids[i], __func__);
         if (st != WEFT_OK) {
             free(ids);
             return st;
@@ -375,20 +343,18 @@ weft_status weft_popen_opts_set_extra_groups(weft_popen_opts *opts, const char *
 
 weft_status weft_popen_opts_set_pipesize(weft_popen_opts *opts, int size)
 {
-    CHECK(opts, "weft_popen_opts_set_pipesize");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     if (size < -1 || size == 0)
-        return weft__fail(WEFT_EINVAL, "weft_popen_opts_set_pipesize: size %d is neither -1 nor positive", size);
-#ifndef F_SETPIPE_SZ
-    if (size != -1)
-        return weft__fail(WEFT_NOT_SUPPORTED, "weft_popen_opts_set_pipesize: pipes cannot be resized here");
-#endif
+        return weft__fail(WEFT_EINVAL, "%s: size %d is neither -1 nor positive", __func__, size);
+    if (size != -1 && !(weft__os_features & WEFT__OS_PIPESIZE))
+        return weft__fail(WEFT_NOT_SUPPORTED, "%s: pipes cannot be resized here", __func__);
     opts->pipesize = size;
     return WEFT_OK;
 }
 
 weft_status weft_popen_opts_set_preexec(weft_popen_opts *opts, weft_fn fn, void *arg, weft_free_fn free_arg)
 {
-    CHECK(opts, "weft_popen_opts_set_preexec");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     weft__callable_release(&opts->preexec);
     if (fn == NULL) {
         if (free_arg != NULL)
@@ -401,27 +367,25 @@ weft_status weft_popen_opts_set_preexec(weft_popen_opts *opts, weft_fn fn, void 
 
 weft_status weft_popen_opts_set_kill_group(weft_popen_opts *opts, int on)
 {
-    CHECK(opts, "weft_popen_opts_set_kill_group");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     opts->kill_group = on != 0;
     return WEFT_OK;
 }
 
 weft_status weft_popen_opts_set_parent_death_signal(weft_popen_opts *opts, int sig)
 {
-    CHECK(opts, "weft_popen_opts_set_parent_death_signal");
-#ifdef __linux__
+    WEFT__OPEN(opts, weft__popen_opts_type);
+    if (!(weft__os_features & WEFT__OS_PDEATHSIG))
+        return weft__fail(WEFT_NOT_SUPPORTED, "%s: Linux only (PR_SET_PDEATHSIG)", __func__);
     if (sig < 0 || sig >= NSIG)
-        return weft__fail(WEFT_EINVAL, "weft_popen_opts_set_parent_death_signal: %d is not a signal", sig);
+        return weft__fail(WEFT_EINVAL, "%s: %d is not a signal", __func__, sig);
     opts->pdeathsig = sig;
     return WEFT_OK;
-#else
-    return weft__fail(WEFT_NOT_SUPPORTED, "weft_popen_opts_set_parent_death_signal: Linux only (PR_SET_PDEATHSIG)");
-#endif
 }
 
 weft_status weft_popen_opts_set_use_vfork(weft_popen_opts *opts, int on)
 {
-    CHECK(opts, "weft_popen_opts_set_use_vfork");
+    WEFT__OPEN(opts, weft__popen_opts_type);
     opts->use_vfork = on != 0;
     return WEFT_OK;
 }

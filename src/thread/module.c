@@ -1,9 +1,9 @@
 /* Module functions of threading/_thread that are not about one object:
  * identities, the stack size, start_new_thread, exit and interrupt_main. */
 #include "thread/thread_internal.h"
+#include "os/os.h"
 
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 uint64_t weft_threading_get_ident(void)
@@ -13,7 +13,7 @@ uint64_t weft_threading_get_ident(void)
 
 uint64_t weft_threading_get_native_id(void)
 {
-    return (uint64_t)syscall(SYS_gettid);
+    return weft__os_thread_native_id();
 }
 
 /* ---- stack size ------------------------------------------------------------ */
@@ -100,15 +100,8 @@ weft_status weft_threading_interrupt_main(int signum)
     /* Python does nothing for a signal nobody handles (SIG_DFL, SIG_IGN). */
     if (!(sa.sa_flags & SA_SIGINFO) && (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
         return WEFT_OK;
-#ifdef __linux__
-    /* The main thread's TID is the process id. */
-    if (syscall(SYS_tgkill, getpid(), getpid(), signum) != 0)
-        return weft__fail_os(errno, "%s: tgkill(%d)", __func__, signum);
-#else
-    uint64_t ident = atomic_load(&weft__main_thread()->ident);
-    int rc = ident != 0 ? pthread_kill((pthread_t)(uintptr_t)ident, signum) : kill(getpid(), signum);
-    if (rc != 0)
-        return weft__fail_os(ident != 0 ? rc : errno, "%s: signal %d", __func__, signum);
-#endif
+    int err = weft__os_signal_main_thread(atomic_load(&weft__main_thread()->ident), signum);
+    if (err != 0)
+        return weft__fail_os(err, "%s: signal %d", __func__, signum);
     return WEFT_OK;
 }

@@ -1,6 +1,7 @@
 /* The thread object: create, start, join, and what a weft thread does from
  * its first instruction to its last. */
 #include "thread/thread_internal.h"
+#include "os/os.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -172,25 +173,13 @@ typedef struct weft__run {
     bool exited; /* left through weft_threading_exit() */
 } weft__run;
 
-/* Linux keeps 15 bytes of a thread's name; cut at a character boundary. */
+/* The OS keeps what it can of the name (15 bytes on Linux); under the lock
+ * because another thread may rename this one meanwhile. */
 static void weft__set_os_name(weft_thread *t)
 {
-#ifdef __linux__
-    char buf[16];
     pthread_mutex_lock(&t->mu);
-    size_t len = strlen(t->name);
-    if (len > 15) {
-        len = 15;
-        while (len > 0 && ((unsigned char)t->name[len] & 0xC0) == 0x80)
-            len--;
-    }
-    memcpy(buf, t->name, len);
-    buf[len] = '\0';
+    weft__os_thread_set_name(t->name);
     pthread_mutex_unlock(&t->mu);
-    (void)pthread_setname_np(pthread_self(), buf);
-#else
-    (void)t;
-#endif
 }
 
 /* Everything after the target, in Python's order: the target's arguments
@@ -222,7 +211,7 @@ static void *weft__thread_main(void *p)
     weft_thread *t = run.t;
     weft__current = t;
     atomic_store_explicit(&t->ident, (uint64_t)(uintptr_t)pthread_self(), memory_order_release);
-    atomic_store_explicit(&t->native_id, (uint64_t)syscall(SYS_gettid), memory_order_relaxed);
+    atomic_store_explicit(&t->native_id, weft__os_thread_native_id(), memory_order_relaxed);
     weft__thread_publish(t, &t->native_ready, 1);
     weft__set_os_name(t);
     weft__hooks_start(t);

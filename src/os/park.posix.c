@@ -1,35 +1,7 @@
-/* Blocking on a 32-bit word: futexes on Linux, a table of condition variables
- * keyed by address elsewhere. Both give the same contract (see internal.h). */
+/* Blocking on a 32-bit word without futexes: a table of condition variables
+ * keyed by address, with the contract of park.linux.c (see core/internal.h). */
 #include "core/internal.h"
 
-#ifdef __linux__
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-int weft__park(atomic_uint *addr, unsigned expected, const weft__deadline *d)
-{
-    const struct timespec *at = NULL;
-    if (d != NULL && !d->forever) {
-        if (d->once)
-            return ETIMEDOUT;
-        at = &d->at;
-    }
-    /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, so signals
-     * and spurious wake-ups never stretch the wait. */
-    long rc = syscall(SYS_futex, addr, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, at, NULL,
-                      FUTEX_BITSET_MATCH_ANY);
-    if (rc == -1 && errno == ETIMEDOUT)
-        return ETIMEDOUT;
-    return 0; /* woken, value changed (EAGAIN) or interrupted (EINTR): re-check */
-}
-
-void weft__unpark(atomic_uint *addr, int n)
-{
-    syscall(SYS_futex, addr, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n, NULL, NULL, 0);
-}
-
-#else /* portable POSIX fallback */
 #include <pthread.h>
 
 #define WEFT__BUCKETS 64
@@ -87,4 +59,3 @@ void weft__unpark(atomic_uint *addr, int n)
     pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);
 }
-#endif

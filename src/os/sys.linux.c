@@ -1,17 +1,20 @@
 /* Linux pieces of starting and watching a child: pidfds, close_range, the
- * /proc/self/fd walk, PR_SET_PDEATHSIG and raw credential calls. Everything
- * named weft__os_* except the pidfd calls runs in the vfork child: no
- * allocation, no locks. */
-#include "subprocess/internal.h"
+ * /proc/self/fd walk, PR_SET_PDEATHSIG, raw credential calls, pipe sizes and
+ * pre-faulting buffers. The child-side calls (close, pdeathsig, credentials)
+ * run in the vfork child: no allocation, no locks. */
+#include "os/os.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int weft__pidfd_open(pid_t pid)
+const unsigned weft__os_features = WEFT__OS_PDEATHSIG | WEFT__OS_PIPESIZE | WEFT__OS_PIDFD;
+
+int weft__os_pidfd_open(pid_t pid)
 {
 #ifdef SYS_pidfd_open
     static atomic_int unavailable;
@@ -50,7 +53,7 @@ int weft__os_pidfd_signal(int pidfd, int sig)
 #endif
 }
 
-bool weft__os_close_range(int lo, int hi)
+static bool weft__os_close_range(int lo, int hi)
 {
 #ifdef SYS_close_range
     return syscall(SYS_close_range, (unsigned)lo, (unsigned)hi, 0u) == 0;
@@ -61,7 +64,7 @@ bool weft__os_close_range(int lo, int hi)
 #endif
 }
 
-bool weft__os_close_listed(int lo, int hi)
+static bool weft__os_close_listed(int lo, int hi)
 {
     /* The raw getdents64 call: opendir would allocate. */
     int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -95,6 +98,15 @@ bool weft__os_close_listed(int lo, int hi)
     return true;
 }
 
+void weft__os_close_span(int lo, int hi, int limit)
+{
+    if (weft__os_close_range(lo, hi) || weft__os_close_listed(lo, hi))
+        return;
+    int top = hi < limit ? hi : limit;
+    for (int fd = lo; fd <= top; fd++)
+        close(fd);
+}
+
 int weft__os_set_pdeathsig(int sig)
 {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)sig);
@@ -113,4 +125,35 @@ int weft__os_setregid(gid_t r, gid_t e)
 int weft__os_setreuid(uid_t r, uid_t e)
 {
     return (int)syscall(SYS_setreuid, r, e);
+}
+
+int weft__os_pipe_set_size(int fd, int size)
+{
+    return fcntl(fd, F_SETPIPE_SZ, size) < 0 ? -1 : 0;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#define WEFT__POPULATE_STEP ((size_t)4 << 20)
+
+/* Faulting fresh memory in page by page costs more than copying the data
+ * into it; once a buffer is large, the next few MiB are populated with one
+ * call (Linux 5.14+; on failure pages fault in as usual). */
+void weft__os_buf_prefault(weft__os_buf *b, size_t upcoming)
+{
+    if (b->cap < 2 * WEFT__POPULATE_STEP || b->len + upcoming <= b->populated)
+        return;
+    uintptr_t page = 4096;
+    uintptr_t lo = ((uintptr_t)b->data + b->len + page - 1) & ~(page - 1);
+    if (lo < (uintptr_t)b->data + b->populated)
+        lo = ((uintptr_t)b->data + b->populated + page - 1) & ~(page - 1);
+    uintptr_t end = (uintptr_t)b->data + b->cap;
+    uintptr_t hi = lo + WEFT__POPULATE_STEP < end ? lo + WEFT__POPULATE_STEP : end & ~(page - 1);
+    if (hi <= lo)
+        return;
+    if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) == 0)
+        b->populated = hi - (uintptr_t)b->data;
+    else
+        b->populated = b->cap; /* not supported: stop trying */
 }

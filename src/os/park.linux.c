@@ -1,0 +1,30 @@
+/* Blocking on a 32-bit word with futexes; park.posix.c gives the same
+ * contract (see core/internal.h) with condition variables. */
+#include "core/internal.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int weft__park(atomic_uint *addr, unsigned expected, const weft__deadline *d)
+{
+    const struct timespec *at = NULL;
+    if (d != NULL && !d->forever) {
+        if (d->once)
+            return ETIMEDOUT;
+        at = &d->at;
+    }
+    /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, so signals
+     * and spurious wake-ups never stretch the wait. */
+    long rc = syscall(SYS_futex, addr, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, at, NULL,
+                      FUTEX_BITSET_MATCH_ANY);
+    if (rc == -1 && errno == ETIMEDOUT)
+        return ETIMEDOUT;
+    return 0; /* woken, value changed (EAGAIN) or interrupted (EINTR): re-check */
+}
+
+void weft__unpark(atomic_uint *addr, int n)
+{
+    syscall(SYS_futex, addr, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n, NULL, NULL, 0);
+}
+
