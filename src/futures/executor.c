@@ -20,7 +20,7 @@ weft_status weft_executor_submit(weft_executor *ex, weft_fn fn, void *arg, weft_
     WEFT__OPEN(ex, weft__executor_type);
     WEFT__OUT(fn);
     /* One reference for the queue, one for the caller if it wants it. */
-    weft_future *f = weft__future_new_task(fn, arg, free_arg, out != NULL ? 2 : 1);
+    weft_future *f = weft__future_new_task(fn, arg, free_arg, out != NULL ? 2 : 1, out != NULL);
     if (f == NULL)
         return WEFT_NOMEM;
     weft_status st = ex->ops->submit(ex, f, __func__);
@@ -104,7 +104,7 @@ weft_status weft_executor_map(weft_executor *ex, weft_fn fn, void *const *args, 
     }
     it->deadline = d;
     for (; done < n; done++) {
-        weft_future *f = weft__future_new_task(fn, args[done], free_arg, 2);
+        weft_future *f = weft__future_new_task(fn, args[done], free_arg, 2, false);
         if (f == NULL) {
             st = WEFT_NOMEM;
             goto fail;

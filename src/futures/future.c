@@ -46,11 +46,14 @@ static void weft__future_destroy(void *obj)
 
 const weft__type weft__future_type = { "future", weft__future_destroy };
 
-weft_future *weft__future_new_task(weft_fn fn, void *arg, weft_free_fn free_arg, unsigned refs)
+weft_future *weft__future_new_task(weft_fn fn, void *arg, weft_free_fn free_arg, unsigned refs, bool caller)
 {
     weft_future *f = weft__obj_new(&weft__future_type, sizeof *f);
     if (f != NULL) {
-        atomic_init(&f->hdr.refs, refs); /* fresh: nobody else sees it yet */
+        if (!caller)
+            weft__obj_disown(f);
+        for (unsigned i = 1; i < refs; i++)
+            weft__ref(f);
         f->task.fn = fn;
         f->task.arg = arg;
         f->task.free_arg = free_arg;

@@ -92,7 +92,7 @@ static inline bool weft__future_mark_listened(weft_future *f)
 
 /* A future with a task and `refs` references, one allocation; NULL
  * (message set) when out of memory. */
-weft_future *weft__future_new_task(weft_fn fn, void *arg, weft_free_fn free_arg, unsigned refs);
+weft_future *weft__future_new_task(weft_fn fn, void *arg, weft_free_fn free_arg, unsigned refs, bool caller);
 
 /* Internal forms of the public calls, on objects (not handles). */
 bool weft__future_start(weft_future *f);  /* set_running_or_notify_cancel */

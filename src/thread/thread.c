@@ -122,6 +122,7 @@ weft_status weft__thread_create(weft_thread **out, const char *name, weft_fn nam
 
 weft_status weft_thread_new(weft_thread **out, const char *name, weft_fn fn, void *arg, weft_free_fn free_arg)
 {
+    WEFT__OUT(out);
     weft_thread *t;
     weft_status st = weft__thread_create(&t, name, fn, fn, arg, free_arg, __func__);
     if (st == WEFT_OK)
