@@ -81,7 +81,7 @@ typedef struct weft__obj {
 #endif
 #define WEFT__GEN_MAX ((UINT64_C(1) << WEFT__GEN_BITS) - 1)
 
-/* Alignment of every slot (and of a static object with a header). */
+/* Alignment of every slot. */
 #define WEFT__OBJ_ALIGN 64
 
 extern const weft__type weft__dead_type;
@@ -126,15 +126,30 @@ static inline void weft__obj_disown(void *obj)
     atomic_fetch_sub_explicit(&((weft__obj *)obj)->state, WEFT__CALLER_ONE, memory_order_relaxed);
 }
 
-/* Makes a static object (aligned to WEFT__OBJ_ALIGN) a handle of `type`
- * that can never die, however often a caller frees it. */
-void weft__obj_init_static(weft__obj *obj, const weft__type *type);
+/* As weft__obj_new, for an object that can never die, however often a
+ * caller frees it (the main thread). */
+void *weft__obj_new_immortal(const weft__type *type, size_t size);
+
+/* Where slots live: [base, base + committed) of one reservation. */
+typedef struct weft__region_bounds {
+    uintptr_t base;
+    _Atomic size_t committed;
+} weft__region_bounds;
+extern weft__region_bounds weft__region;
+
+/* True when `o` lies where objects live (false for NULL, and for any pointer
+ * that is not a handle): only then is reading its header safe. */
+static inline bool weft__in_region(const void *o)
+{
+    return (uintptr_t)o - weft__region.base <
+           atomic_load_explicit(&weft__region.committed, memory_order_acquire);
+}
 
 /* True when `h` is a handle of the live object it names, of `type`. */
 static inline bool weft__is_live(const void *h, const weft__type *type)
 {
     const weft__obj *o = weft__obj_of(h);
-    return h != NULL &&
+    return weft__in_region(o) &&
            (atomic_load_explicit(&o->state, memory_order_acquire) >> WEFT__GEN_SHIFT) == weft__gen_of(h) &&
            atomic_load_explicit(&o->type, memory_order_relaxed) == type;
 }

@@ -1,12 +1,13 @@
 /* Handles: type-stable slots, generations, reference counts.
  *
- * Objects are carved from chunks that are never given back, one free list per
- * size class, so a handle's header stays readable for the life of the
+ * Objects are carved from one reserved region of address space that is never
+ * given back, one free list per size class, so a handle's header stays readable for the life of the
  * process whatever happened to the object (see core/internal.h). Each thread
  * keeps a few free slots of every class to itself, so that creating and
  * freeing objects at a high rate (a future per task) takes no lock most of
  * the time. */
 #include "core/internal.h"
+#include "os/os.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #endif
 #ifdef WEFT__ASAN
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
 /* A free slot's body is poisoned, so the library's own use of an object
  * after its death is reported; the header and the free-list link stay
  * readable. */
@@ -51,23 +53,55 @@ typedef struct weft__slot {
 
 #define WEFT__LINK_END (sizeof(weft__slot))
 
-/* Every chunk stays on a list the library keeps, so leak checkers see the
- * chunks (and what live objects point to) as reachable: a handle is not a
- * plain pointer they would recognise. */
-typedef struct weft__chunk {
-    struct weft__chunk *next;
-    void *mem;
-} weft__chunk;
-
 typedef struct weft__class {
     pthread_mutex_t mu;
-    weft__chunk *chunks;
     weft__slot *free;     /* slots ready for reuse, generation already advanced */
     size_t size;
 } weft__class;
 
 static weft__class weft__classes[WEFT__CLASSES];
 static pthread_once_t weft__classes_once = PTHREAD_ONCE_INIT;
+
+/* ---- the region --------------------------------------------------------------
+ * Every slot comes from one reservation of address space, committed from its
+ * start as classes grow, so telling a handle from any other pointer takes a
+ * subtraction and a comparison (weft__in_region), before anything is read. */
+
+weft__region_bounds weft__region;
+static pthread_mutex_t weft__region_mu = PTHREAD_MUTEX_INITIALIZER;
+static size_t weft__region_size;
+
+#if UINTPTR_MAX > 0xffffffffu
+#define WEFT__REGION_MAX ((size_t)16 << 30) /* 16 GiB of address space */
+#else
+#define WEFT__REGION_MAX ((size_t)256 << 20)
+#endif
+#define WEFT__REGION_MIN ((size_t)16 << 20)
+
+static void weft__region_reserve(void)
+{
+    for (size_t size = WEFT__REGION_MAX; size >= WEFT__REGION_MIN; size /= 2) {
+        void *p = weft__os_reserve(size);
+        if (p == NULL)
+            continue; /* a limit on address space: try a smaller region */
+#if UINTPTR_MAX > 0xffffffffu
+        if (((uintptr_t)p + size) >> 48 != 0) {
+            /* Handles keep their generation in the top 16 bits: memory above
+             * 2^48 (5-level paging, on request only) cannot hold objects. */
+            weft__os_release(p, size);
+            continue;
+        }
+#endif
+        weft__region_size = size;
+        weft__region.base = (uintptr_t)p;
+#ifdef WEFT__ASAN
+        /* Live objects hold the only pointers to what they own: the leak
+         * checker must read the region. */
+        __lsan_register_root_region(p, size);
+#endif
+        return;
+    }
+}
 
 static void weft__classes_init(void)
 {
@@ -76,6 +110,7 @@ static void weft__classes_init(void)
         weft__classes[i].size =
             i < WEFT__SMALL_CLASSES ? (size_t)(i + 1) * 64 : (size_t)2048 << (i - WEFT__SMALL_CLASSES);
     }
+    weft__region_reserve();
 }
 
 static int weft__class_of(size_t size)
@@ -88,39 +123,33 @@ static int weft__class_of(size_t size)
     return c;
 }
 
-/* Carves a new chunk into the class's free list; the class lock is held.
- * Chunks come from the C heap and are never freed. */
+/* Commits the next chunk of the region and carves it into the class's free
+ * list; the class lock is held. */
 static bool weft__class_grow(weft__class *c)
 {
     size_t bytes = c->size * 8 > WEFT__CHUNK ? c->size * 8 : WEFT__CHUNK;
-    weft__chunk *node = malloc(sizeof *node);
-    char *chunk = aligned_alloc(WEFT__OBJ_ALIGN, bytes);
-    if (chunk == NULL || node == NULL) {
-        free(node);
-        free(chunk);
+    pthread_mutex_lock(&weft__region_mu);
+    size_t off = atomic_load_explicit(&weft__region.committed, memory_order_relaxed);
+    if (weft__region.base == 0 || weft__region_size - off < bytes ||
+        !weft__os_commit((void *)(weft__region.base + off), bytes)) {
+        pthread_mutex_unlock(&weft__region_mu);
         return false;
     }
-#if UINTPTR_MAX > 0xffffffffu
-    if (((uintptr_t)chunk + bytes) >> 48 != 0) {
-        /* Handles keep their generation in the top 16 bits: memory above
-         * 2^48 (5-level paging, on request only) cannot hold objects. */
-        free(node);
-        free(chunk);
-        return false;
-    }
-#endif
-    node->mem = chunk;
-    node->next = c->chunks;
-    c->chunks = node;
-    memset(chunk, 0, bytes);
-    for (size_t off = 0; off + c->size <= bytes; off += c->size) {
-        weft__slot *s = (weft__slot *)(chunk + off);
+    char *chunk = (char *)(weft__region.base + off);
+    for (size_t at = 0; at + c->size <= bytes; at += c->size) {
+        weft__slot *s = (weft__slot *)(chunk + at);
         atomic_init(&s->hdr.state, (uint64_t)1 << WEFT__GEN_SHIFT);
         atomic_init(&s->hdr.type, &weft__dead_type);
         s->hdr.slot_class = (uint32_t)(c - weft__classes);
+    }
+    /* Release: a thread that sees the larger bound sees initialised headers. */
+    atomic_store_explicit(&weft__region.committed, off + bytes, memory_order_release);
+    pthread_mutex_unlock(&weft__region_mu);
+    for (size_t at = 0; at + c->size <= bytes; at += c->size) {
+        weft__slot *s = (weft__slot *)(chunk + at);
         s->next = c->free;
         c->free = s;
-        WEFT__POISON(chunk + off + WEFT__LINK_END, c->size - WEFT__LINK_END);
+        WEFT__POISON(chunk + at + WEFT__LINK_END, c->size - WEFT__LINK_END);
     }
     return true;
 }
@@ -296,14 +325,18 @@ void weft__obj_discard(void *obj)
     weft__obj_recycle(o);
 }
 
-void weft__obj_init_static(weft__obj *obj, const weft__type *type)
+void *weft__obj_new_immortal(const weft__type *type, size_t size)
 {
-    /* Half of each count: no sequence of frees can reach zero, and a handle
-     * reference taken on it never overflows in practice. */
-    uint64_t half = (WEFT__REF_MAX + 1) / 2;
-    atomic_init(&obj->type, type);
-    obj->slot_class = UINT32_MAX;
-    atomic_init(&obj->state, ((uint64_t)1 << WEFT__GEN_SHIFT) | (half << WEFT__REF_BITS) | half);
+    weft__obj *o = weft__obj_new(type, size);
+    if (o != NULL) {
+        /* Half of each count: no sequence of frees can reach zero, and
+         * references taken on it never overflow in practice. */
+        uint64_t half = (WEFT__REF_MAX + 1) / 2;
+        uint64_t gen = atomic_load_explicit(&o->state, memory_order_relaxed) >> WEFT__GEN_SHIFT;
+        atomic_store_explicit(&o->state, (gen << WEFT__GEN_SHIFT) | (half << WEFT__REF_BITS) | half,
+                              memory_order_release);
+    }
+    return o;
 }
 
 /* The last reference went: the state already carries the next generation
@@ -375,7 +408,7 @@ static const char *weft__handle_problem(const void *h, const weft__type *type)
         return "handle is NULL";
     const weft__obj *o = weft__obj_of(h);
     uint64_t gen = weft__gen_of(h);
-    if (gen == 0)
+    if (gen == 0 || !weft__in_region(o))
         return "not a weft handle";
     if (atomic_load_explicit(&o->state, memory_order_acquire) >> WEFT__GEN_SHIFT != gen)
         return "handle was already freed";

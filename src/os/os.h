@@ -40,6 +40,18 @@ void weft__os_thread_set_name(const char *name);
  * unknown). Returns 0 or an errno value. */
 int weft__os_signal_main_thread(uint64_t main_ident, int sig);
 
+/* ---- address space --------------------------------------------------------- */
+
+/* Reserves `size` bytes of address space (page-aligned, inaccessible, no
+ * memory behind it yet); NULL when the system refuses. */
+void *weft__os_reserve(size_t size);
+
+/* Makes part of a reservation readable and writable (zero-filled). */
+bool weft__os_commit(void *p, size_t size);
+
+/* Gives a reservation back. */
+void weft__os_release(void *p, size_t size);
+
 /* ---- descriptors ----------------------------------------------------------
  * Every descriptor the library creates is close-on-exec from birth, so a
  * child started by another thread never inherits it by accident. */

@@ -66,16 +66,18 @@ static bool weft__is_main_os_thread(void)
 
 /* ---- the main thread ------------------------------------------------------- */
 
-/* Static, so that naming the main thread can never fail. Its count starts
- * far from zero, so that even a caller freeing it once too often can never
- * destroy it (and hand static memory to free). */
-static _Alignas(WEFT__OBJ_ALIGN) weft_thread weft__main_obj;
+/* Made once and never freed: its counts start far from zero, so that even a
+ * caller freeing it once too often can never destroy it, and its name is a
+ * static string, so that naming the main thread can never fail. */
+static weft_thread *weft__main_obj;
 static pthread_once_t weft__main_once = PTHREAD_ONCE_INIT;
 
 static void weft__main_init(void)
 {
-    weft_thread *m = &weft__main_obj;
-    weft__obj_init_static(&m->hdr, &weft__thread_type);
+    weft_thread *m = weft__obj_new_immortal(&weft__thread_type, sizeof *m);
+    if (m == NULL)
+        abort(); /* no room for the first object of all: nothing can work */
+    weft__main_obj = m;
     m->kind = WEFT__KIND_MAIN;
     atomic_init(&m->state, WEFT__T_ALIVE);
     atomic_init(&m->ident, 0);
@@ -94,7 +96,7 @@ static void weft__main_init(void)
 weft_thread *weft__main_thread(void)
 {
     pthread_once(&weft__main_once, weft__main_init);
-    return &weft__main_obj;
+    return weft__main_obj;
 }
 
 /* The main thread's pthread_t is only known inside it: take it when the
@@ -378,7 +380,7 @@ static void weft__atfork_parent(void)
 static void weft__atfork_child(void)
 {
     weft_thread *self = weft__current;
-    weft_thread *m = &weft__main_obj;
+    weft_thread *m = weft__main_obj;
     atomic_fetch_add(&weft__fork_gen, 1);
     weft_thread *t = weft__registry_head;
     while (t != NULL) {
@@ -390,7 +392,7 @@ static void weft__atfork_child(void)
         }
         t = next;
     }
-    if (m->hdr.type == &weft__thread_type) {
+    if (m != NULL) {
         atomic_store(&m->ident, (uint64_t)(uintptr_t)pthread_self());
         atomic_store(&m->native_id, (uint64_t)getpid());
         atomic_store(&m->state, WEFT__T_ALIVE);
