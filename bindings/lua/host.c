@@ -517,9 +517,9 @@ static int run_task(lua_State *L)
     int n_in = weft_lua_decode(L, t->fn); /* the function, then its arguments */
     lua_call(L, n_in - 1, LUA_MULTRET);
     int n = lua_gettop(L) - base;
-    /* A handle the task made and returns would be collected with its state's
-     * garbage while the receiver borrows it: pin it to the worker state. */
-    void *buf = weft_lua_encode_pinned(L, base + 1, n, NULL);
+    /* A handle the task made and returns lives on in the buffer's own
+     * reference after this state collects its userdata. */
+    void *buf = weft_lua_encode(L, base + 1, n, NULL);
     if (weft_outcome_set_value(o, buf, weft_lua_value_free) != WEFT_OK)
         weft_lua_value_free(buf);
     return 0;
