@@ -18,10 +18,7 @@ type ContextVar struct{ handle }
 
 func wrapVar(p uintptr) *ContextVar {
 	v := &ContextVar{}
-	v.init(p, func(p uintptr) error {
-		return cweft.Weft_context_var_free(cweft.SwigcptrStruct_SS_weft_context_var(p))
-	})
-	runtime.SetFinalizer(v, (*ContextVar).Close)
+	adopt(v, p, cweft.Weft_context_var_free)
 	return v
 }
 
@@ -42,10 +39,6 @@ func NewContextVarDefault(name string, def any) (*ContextVar, error) {
 		return nil, err
 	}
 	return wrapVar(p), nil
-}
-
-func (v *ContextVar) c() cweft.SwigcptrStruct_SS_weft_context_var {
-	return cweft.SwigcptrStruct_SS_weft_context_var(v.ptr())
 }
 
 // Name is the variable's name.
@@ -90,10 +83,7 @@ func (v *ContextVar) Set(val any) (*Token, error) {
 		return nil, err
 	}
 	tok := &Token{}
-	tok.init(t, func(p uintptr) error {
-		return cweft.Weft_context_token_free(cweft.SwigcptrStruct_SS_weft_context_token(p))
-	})
-	runtime.SetFinalizer(tok, (*Token).Close)
+	adopt(tok, t, cweft.Weft_context_token_free)
 	return tok, nil
 }
 
@@ -102,11 +92,8 @@ func (v *ContextVar) Set(val any) (*Token, error) {
 func (v *ContextVar) Reset(tok *Token) error {
 	defer runtime.KeepAlive(v)
 	defer runtime.KeepAlive(tok)
-	return cweft.Weft_context_var_reset(v.c(), cweft.SwigcptrStruct_SS_weft_context_token(tok.ptr()))
+	return cweft.Weft_context_var_reset(v.c(), tok.c())
 }
-
-// Close drops the Go side's reference.
-func (v *ContextVar) Close() error { return v.close() }
 
 // Token is contextvars.Token.
 type Token struct{ handle }
@@ -117,23 +104,19 @@ func (t *Token) OldValue() (any, bool) {
 	defer runtime.KeepAlive(t)
 	var p uintptr
 	var missing int32
-	if cweft.Weft_context_token_old_value(cweft.SwigcptrStruct_SS_weft_context_token(t.ptr()), &p, &missing) != nil ||
+	if cweft.Weft_context_token_old_value(t.c(), &p, &missing) != nil ||
 		missing != 0 {
 		return nil, false
 	}
 	return borrow(p), true
 }
 
-// Close drops the token.
-func (t *Token) Close() error { return t.close() }
-
 // Context is contextvars.Context.
 type Context struct{ handle }
 
 func wrapContext(p uintptr) *Context {
 	c := &Context{}
-	c.init(p, func(p uintptr) error { return cweft.Weft_context_free(cweft.SwigcptrStruct_SS_weft_context(p)) })
-	runtime.SetFinalizer(c, (*Context).Close)
+	adopt(c, p, cweft.Weft_context_free)
 	return c
 }
 
@@ -155,10 +138,6 @@ func CopyContext() (*Context, error) {
 	return wrapContext(p), nil
 }
 
-func (c *Context) c() cweft.SwigcptrStruct_SS_weft_context {
-	return cweft.SwigcptrStruct_SS_weft_context(c.ptr())
-}
-
 // Copy copies the context (O(1)).
 func (c *Context) Copy() (*Context, error) {
 	defer runtime.KeepAlive(c)
@@ -172,11 +151,12 @@ func (c *Context) Copy() (*Context, error) {
 // Run calls fn with c as the current context of the thread it runs on;
 // variables fn sets stay set in c. ErrRuntime if c is entered already.
 func (c *Context) Run(fn Func) (any, error) {
-	defer runtime.KeepAlive(c)
+	held := c.hold()
+	defer held.drop()
 	cl, h := newCallable(fn)
 	defer h.Delete()
 	var v uintptr
-	if err := cweft.Weft_context_run(c.c(), uintptr(h), &v); err != nil {
+	if err := cweft.Weft_context_run(held, uintptr(h), &v); err != nil {
 		return nil, withCause(err, cl)
 	}
 	return take(v), nil
@@ -238,5 +218,3 @@ func (c *Context) Items() ([]ContextItem, error) {
 	}
 }
 
-// Close drops the Go side's reference.
-func (c *Context) Close() error { return c.close() }

@@ -20,8 +20,7 @@ type Future struct{ handle }
 
 func wrapFuture(p uintptr) *Future {
 	f := &Future{}
-	f.init(p, func(p uintptr) error { return cweft.Weft_future_free(cweft.SwigcptrStruct_SS_weft_future(p)) })
-	runtime.SetFinalizer(f, (*Future).Close)
+	adopt(f, p, cweft.Weft_future_free)
 	return f
 }
 
@@ -34,17 +33,14 @@ func NewFuture() (*Future, error) {
 	return wrapFuture(p), nil
 }
 
-func (f *Future) c() cweft.SwigcptrStruct_SS_weft_future {
-	return cweft.SwigcptrStruct_SS_weft_future(f.ptr())
-}
-
 // Result waits up to timeout for the value. A failed call gives an *Error
 // with the failure's status whose Cause is the Go error the callable
 // returned (errors.Is sees both); ErrTimeout, ErrCancelled as in Python.
 func (f *Future) Result(timeout time.Duration) (any, error) {
-	defer runtime.KeepAlive(f)
+	held := f.hold()
+	defer held.drop()
 	var v uintptr
-	if err := cweft.Weft_future_result(f.c(), seconds(timeout), &v); err != nil {
+	if err := cweft.Weft_future_result(held, seconds(timeout), &v); err != nil {
 		var we *Error
 		if errors.As(err, &we) && we.Cause == nil {
 			we.Cause, _ = f.Exception(0)
@@ -60,10 +56,11 @@ func (f *Future) Result(timeout time.Duration) (any, error) {
 // Exception waits up to timeout and gives the call's failure (nil if it
 // succeeded): the Go error it returned, or an *Error when it came from C.
 func (f *Future) Exception(timeout time.Duration) (error, error) {
-	defer runtime.KeepAlive(f)
+	held := f.hold()
+	defer held.drop()
 	var code int32
 	var msg, payload uintptr
-	if err := cweft.Weft_future_exception(f.c(), seconds(timeout), &code, &msg, &payload); err != nil {
+	if err := cweft.Weft_future_exception(held, seconds(timeout), &code, &msg, &payload); err != nil {
 		return nil, err
 	}
 	if code == 0 {
@@ -137,9 +134,6 @@ func (f *Future) SetException(e error) error {
 	return give(e, func(h uintptr) error { return cweft.Weft_future_set_exception(f.c(), code, msg, h) })
 }
 
-// Close drops the Go side's reference; the call still runs.
-func (f *Future) Close() error { return f.close() }
-
 // ExecutorOptions are ThreadPoolExecutor's arguments; zero values are
 // Python's defaults.
 type ExecutorOptions struct {
@@ -182,13 +176,8 @@ func NewThreadPoolExecutor(o ExecutorOptions) (*Executor, error) {
 		return nil, err
 	}
 	e := &Executor{}
-	e.init(p, func(p uintptr) error { return cweft.Weft_executor_free(cweft.SwigcptrStruct_SS_weft_executor(p)) })
-	runtime.SetFinalizer(e, (*Executor).Close)
+	adopt(e, p, cweft.Weft_executor_free)
 	return e, nil
-}
-
-func (e *Executor) c() cweft.SwigcptrStruct_SS_weft_executor {
-	return cweft.SwigcptrStruct_SS_weft_executor(e.ptr())
 }
 
 // Submit schedules fn and gives its Future; ErrRuntime after Shutdown.
@@ -246,12 +235,10 @@ func (e *Executor) Map(fn func(any) (any, error), args []any, timeout time.Durat
 // Shutdown stops accepting work; wait waits for the running calls,
 // cancelFutures cancels the queued ones.
 func (e *Executor) Shutdown(wait, cancelFutures bool) error {
-	defer runtime.KeepAlive(e)
-	return cweft.Weft_executor_shutdown(e.c(), b2i(wait), b2i(cancelFutures))
+	held := e.hold()
+	defer held.drop()
+	return cweft.Weft_executor_shutdown(held, b2i(wait), b2i(cancelFutures))
 }
-
-// Close shuts down (waiting) and drops the Go side's reference.
-func (e *Executor) Close() error { return e.close() }
 
 func futurePointers(fs []*Future) []uintptr {
 	ps := make([]uintptr, len(fs)+1) // never empty, so &ps[0] exists
@@ -306,23 +293,19 @@ func NewAsCompleted(fs []*Future, timeout time.Duration) (*AsCompleted, error) {
 	for _, f := range fs {
 		it.mine[f.ptr()] = f
 	}
-	it.init(p, func(p uintptr) error {
-		return cweft.Weft_as_completed_free(cweft.SwigcptrStruct_SS_weft_as_completed(p))
-	})
-	runtime.SetFinalizer(it, (*AsCompleted).Close)
+	adopt(it, p, cweft.Weft_as_completed_free)
 	return it, nil
 }
 
 // Next gives the next finished future (the caller's own *Future); ErrEOF
 // after the last one, ErrTimeout when the timeout passed first.
 func (it *AsCompleted) Next() (*Future, error) {
-	defer runtime.KeepAlive(it)
+	held := it.hold()
+	defer held.drop()
 	var p uintptr
-	if err := cweft.Weft_as_completed_next(cweft.SwigcptrStruct_SS_weft_as_completed(it.ptr()), &p); err != nil {
+	if err := cweft.Weft_as_completed_next(held, &p); err != nil {
 		return nil, err
 	}
 	return it.mine[p], nil
 }
 
-// Close ends the iteration.
-func (it *AsCompleted) Close() error { return it.close() }

@@ -2,24 +2,77 @@ package weft
 
 import (
 	"errors"
+	"runtime"
 	"runtime/cgo"
 	"sync/atomic"
+
+	"weft.dev/weft/internal/cweft"
 )
 
-// handle is the C object behind a Go value: its pointer, cleared once by
-// Close (or by the finalizer that is the safety net when Close was missed).
-// Calls on a closed handle pass NULL, which weft reports as ErrEinval.
+// handle is the C object behind a Go value: the owner's reference, dropped
+// once by Close (or by the finalizer that is the safety net when Close was
+// missed). Calls on a closed handle pass NULL, which weft reports as
+// ErrEinval. Every wrapper type embeds it and gets from it the cast to the
+// C handle (c), the finalizer (adopt) and Close, so none is written per type.
 type handle struct {
 	p    atomic.Uintptr
 	free func(uintptr) error
 }
 
-func (h *handle) init(p uintptr, free func(uintptr) error) {
+// ref is a handle's value as cweft takes it: every cweft handle parameter is
+// an interface satisfied by any Swigcptr() method.
+type ref uintptr
+
+func (r ref) Swigcptr() uintptr { return uintptr(r) }
+
+// owner is any wrapper type: a pointer to a struct that embeds handle.
+type owner interface{ base() *handle }
+
+func (h *handle) base() *handle { return h }
+
+// adopt gives o the owner's reference on p, freed by free (the type's
+// weft_<object>_free) on Close or, failing that, by the finalizer.
+func adopt[O owner, I interface{ Swigcptr() uintptr }](o O, p uintptr, free func(I) error) O {
+	h := o.base()
 	h.p.Store(p)
-	h.free = free
+	h.free = func(p uintptr) error { return free(any(ref(p)).(I)) }
+	runtime.SetFinalizer(o, closeOwner)
+	return o
 }
 
+func closeOwner(o owner) { _ = o.base().close() }
+
+// ptr gives the handle's value (0 once closed), to recognise an object.
 func (h *handle) ptr() uintptr { return h.p.Load() }
+
+// c gives the handle for a call that cannot block; the caller keeps its Go
+// value alive across the call (runtime.KeepAlive).
+func (h *handle) c() ref { return ref(h.p.Load()) }
+
+// hold takes a reference of the call's own on the object for a call that
+// can block, so that Close (or the finalizer) in another goroutine meanwhile
+// drops only the owner's reference and the object goes when the call
+// returns. It gives 0 (weft reports ErrEinval) once the handle is closed.
+// Pair it with drop: `held := x.hold(); defer held.drop()`.
+func (h *handle) hold() ref {
+	p := h.p.Load()
+	if p == 0 || cweft.Weft_handle_ref(p) != nil {
+		return 0
+	}
+	return ref(p)
+}
+
+// drop releases the reference hold took.
+func (r ref) drop() {
+	if r != 0 {
+		_ = cweft.Weft_handle_unref(uintptr(r))
+	}
+}
+
+// Close drops the Go side's reference; later calls give ErrEinval. Calls
+// blocked on the object in other goroutines finish first: the object goes
+// when the last of them returns.
+func (h *handle) Close() error { return h.close() }
 
 func (h *handle) close() error {
 	p := h.p.Swap(0)

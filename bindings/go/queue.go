@@ -18,8 +18,7 @@ func newQueue(ctor func(*uintptr, int64) error, maxsize int) (*Queue, error) {
 		return nil, err
 	}
 	q := &Queue{}
-	q.init(p, func(p uintptr) error { return cweft.Weft_queue_free(cweft.SwigcptrStruct_SS_weft_queue(p)) })
-	runtime.SetFinalizer(q, (*Queue).Close)
+	adopt(q, p, cweft.Weft_queue_free)
 	return q, nil
 }
 
@@ -35,14 +34,11 @@ func NewPriorityQueue(maxsize int) (*Queue, error) {
 	return newQueue(cweft.Weft_priority_queue_new, maxsize)
 }
 
-func (q *Queue) c() cweft.SwigcptrStruct_SS_weft_queue {
-	return cweft.SwigcptrStruct_SS_weft_queue(q.ptr())
-}
-
 // Put adds v, waiting up to timeout for room.
 func (q *Queue) Put(v any, timeout time.Duration) error {
-	defer runtime.KeepAlive(q)
-	return give(v, func(h uintptr) error { return cweft.Weft_queue_put(q.c(), h, seconds(timeout)) })
+	held := q.hold()
+	defer held.drop()
+	return give(v, func(h uintptr) error { return cweft.Weft_queue_put(held, h, seconds(timeout)) })
 }
 
 // PutNowait is Put with no wait.
@@ -53,17 +49,19 @@ func (q *Queue) PutNowait(v any) error {
 
 // PutPriority adds v with a priority (for a PriorityQueue).
 func (q *Queue) PutPriority(priority int64, v any, timeout time.Duration) error {
-	defer runtime.KeepAlive(q)
+	held := q.hold()
+	defer held.drop()
 	return give(v, func(h uintptr) error {
-		return cweft.Weft_queue_put_priority(q.c(), priority, h, seconds(timeout))
+		return cweft.Weft_queue_put_priority(held, priority, h, seconds(timeout))
 	})
 }
 
 // Get removes and gives the next item, waiting up to timeout.
 func (q *Queue) Get(timeout time.Duration) (any, error) {
-	defer runtime.KeepAlive(q)
+	held := q.hold()
+	defer held.drop()
 	var p uintptr
-	if err := cweft.Weft_queue_get(q.c(), seconds(timeout), &p); err != nil {
+	if err := cweft.Weft_queue_get(held, seconds(timeout), &p); err != nil {
 		return nil, err
 	}
 	return take(p), nil
@@ -104,18 +102,17 @@ func (q *Queue) TaskDone() error {
 
 // Join waits until every item put was marked done.
 func (q *Queue) Join(timeout time.Duration) error {
-	defer runtime.KeepAlive(q)
-	return cweft.Weft_queue_join(q.c(), seconds(timeout))
+	held := q.hold()
+	defer held.drop()
+	return cweft.Weft_queue_join(held, seconds(timeout))
 }
 
 // Shutdown refuses further puts (ErrShutdown); immediate also drops the items.
 func (q *Queue) Shutdown(immediate bool) error {
-	defer runtime.KeepAlive(q)
-	return cweft.Weft_queue_shutdown(q.c(), b2i(immediate))
+	held := q.hold()
+	defer held.drop()
+	return cweft.Weft_queue_shutdown(held, b2i(immediate))
 }
-
-// Close drops the Go side's reference.
-func (q *Queue) Close() error { return q.close() }
 
 // SimpleQueue is queue.SimpleQueue: unbounded, no task tracking.
 type SimpleQueue struct{ handle }
@@ -127,15 +124,8 @@ func NewSimpleQueue() (*SimpleQueue, error) {
 		return nil, err
 	}
 	q := &SimpleQueue{}
-	q.init(p, func(p uintptr) error {
-		return cweft.Weft_simple_queue_free(cweft.SwigcptrStruct_SS_weft_simple_queue(p))
-	})
-	runtime.SetFinalizer(q, (*SimpleQueue).Close)
+	adopt(q, p, cweft.Weft_simple_queue_free)
 	return q, nil
-}
-
-func (q *SimpleQueue) c() cweft.SwigcptrStruct_SS_weft_simple_queue {
-	return cweft.SwigcptrStruct_SS_weft_simple_queue(q.ptr())
 }
 
 // Put adds v.
@@ -146,9 +136,10 @@ func (q *SimpleQueue) Put(v any) error {
 
 // Get removes the next item, waiting up to timeout.
 func (q *SimpleQueue) Get(timeout time.Duration) (any, error) {
-	defer runtime.KeepAlive(q)
+	held := q.hold()
+	defer held.drop()
 	var p uintptr
-	if err := cweft.Weft_simple_queue_get(q.c(), seconds(timeout), &p); err != nil {
+	if err := cweft.Weft_simple_queue_get(held, seconds(timeout), &p); err != nil {
 		return nil, err
 	}
 	return take(p), nil
@@ -166,5 +157,3 @@ func (q *SimpleQueue) Empty() bool {
 	return boolOut(func(v *int32) error { return cweft.Weft_simple_queue_empty(q.c(), v) })
 }
 
-// Close drops the Go side's reference.
-func (q *SimpleQueue) Close() error { return q.close() }

@@ -18,23 +18,12 @@ func NewScheduler() (*Scheduler, error) {
 		return nil, err
 	}
 	s := &Scheduler{}
-	s.init(p, func(p uintptr) error {
-		return cweft.Weft_scheduler_free(cweft.SwigcptrStruct_SS_weft_scheduler(p))
-	})
-	runtime.SetFinalizer(s, (*Scheduler).Close)
+	adopt(s, p, cweft.Weft_scheduler_free)
 	return s, nil
-}
-
-func (s *Scheduler) c() cweft.SwigcptrStruct_SS_weft_scheduler {
-	return cweft.SwigcptrStruct_SS_weft_scheduler(s.ptr())
 }
 
 // SchedEvent is a scheduled event, for Cancel.
 type SchedEvent struct{ handle }
-
-func (e *SchedEvent) c() cweft.SwigcptrStruct_SS_weft_sched_event {
-	return cweft.SwigcptrStruct_SS_weft_sched_event(e.ptr())
-}
 
 func (s *Scheduler) enter(f func(fn uintptr, out *uintptr) error, action Func) (*SchedEvent, error) {
 	defer runtime.KeepAlive(s)
@@ -45,10 +34,7 @@ func (s *Scheduler) enter(f func(fn uintptr, out *uintptr) error, action Func) (
 		return nil, err
 	}
 	e := &SchedEvent{}
-	e.init(p, func(p uintptr) error {
-		return cweft.Weft_sched_event_free(cweft.SwigcptrStruct_SS_weft_sched_event(p))
-	})
-	runtime.SetFinalizer(e, (*SchedEvent).Close)
+	adopt(e, p, cweft.Weft_sched_event_free)
 	return e, nil
 }
 
@@ -86,9 +72,10 @@ func (s *Scheduler) Empty() bool {
 // otherwise it runs what is due and gives the delay until the next event
 // (negative when none is left).
 func (s *Scheduler) Run(blocking bool) (time.Duration, error) {
-	defer runtime.KeepAlive(s)
+	held := s.hold()
+	defer held.drop()
 	var next float64
-	err := cweft.Weft_scheduler_run(s.c(), b2i(blocking), &next)
+	err := cweft.Weft_scheduler_run(held, b2i(blocking), &next)
 	if next < 0 {
 		return Forever, err
 	}
@@ -138,8 +125,3 @@ func (e *SchedEvent) Queued() bool {
 	return boolOut(func(v *int32) error { return cweft.Weft_sched_event_queued(e.c(), v) })
 }
 
-// Close drops the Go side's reference (the event still runs).
-func (e *SchedEvent) Close() error { return e.close() }
-
-// Close drops the Go side's reference.
-func (s *Scheduler) Close() error { return s.close() }

@@ -136,13 +136,8 @@ func Popen(args []string, opts *PopenOptions) (*Process, error) {
 		return nil, err
 	}
 	pr := &Process{}
-	pr.init(p, func(p uintptr) error { return cweft.Weft_popen_free(cweft.SwigcptrStruct_SS_weft_popen(p)) })
-	runtime.SetFinalizer(pr, (*Process).Close)
+	adopt(pr, p, cweft.Weft_popen_free)
 	return pr, nil
-}
-
-func (p *Process) c() cweft.SwigcptrStruct_SS_weft_popen {
-	return cweft.SwigcptrStruct_SS_weft_popen(p.ptr())
 }
 
 // Pid is the child's process id.
@@ -156,9 +151,10 @@ func (p *Process) Pid() int {
 // Wait waits up to timeout for the child and gives its returncode (negative
 // signal number when killed); ErrTimeout when it is still running.
 func (p *Process) Wait(timeout time.Duration) (int, error) {
-	defer runtime.KeepAlive(p)
+	held := p.hold()
+	defer held.drop()
 	var rc int32
-	err := cweft.Weft_popen_wait(p.c(), seconds(timeout), &rc)
+	err := cweft.Weft_popen_wait(held, seconds(timeout), &rc)
 	return int(rc), err
 }
 
@@ -178,10 +174,11 @@ func (p *Process) Poll() (int, bool, error) {
 // Communicate sends input, closes stdin, and reads stdout and stderr (those
 // that are pipes) to the end, then waits.
 func (p *Process) Communicate(input []byte, timeout time.Duration) (stdout, stderr []byte, err error) {
-	defer runtime.KeepAlive(p)
+	held := p.hold()
+	defer held.drop()
 	var o, e uintptr
 	var on, en uint64
-	err = cweft.Weft_popen_communicate(p.c(), firstByte(input), int64(len(input)), seconds(timeout),
+	err = cweft.Weft_popen_communicate(held, firstByte(input), int64(len(input)), seconds(timeout),
 		&o, &on, &e, &en)
 	runtime.KeepAlive(input)
 	return takeBytes(o, on), takeBytes(e, en), err
@@ -247,9 +244,6 @@ func (p *Process) CloseStdin() error {
 	defer runtime.KeepAlive(p)
 	return cweft.Weft_popen_close_stdin(p.c())
 }
-
-// Close releases the process object (not the process).
-func (p *Process) Close() error { return p.close() }
 
 // RunOptions are run's keyword arguments. Timeout 0 waits forever.
 type RunOptions struct {

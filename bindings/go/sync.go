@@ -19,20 +19,16 @@ func NewLock() (*Lock, error) {
 		return nil, err
 	}
 	l := &Lock{}
-	l.init(p, func(p uintptr) error { return cweft.Weft_lock_free(cweft.SwigcptrStruct_SS_weft_lock(p)) })
-	runtime.SetFinalizer(l, (*Lock).Close)
+	adopt(l, p, cweft.Weft_lock_free)
 	return l, nil
-}
-
-func (l *Lock) c() cweft.SwigcptrStruct_SS_weft_lock {
-	return cweft.SwigcptrStruct_SS_weft_lock(l.ptr())
 }
 
 // Acquire waits up to timeout (negative: forever, 0: try once); false when
 // it timed out.
 func (l *Lock) Acquire(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(l)
-	return falseOnTimeout(cweft.Weft_lock_acquire(l.c(), seconds(timeout)))
+	held := l.hold()
+	defer held.drop()
+	return falseOnTimeout(cweft.Weft_lock_acquire(held, seconds(timeout)))
 }
 
 // Release unlocks; ErrRuntime if it was not locked.
@@ -61,9 +57,6 @@ func (l *Lock) Unlock() {
 	}
 }
 
-// Close drops the Go side's reference; later calls give ErrEinval.
-func (l *Lock) Close() error { return l.close() }
-
 // RLock is threading.RLock: reentrant, released only by its owner thread.
 // Goroutines move between threads, so lock it from a goroutine pinned with
 // runtime.LockOSThread (or from a weft thread).
@@ -76,19 +69,15 @@ func NewRLock() (*RLock, error) {
 		return nil, err
 	}
 	l := &RLock{}
-	l.init(p, func(p uintptr) error { return cweft.Weft_rlock_free(cweft.SwigcptrStruct_SS_weft_rlock(p)) })
-	runtime.SetFinalizer(l, (*RLock).Close)
+	adopt(l, p, cweft.Weft_rlock_free)
 	return l, nil
-}
-
-func (l *RLock) c() cweft.SwigcptrStruct_SS_weft_rlock {
-	return cweft.SwigcptrStruct_SS_weft_rlock(l.ptr())
 }
 
 // Acquire as Lock.Acquire; the owner may acquire again.
 func (l *RLock) Acquire(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(l)
-	return falseOnTimeout(cweft.Weft_rlock_acquire(l.c(), seconds(timeout)))
+	held := l.hold()
+	defer held.drop()
+	return falseOnTimeout(cweft.Weft_rlock_acquire(held, seconds(timeout)))
 }
 
 // Release once per Acquire; ErrNotOwner from another thread.
@@ -96,9 +85,6 @@ func (l *RLock) Release() error {
 	defer runtime.KeepAlive(l)
 	return cweft.Weft_rlock_release(l.c())
 }
-
-// Close drops the Go side's reference.
-func (l *RLock) Close() error { return l.close() }
 
 // Condition is threading.Condition.
 type Condition struct {
@@ -126,21 +112,15 @@ func NewCondition(lock any) (*Condition, error) {
 		return nil, err
 	}
 	c := &Condition{lock: lock}
-	c.init(p, func(p uintptr) error {
-		return cweft.Weft_condition_free(cweft.SwigcptrStruct_SS_weft_condition(p))
-	})
-	runtime.SetFinalizer(c, (*Condition).Close)
+	adopt(c, p, cweft.Weft_condition_free)
 	return c, nil
-}
-
-func (c *Condition) c() cweft.SwigcptrStruct_SS_weft_condition {
-	return cweft.SwigcptrStruct_SS_weft_condition(c.ptr())
 }
 
 // Acquire acquires the underlying lock.
 func (c *Condition) Acquire(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(c)
-	return falseOnTimeout(cweft.Weft_condition_acquire(c.c(), seconds(timeout)))
+	held := c.hold()
+	defer held.drop()
+	return falseOnTimeout(cweft.Weft_condition_acquire(held, seconds(timeout)))
 }
 
 // Release releases the underlying lock.
@@ -152,8 +132,9 @@ func (c *Condition) Release() error {
 // Wait releases the lock, waits for a notification or the timeout, and
 // re-acquires; false on timeout.
 func (c *Condition) Wait(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(c)
-	return falseOnTimeout(cweft.Weft_condition_wait(c.c(), seconds(timeout)))
+	held := c.hold()
+	defer held.drop()
+	return falseOnTimeout(cweft.Weft_condition_wait(held, seconds(timeout)))
 }
 
 // WaitFor waits until pred() holds (called with the lock held) or the
@@ -182,9 +163,6 @@ func (c *Condition) NotifyAll() error {
 	return cweft.Weft_condition_notify_all(c.c())
 }
 
-// Close drops the Go side's reference.
-func (c *Condition) Close() error { return c.close() }
-
 // Semaphore is threading.Semaphore, or BoundedSemaphore when made with
 // NewBoundedSemaphore.
 type Semaphore struct{ handle }
@@ -195,10 +173,7 @@ func newSemaphore(ctor func(*uintptr, int64) error, value int) (*Semaphore, erro
 		return nil, err
 	}
 	s := &Semaphore{}
-	s.init(p, func(p uintptr) error {
-		return cweft.Weft_semaphore_free(cweft.SwigcptrStruct_SS_weft_semaphore(p))
-	})
-	runtime.SetFinalizer(s, (*Semaphore).Close)
+	adopt(s, p, cweft.Weft_semaphore_free)
 	return s, nil
 }
 
@@ -212,14 +187,11 @@ func NewBoundedSemaphore(value int) (*Semaphore, error) {
 	return newSemaphore(cweft.Weft_semaphore_new_bounded, value)
 }
 
-func (s *Semaphore) c() cweft.SwigcptrStruct_SS_weft_semaphore {
-	return cweft.SwigcptrStruct_SS_weft_semaphore(s.ptr())
-}
-
 // Acquire takes a permit; false on timeout.
 func (s *Semaphore) Acquire(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(s)
-	return falseOnTimeout(cweft.Weft_semaphore_acquire(s.c(), seconds(timeout)))
+	held := s.hold()
+	defer held.drop()
+	return falseOnTimeout(cweft.Weft_semaphore_acquire(held, seconds(timeout)))
 }
 
 // Release returns n permits.
@@ -227,9 +199,6 @@ func (s *Semaphore) Release(n int) error {
 	defer runtime.KeepAlive(s)
 	return cweft.Weft_semaphore_release(s.c(), int64(n))
 }
-
-// Close drops the Go side's reference.
-func (s *Semaphore) Close() error { return s.close() }
 
 // Event is threading.Event.
 type Event struct{ handle }
@@ -241,13 +210,8 @@ func NewEvent() (*Event, error) {
 		return nil, err
 	}
 	e := &Event{}
-	e.init(p, func(p uintptr) error { return cweft.Weft_event_free(cweft.SwigcptrStruct_SS_weft_event(p)) })
-	runtime.SetFinalizer(e, (*Event).Close)
+	adopt(e, p, cweft.Weft_event_free)
 	return e, nil
-}
-
-func (e *Event) c() cweft.SwigcptrStruct_SS_weft_event {
-	return cweft.SwigcptrStruct_SS_weft_event(e.ptr())
 }
 
 // IsSet reports the flag.
@@ -270,12 +234,10 @@ func (e *Event) Clear() error {
 
 // Wait waits for the flag; false on timeout.
 func (e *Event) Wait(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(e)
-	return falseOnTimeout(cweft.Weft_event_wait(e.c(), seconds(timeout)))
+	held := e.hold()
+	defer held.drop()
+	return falseOnTimeout(cweft.Weft_event_wait(held, seconds(timeout)))
 }
-
-// Close drops the Go side's reference.
-func (e *Event) Close() error { return e.close() }
 
 // Barrier is threading.Barrier.
 type Barrier struct{ handle }
@@ -301,22 +263,18 @@ func NewBarrier(parties int, action Func, timeout time.Duration) (*Barrier, erro
 		return nil, err
 	}
 	b := &Barrier{}
-	b.init(p, func(p uintptr) error { return cweft.Weft_barrier_free(cweft.SwigcptrStruct_SS_weft_barrier(p)) })
-	runtime.SetFinalizer(b, (*Barrier).Close)
+	adopt(b, p, cweft.Weft_barrier_free)
 	return b, nil
-}
-
-func (b *Barrier) c() cweft.SwigcptrStruct_SS_weft_barrier {
-	return cweft.SwigcptrStruct_SS_weft_barrier(b.ptr())
 }
 
 // Wait waits for every party and gives this one's arrival index; ErrBroken
 // if the barrier breaks (a timeout breaks it, as in Python). A negative
 // timeout uses the barrier's default.
 func (b *Barrier) Wait(timeout time.Duration) (int, error) {
-	defer runtime.KeepAlive(b)
+	held := b.hold()
+	defer held.drop()
 	var idx uint64
-	err := cweft.Weft_barrier_wait(b.c(), seconds(timeout), &idx)
+	err := cweft.Weft_barrier_wait(held, seconds(timeout), &idx)
 	return int(idx), err
 }
 
@@ -350,5 +308,3 @@ func (b *Barrier) Broken() bool {
 	return boolOut(func(v *int32) error { return cweft.Weft_barrier_broken(b.c(), v) })
 }
 
-// Close drops the Go side's reference.
-func (b *Barrier) Close() error { return b.close() }

@@ -15,8 +15,7 @@ type Thread struct{ handle }
 
 func wrapThread(p uintptr) *Thread {
 	t := &Thread{}
-	t.init(p, func(p uintptr) error { return cweft.Weft_thread_free(cweft.SwigcptrStruct_SS_weft_thread(p)) })
-	runtime.SetFinalizer(t, (*Thread).Close)
+	adopt(t, p, cweft.Weft_thread_free)
 	return t
 }
 
@@ -35,10 +34,6 @@ func NewThread(name string, target Func) (*Thread, error) {
 	return wrapThread(p), nil
 }
 
-func (t *Thread) c() cweft.SwigcptrStruct_SS_weft_thread {
-	return cweft.SwigcptrStruct_SS_weft_thread(t.ptr())
-}
-
 // Start starts the thread; ErrRuntime if it was started already.
 func (t *Thread) Start() error {
 	defer runtime.KeepAlive(t)
@@ -47,8 +42,9 @@ func (t *Thread) Start() error {
 
 // Join waits up to timeout for the thread to end; false on a timeout.
 func (t *Thread) Join(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(t)
-	return falseOnTimeout(cweft.Weft_thread_join(t.c(), seconds(timeout)))
+	held := t.hold()
+	defer held.drop()
+	return falseOnTimeout(cweft.Weft_thread_join(held, seconds(timeout)))
 }
 
 // Name is the thread's name.
@@ -109,9 +105,6 @@ func (t *Thread) SetStackSize(size int) error {
 	return cweft.Weft_thread_set_stack_size(t.c(), int64(size))
 }
 
-// Close drops the Go side's reference; a started thread runs on.
-func (t *Thread) Close() error { return t.close() }
-
 // Timer is threading.Timer.
 type Timer struct{ handle }
 
@@ -127,13 +120,8 @@ func NewTimer(interval time.Duration, fn Func) (*Timer, error) {
 		return nil, err
 	}
 	tm := &Timer{}
-	tm.init(p, func(p uintptr) error { return cweft.Weft_timer_free(cweft.SwigcptrStruct_SS_weft_timer(p)) })
-	runtime.SetFinalizer(tm, (*Timer).Close)
+	adopt(tm, p, cweft.Weft_timer_free)
 	return tm, nil
-}
-
-func (tm *Timer) c() cweft.SwigcptrStruct_SS_weft_timer {
-	return cweft.SwigcptrStruct_SS_weft_timer(tm.ptr())
 }
 
 // Start starts the timer's thread.
@@ -150,8 +138,9 @@ func (tm *Timer) Cancel() bool {
 
 // Join waits for the timer's thread; false on a timeout.
 func (tm *Timer) Join(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(tm)
-	return falseOnTimeout(cweft.Weft_timer_join(tm.c(), seconds(timeout)))
+	held := tm.hold()
+	defer held.drop()
+	return falseOnTimeout(cweft.Weft_timer_join(held, seconds(timeout)))
 }
 
 // Thread gives the timer's thread.
@@ -164,9 +153,6 @@ func (tm *Timer) Thread() (*Thread, error) {
 	return wrapThread(p), nil
 }
 
-// Close drops the Go side's reference.
-func (tm *Timer) Close() error { return tm.close() }
-
 // Local is threading.local: one Go value per OS thread (see "Thread-bound
 // state" in the guide: use it from weft threads or pinned goroutines).
 type Local struct{ handle }
@@ -178,8 +164,7 @@ func NewLocal() (*Local, error) {
 		return nil, err
 	}
 	l := &Local{}
-	l.init(p, func(p uintptr) error { return cweft.Weft_local_free(cweft.SwigcptrStruct_SS_weft_local(p)) })
-	runtime.SetFinalizer(l, (*Local).Close)
+	adopt(l, p, cweft.Weft_local_free)
 	return l, nil
 }
 
@@ -187,7 +172,7 @@ func NewLocal() (*Local, error) {
 func (l *Local) Get() any {
 	defer runtime.KeepAlive(l)
 	var p uintptr
-	if cweft.Weft_local_get(cweft.SwigcptrStruct_SS_weft_local(l.ptr()), &p) != nil {
+	if cweft.Weft_local_get(l.c(), &p) != nil {
 		return nil
 	}
 	return borrow(p)
@@ -196,11 +181,8 @@ func (l *Local) Get() any {
 // Set sets this thread's value.
 func (l *Local) Set(v any) error {
 	defer runtime.KeepAlive(l)
-	return give(v, func(h uintptr) error { return cweft.Weft_local_set(cweft.SwigcptrStruct_SS_weft_local(l.ptr()), h) })
+	return give(v, func(h uintptr) error { return cweft.Weft_local_set(l.c(), h) })
 }
-
-// Close frees the local and every thread's value.
-func (l *Local) Close() error { return l.close() }
 
 // GetIdent is threading.get_ident() of the calling thread.
 func GetIdent() uint64 { return cweft.Weft_threading_get_ident() }
