@@ -217,4 +217,3 @@ func (c *Context) Items() ([]ContextItem, error) {
 		out = append(out, ContextItem{Name: string(goBytesZ(name)), Value: borrow(val)})
 	}
 }
-

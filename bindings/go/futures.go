@@ -308,4 +308,3 @@ func (it *AsCompleted) Next() (*Future, error) {
 	}
 	return it.mine[p], nil
 }
-

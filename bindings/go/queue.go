@@ -156,4 +156,3 @@ func (q *SimpleQueue) Empty() bool {
 	defer runtime.KeepAlive(q)
 	return boolOut(func(v *int32) error { return cweft.Weft_simple_queue_empty(q.c(), v) })
 }
-

@@ -124,4 +124,3 @@ func (e *SchedEvent) Queued() bool {
 	defer runtime.KeepAlive(e)
 	return boolOut(func(v *int32) error { return cweft.Weft_sched_event_queued(e.c(), v) })
 }
-

@@ -307,4 +307,3 @@ func (b *Barrier) Broken() bool {
 	defer runtime.KeepAlive(b)
 	return boolOut(func(v *int32) error { return cweft.Weft_barrier_broken(b.c(), v) })
 }
-
