@@ -248,3 +248,20 @@ func TestCloseWhileBlocked(t *testing.T) {
 		t.Fatalf("Acquire after Close: %v, want ErrEinval", err)
 	}
 }
+
+// A negative count where C takes a size is an error wrapping ErrEinval,
+// never a huge unsigned value.
+func TestNegativeCounts(t *testing.T) {
+	bad := map[string]func() error{
+		"NewSemaphore(-1)":        func() error { _, err := NewSemaphore(-1); return err },
+		"NewBoundedSemaphore(-1)": func() error { _, err := NewBoundedSemaphore(-1); return err },
+		"NewBarrier(-1)":          func() error { _, err := NewBarrier(-1, nil, Forever); return err },
+		"NewQueue(-5)":            func() error { _, err := NewQueue(-5); return err },
+		"Semaphore.Release(-2)":   func() error { return must(NewSemaphore(1)).Release(-2) },
+	}
+	for what, f := range bad {
+		if err := f(); !errors.Is(err, ErrEinval) {
+			t.Errorf("%s gave %v, want ErrEinval", what, err)
+		}
+	}
+}

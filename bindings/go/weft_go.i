@@ -148,6 +148,24 @@ WEFT_GO_OUT(double, float64)
 WEFT_GO_OUT(bool, bool)
 WEFT_GO_OUT(weft_status, int32)
 
+/* SIZE (weft.i): a count or size going in, an int64 in Go; a negative one
+ * is an *Error with WEFT_EINVAL (errors.Is(err, weft.ErrEinval)), returned
+ * before C is called, instead of a huge unsigned value. */
+%typemap(gotype) size_t SIZE "int64"
+%typemap(imtype) size_t SIZE "int64"
+%typemap(goin) size_t SIZE %{
+	if $input < 0 {
+		return &Error{Code: int(WEFT_EINVAL), Message: "$1_name must not be negative (got " +
+			strconv.FormatInt($input, 10) + ")"}
+	}
+	$result = $input
+%}
+%typemap(in) size_t SIZE %{ $1 = (size_t)$input; %}
+/* ... except in the one function that returns no status (and is given the
+ * count weft itself handed out). */
+%typemap(goin) size_t count "$result = $input"
+%go_import("strconv")
+
 /* A handle, value or C pointer the call hands back: the address of a Go
  * uintptr (Go memory holding no Go pointer, as cgo allows). */
 %typemap(gotype) SWIGTYPE **, void **, char **, const char **, const char *const **,
@@ -246,31 +264,3 @@ func weftGoRelease(handle C.uintptr_t) {
 }
 %}
 %go_import("runtime/cgo")
-
-/* Thread hooks and the excepthook take C function pointers called on
- * arbitrary threads at thread start and end; they are for C code and for
- * bindings' own set-up, not wrapped. */
-%ignore weft_threading_settrace;
-%ignore weft_threading_setprofile;
-%ignore weft_threading_settrace_all_threads;
-%ignore weft_threading_setprofile_all_threads;
-%ignore weft_threading_deliver_hooks;
-%ignore weft_threading_gettrace;
-%ignore weft_threading_getprofile;
-%ignore weft_threading_set_excepthook;
-%ignore weft_threading_excepthook;
-%ignore weft_threading_default_excepthook;
-/* Ends the calling thread without returning: it would cut through the
- * host language's own frames (a Lua pcall, a cgo callback). Return from
- * the target instead. */
-%ignore weft_threading_exit;
-/* Read by the enumerate typemap; an array is never handed over. */
-%ignore weft_thread_list_free;
-/* A bound callable is a C triple; in Go, call Context.Run inside the Func. */
-%ignore weft_context_bind;
-/* Exists only inside a C callable. */
-%ignore weft_future_from_outcome;
-/* map calls a C function per argument; Executor.Map is written over Submit. */
-%ignore weft_executor_map;
-%ignore weft_map_iter_next;
-%ignore weft_map_iter_free;

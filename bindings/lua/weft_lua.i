@@ -33,13 +33,29 @@
 /* ---- integers as Lua integers, not floats ------------------------------ */
 
 %typemap(in, checkfn="lua_isnumber") int, long, long long, unsigned, unsigned long,
-    unsigned long long, size_t, int64_t, uint64_t, int32_t, uint32_t, pid_t, intptr_t
+    unsigned long long, int64_t, uint64_t, int32_t, uint32_t, pid_t, intptr_t
 %{ {
     int isint_ = 0;
     lua_Integer v_ = lua_tointegerx(L, $input, &isint_);
     if (!isint_)
         SWIG_fail_arg("$symname", $argnum, "integer");
     $1 = ($1_ltype)v_;
+} %}
+
+/* SIZE (weft.i): a count or size going in; a negative one raises a
+ * weft.Error (EINVAL) rather than wrapping to a huge unsigned value. */
+%typemap(in, checkfn="lua_isnumber") size_t SIZE %{ {
+    int isint_ = 0;
+    lua_Integer v_ = lua_tointegerx(L, $input, &isint_);
+    if (!isint_)
+        SWIG_fail_arg("$symname", $argnum, "integer");
+    if (v_ < 0) {
+        char msg_[128];
+        snprintf(msg_, sizeof msg_, "$symname: $1_name must not be negative (got %lld)", (long long)v_);
+        weft_lua_push_error(L, WEFT_EINVAL, msg_);
+        SWIG_fail;
+    }
+    $1 = (size_t)v_;
 } %}
 
 %typemap(out) int, long, long long, unsigned, unsigned long, unsigned long long, size_t,
@@ -431,35 +447,6 @@ WEFT_LUA_INT_OUT(weft_status)
 %ignore weft_outcome_set_error;
 /* weft_free is for memory the typemaps already free. */
 %ignore weft_free;
-/* A future made from an outcome only exists inside a C callable. */
-%ignore weft_future_from_outcome;
-/* map calls a C function per argument; Lua's Executor:map is written over
- * submit in weft.lua, with the same order and failure semantics. */
-%ignore weft_executor_map;
-%ignore weft_map_iter_next;
-%ignore weft_map_iter_free;
-/* Thread hooks and the excepthook take C function pointers called on
- * arbitrary threads at thread start and end; they are for C code and for
- * bindings' own set-up, not wrapped. */
-%ignore weft_threading_settrace;
-%ignore weft_threading_setprofile;
-%ignore weft_threading_settrace_all_threads;
-%ignore weft_threading_setprofile_all_threads;
-%ignore weft_threading_deliver_hooks;
-%ignore weft_threading_gettrace;
-%ignore weft_threading_getprofile;
-%ignore weft_threading_set_excepthook;
-%ignore weft_threading_excepthook;
-%ignore weft_threading_default_excepthook;
-/* Ends the calling thread without returning: it would cut through the
- * host language's own frames (a Lua pcall, a cgo callback). Return from
- * the target instead. */
-%ignore weft_threading_exit;
-/* Read by the enumerate typemap; an array is never handed over. */
-%ignore weft_thread_list_free;
-/* A bound callable is a C triple, which Lua cannot hold; in Lua, run the
- * function under ctx:run inside the task instead (see docs/lua.md). */
-%ignore weft_context_bind;
 /* Read by the scheduler-queue typemap; an array is never handed to Lua. */
 %ignore weft_sched_queue_free;
 

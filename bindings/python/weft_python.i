@@ -595,6 +595,22 @@ struct TYPE {};
 %weft_scalar_out(double, PyFloat_FromDouble(*$1))
 %weft_scalar_out(bool, PyBool_FromLong(*$1))
 
+/* SIZE (weft.i): a count or size going in; a negative one is ValueError,
+ * as the standard modules raise it, not an OverflowError. */
+%typemap(in) size_t SIZE {
+    Py_ssize_t v_ = PyNumber_AsSsize_t($input, PyExc_OverflowError);
+    if (v_ == -1 && PyErr_Occurred())
+        SWIG_fail;
+    if (v_ < 0) {
+        PyErr_Format(PyExc_ValueError, "$symname: $1_name must not be negative (got %zd)", v_);
+        SWIG_fail;
+    }
+    $1 = (size_t)v_;
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_SIZE) size_t SIZE {
+    $1 = PyIndex_Check($input);
+}
+
 /* A status reported by a call (a future's failure code). */
 %typemap(in, numinputs=0) weft_status * (weft_status temp = WEFT_OK) {
     $1 = &temp;
@@ -1045,24 +1061,11 @@ static void weft_py_delayfunc(void *arg, double seconds)
 
 /* Frees memory by address: meaningless from Python, and a crash if misused. */
 %ignore weft_free;
-/* C-level hooks: the binding owns them (weft_py_install_thread_hooks); the
- * Python-level settrace/setprofile/excepthook live in weft.threading. */
-%ignore weft_threading_settrace;
-%ignore weft_threading_setprofile;
-%ignore weft_threading_settrace_all_threads;
-%ignore weft_threading_setprofile_all_threads;
-%ignore weft_threading_gettrace;
-%ignore weft_threading_getprofile;
-%ignore weft_threading_deliver_hooks;
-%ignore weft_threading_set_excepthook;
-%ignore weft_threading_excepthook;
-%ignore weft_threading_default_excepthook;
-/* An outcome exists only during a C callable's call: never in Python. */
-%ignore weft_future_from_outcome;
-/* For C callers: a Python program binds with Context.run, and keeps a
- * variable's default itself (the binding never hands weft a default it
- * would own). */
-%ignore weft_context_bind;
+/* For C callers: a Python program keeps a variable's default itself (the
+ * binding never hands weft a default it would own). The C-level thread
+ * hooks are ignored for every language (weft.i): this binding installs its
+ * own (weft_py_install_thread_hooks), and the Python-level
+ * settrace/setprofile/excepthook live in weft.threading. */
 %ignore weft_context_missing;
 %ignore weft_context_var_new_default;
 

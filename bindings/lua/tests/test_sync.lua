@@ -130,4 +130,17 @@ return function(T)
     T.eq(b:broken(), false)
     ex:shutdown()
   end)
+
+  T.test("a negative count is an error, not a huge number", function()
+    -- size_t parameters: EINVAL naming the parameter, never 2^64 - 1
+    local e = T.raises("EINVAL", weft.Semaphore, -1)
+    T.ok(tostring(e):find("must not be negative", 1, true), tostring(e))
+    T.raises("EINVAL", weft.BoundedSemaphore, -1)
+    T.raises("EINVAL", weft.Barrier, -1)
+    T.raises("EINVAL", weft.Queue, -5)
+    local s = weft.Semaphore(1)
+    T.raises("EINVAL", s.release, s, -2)
+    T.eq(s:acquire(0), true)
+    T.eq(s:acquire(0), false)
+  end)
 end

@@ -205,7 +205,8 @@ class Condition:
     def notify(self, n=1):
         """Wake up to n threads waiting on the condition; RuntimeError if the lock is not held."""
         try:
-            _c.weft_condition_notify(self._h, n)
+            # n <= 0 wakes nobody, as in Python (C refuses a negative count).
+            _c.weft_condition_notify(self._h, max(n, 0))
         except RuntimeError:
             raise RuntimeError("cannot notify on un-acquired lock") from None
 
