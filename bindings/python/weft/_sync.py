@@ -10,6 +10,7 @@ import threading as _std
 import time as _time
 
 from . import _weft as _c
+from ._timeout import FOREVER, RELEASE_GIL, seconds
 
 __all__ = ["Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Barrier",
            "BrokenBarrierError"]
@@ -27,23 +28,8 @@ def _lock_timeout(blocking, timeout):
             raise ValueError("can't specify a timeout for a non-blocking call")
         return 0.0
     if timeout == -1:
-        return -1.0
-    if isinstance(timeout, (str, bytes)) or not hasattr(timeout, "__float__"):
-        raise TypeError("timeout must be a real number, not %s" % type(timeout).__name__)
-    timeout = float(timeout)
-    if timeout < 0:
-        raise ValueError("timeout value must be a non-negative number")
-    if timeout > _c.WEFT_TIMEOUT_MAX:
-        raise OverflowError("timeout value is too large")
-    return timeout
-
-
-def _wait_timeout(timeout):
-    """A wait's timeout (None: forever) as weft's seconds; negative is 0, as in Python."""
-    if timeout is None:
-        return -1.0
-    timeout = float(timeout)
-    return timeout if timeout > 0 else 0.0
+        return FOREVER
+    return seconds(timeout, negative="timeout value must be a non-negative number")
 
 
 class Lock:
@@ -178,7 +164,7 @@ class Condition:
         # lock without a time limit, and its holder may need the GIL to
         # release it.
         try:
-            _c.weft_condition_wait(self._h, _wait_timeout(timeout) or 1e-9)
+            _c.weft_condition_wait(self._h, seconds(timeout, at_least=RELEASE_GIL))
             return True
         except TimeoutError:
             return False
@@ -244,7 +230,7 @@ class Semaphore:
             if not blocking:
                 return False
         try:
-            _c.weft_semaphore_acquire(self._h, _wait_timeout(timeout))
+            _c.weft_semaphore_acquire(self._h, seconds(timeout))
             return True
         except TimeoutError:
             return False
@@ -299,7 +285,7 @@ class Event:
     def wait(self, timeout=None):
         """Wait until the flag is set or the timeout passes; return the flag."""
         try:
-            _c.weft_event_wait(self._h, _wait_timeout(timeout))
+            _c.weft_event_wait(self._h, seconds(timeout))
             return True
         except TimeoutError:
             return False
@@ -322,7 +308,7 @@ class Barrier:
         self._action = action
         self._action_errors = {}
         act = self._run_action if action is not None else None
-        self._h = _c.weft_barrier_new(parties, act, -1.0 if timeout is None else max(float(timeout), 1e-9))
+        self._h = _c.weft_barrier_new(parties, act, seconds(timeout, at_least=RELEASE_GIL))
         self._parties = parties
 
     def _run_action(self):
@@ -340,7 +326,7 @@ class Barrier:
         # Never exactly 0, which would keep the GIL: the action runs under
         # the barrier's lock and needs the GIL, so a caller must not wait
         # for that lock while holding it.
-        t = -1.0 if timeout is None else max(float(timeout), 1e-9)
+        t = seconds(timeout, at_least=RELEASE_GIL)
         try:
             return _c.weft_barrier_wait(self._h, t)
         except BaseException as e:

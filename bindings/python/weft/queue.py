@@ -9,6 +9,7 @@ release the GIL.
 import queue as _std
 
 from . import _weft as _c
+from ._timeout import seconds
 from ._errors import ShutDown
 
 __all__ = ["Empty", "Full", "ShutDown", "Queue", "PriorityQueue", "LifoQueue", "SimpleQueue"]
@@ -23,12 +24,8 @@ _get_nowait = _c.weft_queue_get_nowait
 
 
 def _timeout(timeout):
-    """A Python timeout (None: forever) as weft's seconds (negative: forever)."""
-    if timeout is None:
-        return -1.0
-    if timeout < 0:  # a TypeError for a non-number, as in Python
-        raise ValueError("'timeout' must be a non-negative number")
-    return float(timeout)
+    """put's and get's timeout: negative is ValueError, as in Python."""
+    return seconds(timeout, negative="'timeout' must be a non-negative number")
 
 
 class Queue:

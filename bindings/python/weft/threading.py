@@ -15,6 +15,7 @@ import _thread as _std_thread
 import threading as _std
 
 from . import _weft as _c
+from ._timeout import seconds
 from ._sync import (Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, RLock,
                     Semaphore)
 
@@ -165,7 +166,7 @@ class Thread:
             raise RuntimeError("cannot join thread before it is started")
         if self is current_thread():
             raise RuntimeError("cannot join current thread")
-        t = -1.0 if timeout is None else max(float(timeout), 0.0)
+        t = seconds(timeout)
         try:
             _c.weft_thread_join(self._h, t)
         except TimeoutError:
@@ -291,7 +292,7 @@ class _HandleThread(Thread):
     def join(self, timeout=None):
         if self is current_thread():
             raise RuntimeError("cannot join current thread")
-        t = -1.0 if timeout is None else max(float(timeout), 0.0)
+        t = seconds(timeout)
         try:
             _c.weft_thread_join(self._h, t)
         except TimeoutError:
