@@ -73,28 +73,16 @@ func (f *Future) Exception(timeout time.Duration) (error, error) {
 }
 
 // Cancel cancels a call not yet started; true if it did.
-func (f *Future) Cancel() bool {
-	defer runtime.KeepAlive(f)
-	return boolOut(func(v *int32) error { return cweft.Weft_future_cancel(f.c(), v) })
-}
+func (f *Future) Cancel() bool { return flag(&f.handle, cweft.Weft_future_cancel) }
 
 // Cancelled reports whether it was cancelled.
-func (f *Future) Cancelled() bool {
-	defer runtime.KeepAlive(f)
-	return boolOut(func(v *int32) error { return cweft.Weft_future_cancelled(f.c(), v) })
-}
+func (f *Future) Cancelled() bool { return flag(&f.handle, cweft.Weft_future_cancelled) }
 
 // Running reports whether the call is running.
-func (f *Future) Running() bool {
-	defer runtime.KeepAlive(f)
-	return boolOut(func(v *int32) error { return cweft.Weft_future_running(f.c(), v) })
-}
+func (f *Future) Running() bool { return flag(&f.handle, cweft.Weft_future_running) }
 
 // Done reports whether it finished or was cancelled.
-func (f *Future) Done() bool {
-	defer runtime.KeepAlive(f)
-	return boolOut(func(v *int32) error { return cweft.Weft_future_done(f.c(), v) })
-}
+func (f *Future) Done() bool { return flag(&f.handle, cweft.Weft_future_done) }
 
 // AddDoneCallback calls fn(f) when f is done (at once, here, if it is), on
 // the thread that completes it.
@@ -171,13 +159,7 @@ func NewThreadPoolExecutor(o ExecutorOptions) (*Executor, error) {
 			return nil, err
 		}
 	}
-	p, err := newOut(func(out *uintptr) error { return cweft.Weft_thread_pool_executor_new(out, co) })
-	if err != nil {
-		return nil, err
-	}
-	e := &Executor{}
-	adopt(e, p, cweft.Weft_executor_free)
-	return e, nil
+	return open(&Executor{}, func(out *uintptr) error { return cweft.Weft_thread_pool_executor_new(out, co) }, cweft.Weft_executor_free)
 }
 
 // Submit schedules fn and gives its Future; ErrRuntime after Shutdown.

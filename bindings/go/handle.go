@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/cgo"
 	"sync/atomic"
+	"time"
 
 	"weft.dev/weft/internal/cweft"
 )
@@ -40,7 +41,56 @@ func adopt[O owner, I interface{ Swigcptr() uintptr }](o O, p uintptr, free func
 	return o
 }
 
+// open makes o the owner of the handle ctor makes (see adopt).
+func open[O owner, I swigPtr](o O, ctor func(*uintptr) error, free func(I) error) (O, error) {
+	var p uintptr
+	if err := ctor(&p); err != nil {
+		var none O
+		return none, err
+	}
+	return adopt(o, p, free), nil
+}
+
 func closeOwner(o owner) { _ = o.base().close() }
+
+// swigPtr is what every cweft handle parameter takes (each handle type's
+// own interface has this one method).
+type swigPtr interface{ Swigcptr() uintptr }
+
+// as gives r as the parameter type I of a cweft function.
+func as[I swigPtr](r ref) I { return any(r).(I) }
+
+// do makes a call that cannot block, f(handle), keeping the Go value alive
+// across it (h points into it).
+func do[I swigPtr](h *handle, f func(I) error) error {
+	defer runtime.KeepAlive(h)
+	return f(as[I](h.c()))
+}
+
+// flag reads a call's 0/1 out-parameter; false when the call fails.
+func flag[I swigPtr](h *handle, f func(I, *int32) error) bool {
+	defer runtime.KeepAlive(h)
+	var v int32
+	return f(as[I](h.c()), &v) == nil && v != 0
+}
+
+// count reads a call's size out-parameter; 0 when the call fails.
+func count[I swigPtr](h *handle, f func(I, *uint64) error) int {
+	defer runtime.KeepAlive(h)
+	var v uint64
+	if f(as[I](h.c()), &v) != nil {
+		return 0
+	}
+	return int(v)
+}
+
+// wait makes a call that can block for up to timeout, holding a reference
+// of its own for its duration (see hold).
+func wait[I swigPtr](h *handle, f func(I, float64) error, timeout time.Duration) error {
+	held := h.hold()
+	defer held.drop()
+	return f(as[I](held), seconds(timeout))
+}
 
 // ptr gives the handle's value (0 once closed), to recognise an object.
 func (h *handle) ptr() uintptr { return h.p.Load() }

@@ -13,13 +13,7 @@ import (
 type Queue struct{ handle }
 
 func newQueue(ctor func(*uintptr, int64) error, maxsize int) (*Queue, error) {
-	p, err := newOut(func(o *uintptr) error { return ctor(o, int64(maxsize)) })
-	if err != nil {
-		return nil, err
-	}
-	q := &Queue{}
-	adopt(q, p, cweft.Weft_queue_free)
-	return q, nil
+	return open(&Queue{}, func(o *uintptr) error { return ctor(o, int64(maxsize)) }, cweft.Weft_queue_free)
 }
 
 // NewQueue makes a FIFO queue; maxsize 0 is unbounded.
@@ -71,40 +65,23 @@ func (q *Queue) Get(timeout time.Duration) (any, error) {
 func (q *Queue) GetNowait() (any, error) { return q.Get(0) }
 
 // Qsize is the number of items.
-func (q *Queue) Qsize() int {
-	defer runtime.KeepAlive(q)
-	return sizeOut(func(v *uint64) error { return cweft.Weft_queue_qsize(q.c(), v) })
-}
+func (q *Queue) Qsize() int { return count(&q.handle, cweft.Weft_queue_qsize) }
 
 // Maxsize is the bound given at creation.
-func (q *Queue) Maxsize() int {
-	defer runtime.KeepAlive(q)
-	return sizeOut(func(v *uint64) error { return cweft.Weft_queue_maxsize(q.c(), v) })
-}
+func (q *Queue) Maxsize() int { return count(&q.handle, cweft.Weft_queue_maxsize) }
 
 // Empty reports whether the queue has no items.
-func (q *Queue) Empty() bool {
-	defer runtime.KeepAlive(q)
-	return boolOut(func(v *int32) error { return cweft.Weft_queue_empty(q.c(), v) })
-}
+func (q *Queue) Empty() bool { return flag(&q.handle, cweft.Weft_queue_empty) }
 
 // Full reports whether the queue is at its bound.
-func (q *Queue) Full() bool {
-	defer runtime.KeepAlive(q)
-	return boolOut(func(v *int32) error { return cweft.Weft_queue_full(q.c(), v) })
-}
+func (q *Queue) Full() bool { return flag(&q.handle, cweft.Weft_queue_full) }
 
 // TaskDone marks one got item as processed.
-func (q *Queue) TaskDone() error {
-	defer runtime.KeepAlive(q)
-	return cweft.Weft_queue_task_done(q.c())
-}
+func (q *Queue) TaskDone() error { return do(&q.handle, cweft.Weft_queue_task_done) }
 
 // Join waits until every item put was marked done.
 func (q *Queue) Join(timeout time.Duration) error {
-	held := q.hold()
-	defer held.drop()
-	return cweft.Weft_queue_join(held, seconds(timeout))
+	return wait(&q.handle, cweft.Weft_queue_join, timeout)
 }
 
 // Shutdown refuses further puts (ErrShutdown); immediate also drops the items.
@@ -119,13 +96,7 @@ type SimpleQueue struct{ handle }
 
 // NewSimpleQueue makes one.
 func NewSimpleQueue() (*SimpleQueue, error) {
-	p, err := newOut(cweft.Weft_simple_queue_new)
-	if err != nil {
-		return nil, err
-	}
-	q := &SimpleQueue{}
-	adopt(q, p, cweft.Weft_simple_queue_free)
-	return q, nil
+	return open(&SimpleQueue{}, cweft.Weft_simple_queue_new, cweft.Weft_simple_queue_free)
 }
 
 // Put adds v.
@@ -146,13 +117,7 @@ func (q *SimpleQueue) Get(timeout time.Duration) (any, error) {
 }
 
 // Qsize is the number of items.
-func (q *SimpleQueue) Qsize() int {
-	defer runtime.KeepAlive(q)
-	return sizeOut(func(v *uint64) error { return cweft.Weft_simple_queue_qsize(q.c(), v) })
-}
+func (q *SimpleQueue) Qsize() int { return count(&q.handle, cweft.Weft_simple_queue_qsize) }
 
 // Empty reports whether there are no items.
-func (q *SimpleQueue) Empty() bool {
-	defer runtime.KeepAlive(q)
-	return boolOut(func(v *int32) error { return cweft.Weft_simple_queue_empty(q.c(), v) })
-}
+func (q *SimpleQueue) Empty() bool { return flag(&q.handle, cweft.Weft_simple_queue_empty) }

@@ -13,13 +13,7 @@ type Scheduler struct{ handle }
 
 // NewScheduler makes an empty scheduler.
 func NewScheduler() (*Scheduler, error) {
-	p, err := newOut(cweft.Weft_scheduler_new)
-	if err != nil {
-		return nil, err
-	}
-	s := &Scheduler{}
-	adopt(s, p, cweft.Weft_scheduler_free)
-	return s, nil
+	return open(&Scheduler{}, cweft.Weft_scheduler_new, cweft.Weft_scheduler_free)
 }
 
 // SchedEvent is a scheduled event, for Cancel.
@@ -63,10 +57,7 @@ func (s *Scheduler) Cancel(e *SchedEvent) error {
 }
 
 // Empty reports whether no event is queued.
-func (s *Scheduler) Empty() bool {
-	defer runtime.KeepAlive(s)
-	return boolOut(func(v *int32) error { return cweft.Weft_scheduler_empty(s.c(), v) })
-}
+func (s *Scheduler) Empty() bool { return flag(&s.handle, cweft.Weft_scheduler_empty) }
 
 // Run runs events as they come due. Blocking runs until none is left;
 // otherwise it runs what is due and gives the delay until the next event
@@ -120,7 +111,4 @@ func (e *SchedEvent) Time() float64 {
 }
 
 // Queued reports whether it still waits to run.
-func (e *SchedEvent) Queued() bool {
-	defer runtime.KeepAlive(e)
-	return boolOut(func(v *int32) error { return cweft.Weft_sched_event_queued(e.c(), v) })
-}
+func (e *SchedEvent) Queued() bool { return flag(&e.handle, cweft.Weft_sched_event_queued) }

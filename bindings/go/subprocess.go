@@ -131,13 +131,7 @@ func Popen(args []string, opts *PopenOptions) (*Process, error) {
 	defer done()
 	argv, free := cStrings(args)
 	defer free()
-	p, err := newOut(func(out *uintptr) error { return cweft.Weft_popen_new(out, argv, co) })
-	if err != nil {
-		return nil, err
-	}
-	pr := &Process{}
-	adopt(pr, p, cweft.Weft_popen_free)
-	return pr, nil
+	return open(&Process{}, func(out *uintptr) error { return cweft.Weft_popen_new(out, argv, co) }, cweft.Weft_popen_free)
 }
 
 // Pid is the child's process id.
@@ -191,16 +185,10 @@ func (p *Process) SendSignal(sig int) error {
 }
 
 // Terminate sends SIGTERM.
-func (p *Process) Terminate() error {
-	defer runtime.KeepAlive(p)
-	return cweft.Weft_popen_terminate(p.c())
-}
+func (p *Process) Terminate() error { return do(&p.handle, cweft.Weft_popen_terminate) }
 
 // Kill sends SIGKILL.
-func (p *Process) Kill() error {
-	defer runtime.KeepAlive(p)
-	return cweft.Weft_popen_kill(p.c())
-}
+func (p *Process) Kill() error { return do(&p.handle, cweft.Weft_popen_kill) }
 
 // Args gives the command as started.
 func (p *Process) Args() []string {
@@ -234,16 +222,10 @@ func (p *Process) fd(f func(cweft.Struct_SS_weft_popen, *int32) error) int {
 
 // CloseStdout closes the parent's end of the stdout pipe (after handing it
 // to the next process of a pipeline, so that one sees end of file).
-func (p *Process) CloseStdout() error {
-	defer runtime.KeepAlive(p)
-	return cweft.Weft_popen_close_stdout(p.c())
-}
+func (p *Process) CloseStdout() error { return do(&p.handle, cweft.Weft_popen_close_stdout) }
 
 // CloseStdin closes the parent's end of the stdin pipe.
-func (p *Process) CloseStdin() error {
-	defer runtime.KeepAlive(p)
-	return cweft.Weft_popen_close_stdin(p.c())
-}
+func (p *Process) CloseStdin() error { return do(&p.handle, cweft.Weft_popen_close_stdin) }
 
 // RunOptions are run's keyword arguments. Timeout 0 waits forever.
 type RunOptions struct {

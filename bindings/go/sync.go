@@ -13,35 +13,19 @@ import (
 type Lock struct{ handle }
 
 // NewLock makes an unlocked Lock.
-func NewLock() (*Lock, error) {
-	p, err := newOut(cweft.Weft_lock_new)
-	if err != nil {
-		return nil, err
-	}
-	l := &Lock{}
-	adopt(l, p, cweft.Weft_lock_free)
-	return l, nil
-}
+func NewLock() (*Lock, error) { return open(&Lock{}, cweft.Weft_lock_new, cweft.Weft_lock_free) }
 
 // Acquire waits up to timeout (negative: forever, 0: try once); false when
 // it timed out.
 func (l *Lock) Acquire(timeout time.Duration) (bool, error) {
-	held := l.hold()
-	defer held.drop()
-	return falseOnTimeout(cweft.Weft_lock_acquire(held, seconds(timeout)))
+	return falseOnTimeout(wait(&l.handle, cweft.Weft_lock_acquire, timeout))
 }
 
 // Release unlocks; ErrRuntime if it was not locked.
-func (l *Lock) Release() error {
-	defer runtime.KeepAlive(l)
-	return cweft.Weft_lock_release(l.c())
-}
+func (l *Lock) Release() error { return do(&l.handle, cweft.Weft_lock_release) }
 
 // Locked reports whether the lock is held.
-func (l *Lock) Locked() bool {
-	defer runtime.KeepAlive(l)
-	return boolOut(func(v *int32) error { return cweft.Weft_lock_locked(l.c(), v) })
-}
+func (l *Lock) Locked() bool { return flag(&l.handle, cweft.Weft_lock_locked) }
 
 // Lock and Unlock make a Lock a sync.Locker; they panic on errors.
 func (l *Lock) Lock() {
@@ -63,28 +47,15 @@ func (l *Lock) Unlock() {
 type RLock struct{ handle }
 
 // NewRLock makes an unlocked RLock.
-func NewRLock() (*RLock, error) {
-	p, err := newOut(cweft.Weft_rlock_new)
-	if err != nil {
-		return nil, err
-	}
-	l := &RLock{}
-	adopt(l, p, cweft.Weft_rlock_free)
-	return l, nil
-}
+func NewRLock() (*RLock, error) { return open(&RLock{}, cweft.Weft_rlock_new, cweft.Weft_rlock_free) }
 
 // Acquire as Lock.Acquire; the owner may acquire again.
 func (l *RLock) Acquire(timeout time.Duration) (bool, error) {
-	held := l.hold()
-	defer held.drop()
-	return falseOnTimeout(cweft.Weft_rlock_acquire(held, seconds(timeout)))
+	return falseOnTimeout(wait(&l.handle, cweft.Weft_rlock_acquire, timeout))
 }
 
 // Release once per Acquire; ErrNotOwner from another thread.
-func (l *RLock) Release() error {
-	defer runtime.KeepAlive(l)
-	return cweft.Weft_rlock_release(l.c())
-}
+func (l *RLock) Release() error { return do(&l.handle, cweft.Weft_rlock_release) }
 
 // Condition is threading.Condition.
 type Condition struct {
@@ -118,23 +89,16 @@ func NewCondition(lock any) (*Condition, error) {
 
 // Acquire acquires the underlying lock.
 func (c *Condition) Acquire(timeout time.Duration) (bool, error) {
-	held := c.hold()
-	defer held.drop()
-	return falseOnTimeout(cweft.Weft_condition_acquire(held, seconds(timeout)))
+	return falseOnTimeout(wait(&c.handle, cweft.Weft_condition_acquire, timeout))
 }
 
 // Release releases the underlying lock.
-func (c *Condition) Release() error {
-	defer runtime.KeepAlive(c)
-	return cweft.Weft_condition_release(c.c())
-}
+func (c *Condition) Release() error { return do(&c.handle, cweft.Weft_condition_release) }
 
 // Wait releases the lock, waits for a notification or the timeout, and
 // re-acquires; false on timeout.
 func (c *Condition) Wait(timeout time.Duration) (bool, error) {
-	held := c.hold()
-	defer held.drop()
-	return falseOnTimeout(cweft.Weft_condition_wait(held, seconds(timeout)))
+	return falseOnTimeout(wait(&c.handle, cweft.Weft_condition_wait, timeout))
 }
 
 // WaitFor waits until pred() holds (called with the lock held) or the
@@ -158,23 +122,14 @@ func (c *Condition) Notify(n int) error {
 }
 
 // NotifyAll wakes every waiter.
-func (c *Condition) NotifyAll() error {
-	defer runtime.KeepAlive(c)
-	return cweft.Weft_condition_notify_all(c.c())
-}
+func (c *Condition) NotifyAll() error { return do(&c.handle, cweft.Weft_condition_notify_all) }
 
 // Semaphore is threading.Semaphore, or BoundedSemaphore when made with
 // NewBoundedSemaphore.
 type Semaphore struct{ handle }
 
 func newSemaphore(ctor func(*uintptr, int64) error, value int) (*Semaphore, error) {
-	p, err := newOut(func(o *uintptr) error { return ctor(o, int64(value)) })
-	if err != nil {
-		return nil, err
-	}
-	s := &Semaphore{}
-	adopt(s, p, cweft.Weft_semaphore_free)
-	return s, nil
+	return open(&Semaphore{}, func(o *uintptr) error { return ctor(o, int64(value)) }, cweft.Weft_semaphore_free)
 }
 
 // NewSemaphore makes a semaphore with value permits.
@@ -189,9 +144,7 @@ func NewBoundedSemaphore(value int) (*Semaphore, error) {
 
 // Acquire takes a permit; false on timeout.
 func (s *Semaphore) Acquire(timeout time.Duration) (bool, error) {
-	held := s.hold()
-	defer held.drop()
-	return falseOnTimeout(cweft.Weft_semaphore_acquire(held, seconds(timeout)))
+	return falseOnTimeout(wait(&s.handle, cweft.Weft_semaphore_acquire, timeout))
 }
 
 // Release returns n permits.
@@ -204,39 +157,20 @@ func (s *Semaphore) Release(n int) error {
 type Event struct{ handle }
 
 // NewEvent makes an unset Event.
-func NewEvent() (*Event, error) {
-	p, err := newOut(cweft.Weft_event_new)
-	if err != nil {
-		return nil, err
-	}
-	e := &Event{}
-	adopt(e, p, cweft.Weft_event_free)
-	return e, nil
-}
+func NewEvent() (*Event, error) { return open(&Event{}, cweft.Weft_event_new, cweft.Weft_event_free) }
 
 // IsSet reports the flag.
-func (e *Event) IsSet() bool {
-	defer runtime.KeepAlive(e)
-	return boolOut(func(v *int32) error { return cweft.Weft_event_is_set(e.c(), v) })
-}
+func (e *Event) IsSet() bool { return flag(&e.handle, cweft.Weft_event_is_set) }
 
 // Set sets the flag and wakes every waiter.
-func (e *Event) Set() error {
-	defer runtime.KeepAlive(e)
-	return cweft.Weft_event_set(e.c())
-}
+func (e *Event) Set() error { return do(&e.handle, cweft.Weft_event_set) }
 
 // Clear resets the flag.
-func (e *Event) Clear() error {
-	defer runtime.KeepAlive(e)
-	return cweft.Weft_event_clear(e.c())
-}
+func (e *Event) Clear() error { return do(&e.handle, cweft.Weft_event_clear) }
 
 // Wait waits for the flag; false on timeout.
 func (e *Event) Wait(timeout time.Duration) (bool, error) {
-	held := e.hold()
-	defer held.drop()
-	return falseOnTimeout(cweft.Weft_event_wait(held, seconds(timeout)))
+	return falseOnTimeout(wait(&e.handle, cweft.Weft_event_wait, timeout))
 }
 
 // Barrier is threading.Barrier.
@@ -279,31 +213,16 @@ func (b *Barrier) Wait(timeout time.Duration) (int, error) {
 }
 
 // Reset returns the barrier to its empty state.
-func (b *Barrier) Reset() error {
-	defer runtime.KeepAlive(b)
-	return cweft.Weft_barrier_reset(b.c())
-}
+func (b *Barrier) Reset() error { return do(&b.handle, cweft.Weft_barrier_reset) }
 
 // Abort breaks the barrier.
-func (b *Barrier) Abort() error {
-	defer runtime.KeepAlive(b)
-	return cweft.Weft_barrier_abort(b.c())
-}
+func (b *Barrier) Abort() error { return do(&b.handle, cweft.Weft_barrier_abort) }
 
 // Parties is the number of threads to wait for.
-func (b *Barrier) Parties() int {
-	defer runtime.KeepAlive(b)
-	return sizeOut(func(v *uint64) error { return cweft.Weft_barrier_parties(b.c(), v) })
-}
+func (b *Barrier) Parties() int { return count(&b.handle, cweft.Weft_barrier_parties) }
 
 // NWaiting is the number of threads waiting now.
-func (b *Barrier) NWaiting() int {
-	defer runtime.KeepAlive(b)
-	return sizeOut(func(v *uint64) error { return cweft.Weft_barrier_n_waiting(b.c(), v) })
-}
+func (b *Barrier) NWaiting() int { return count(&b.handle, cweft.Weft_barrier_n_waiting) }
 
 // Broken reports whether the barrier is broken.
-func (b *Barrier) Broken() bool {
-	defer runtime.KeepAlive(b)
-	return boolOut(func(v *int32) error { return cweft.Weft_barrier_broken(b.c(), v) })
-}
+func (b *Barrier) Broken() bool { return flag(&b.handle, cweft.Weft_barrier_broken) }

@@ -35,16 +35,11 @@ func NewThread(name string, target Func) (*Thread, error) {
 }
 
 // Start starts the thread; ErrRuntime if it was started already.
-func (t *Thread) Start() error {
-	defer runtime.KeepAlive(t)
-	return cweft.Weft_thread_start(t.c())
-}
+func (t *Thread) Start() error { return do(&t.handle, cweft.Weft_thread_start) }
 
 // Join waits up to timeout for the thread to end; false on a timeout.
 func (t *Thread) Join(timeout time.Duration) (bool, error) {
-	held := t.hold()
-	defer held.drop()
-	return falseOnTimeout(cweft.Weft_thread_join(held, seconds(timeout)))
+	return falseOnTimeout(wait(&t.handle, cweft.Weft_thread_join, timeout))
 }
 
 // Name is the thread's name.
@@ -82,16 +77,10 @@ func (t *Thread) NativeID() uint64 {
 }
 
 // IsAlive reports whether the thread has started and not ended.
-func (t *Thread) IsAlive() bool {
-	defer runtime.KeepAlive(t)
-	return boolOut(func(v *int32) error { return cweft.Weft_thread_is_alive(t.c(), v) })
-}
+func (t *Thread) IsAlive() bool { return flag(&t.handle, cweft.Weft_thread_is_alive) }
 
 // Daemon reports the daemon flag.
-func (t *Thread) Daemon() bool {
-	defer runtime.KeepAlive(t)
-	return boolOut(func(v *int32) error { return cweft.Weft_thread_daemon(t.c(), v) })
-}
+func (t *Thread) Daemon() bool { return flag(&t.handle, cweft.Weft_thread_daemon) }
 
 // SetDaemon sets the daemon flag (before Start).
 func (t *Thread) SetDaemon(on bool) error {
@@ -125,22 +114,14 @@ func NewTimer(interval time.Duration, fn Func) (*Timer, error) {
 }
 
 // Start starts the timer's thread.
-func (tm *Timer) Start() error {
-	defer runtime.KeepAlive(tm)
-	return cweft.Weft_timer_start(tm.c())
-}
+func (tm *Timer) Start() error { return do(&tm.handle, cweft.Weft_timer_start) }
 
 // Cancel stops the timer if it has not fired; true if it stopped it.
-func (tm *Timer) Cancel() bool {
-	defer runtime.KeepAlive(tm)
-	return boolOut(func(v *int32) error { return cweft.Weft_timer_cancel(tm.c(), v) })
-}
+func (tm *Timer) Cancel() bool { return flag(&tm.handle, cweft.Weft_timer_cancel) }
 
 // Join waits for the timer's thread; false on a timeout.
 func (tm *Timer) Join(timeout time.Duration) (bool, error) {
-	held := tm.hold()
-	defer held.drop()
-	return falseOnTimeout(cweft.Weft_timer_join(held, seconds(timeout)))
+	return falseOnTimeout(wait(&tm.handle, cweft.Weft_timer_join, timeout))
 }
 
 // Thread gives the timer's thread.
@@ -158,15 +139,7 @@ func (tm *Timer) Thread() (*Thread, error) {
 type Local struct{ handle }
 
 // NewLocal makes a local, empty in every thread.
-func NewLocal() (*Local, error) {
-	p, err := newOut(cweft.Weft_local_new)
-	if err != nil {
-		return nil, err
-	}
-	l := &Local{}
-	adopt(l, p, cweft.Weft_local_free)
-	return l, nil
-}
+func NewLocal() (*Local, error) { return open(&Local{}, cweft.Weft_local_new, cweft.Weft_local_free) }
 
 // Get gives this thread's value (nil if none).
 func (l *Local) Get() any {
