@@ -262,22 +262,17 @@ type CompletedProcess struct {
 // exit is ErrCalledProcess. On ErrCalledProcess and ErrTimeout the
 // CompletedProcess is returned too, with the output read so far.
 func Run(args []string, opts *RunOptions) (*CompletedProcess, error) {
-	co, done, err := opts.popen().build()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	argv, free := cStrings(args)
-	defer free()
-	var input []byte
-	capture, check := false, false
-	if opts != nil {
-		input, capture, check = opts.Input, opts.CaptureOutput, opts.Check
-	}
 	var p uintptr
-	err = cweft.Weft_subprocess_run(&p, argv, co, firstByte(input), int64(len(input)), b2i(capture),
-		opts.timeout(), b2i(check))
-	runtime.KeepAlive(input)
+	err := opts.call(args, func(argv uintptr, co cweft.SwigcptrStruct_SS_weft_popen_opts) error {
+		capture, check := false, false
+		if opts != nil {
+			capture, check = opts.CaptureOutput, opts.Check
+		}
+		input := opts.input()
+		defer runtime.KeepAlive(input)
+		return cweft.Weft_subprocess_run(&p, argv, co, firstByte(input), int64(len(input)), b2i(capture),
+			opts.timeout(), b2i(check))
+	})
 	if p == 0 {
 		return nil, err
 	}
@@ -306,23 +301,15 @@ func Run(args []string, opts *RunOptions) (*CompletedProcess, error) {
 // CheckOutput runs a command and gives its stdout; a non-zero exit is
 // ErrCalledProcess.
 func CheckOutput(args []string, opts *RunOptions) ([]byte, error) {
-	co, done, err := opts.popen().build()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	argv, free := cStrings(args)
-	defer free()
-	var input []byte
-	if opts != nil {
-		input = opts.Input
-	}
 	var o uintptr
 	var n uint64
 	var rc int32
-	err = cweft.Weft_subprocess_check_output(&o, &n, &rc, argv, co, firstByte(input), int64(len(input)),
-		opts.timeout())
-	runtime.KeepAlive(input)
+	err := opts.call(args, func(argv uintptr, co cweft.SwigcptrStruct_SS_weft_popen_opts) error {
+		input := opts.input()
+		defer runtime.KeepAlive(input)
+		return cweft.Weft_subprocess_check_output(&o, &n, &rc, argv, co, firstByte(input), int64(len(input)),
+			opts.timeout())
+	})
 	return takeBytes(o, n), err
 }
 
@@ -338,16 +325,32 @@ func CheckCall(args []string, opts *RunOptions) (int, error) {
 
 func callLike(f func(uintptr, cweft.Struct_SS_weft_popen_opts, float64, *int32) error, args []string,
 	opts *RunOptions) (int, error) {
-	co, done, err := opts.popen().build()
+	var rc int32
+	err := opts.call(args, func(argv uintptr, co cweft.SwigcptrStruct_SS_weft_popen_opts) error {
+		return f(argv, co, opts.timeout(), &rc)
+	})
+	return int(rc), err
+}
+
+// call builds the C options and argument vector of a run-to-completion
+// function, calls f with them and releases them.
+func (o *RunOptions) call(args []string, f func(argv uintptr, co cweft.SwigcptrStruct_SS_weft_popen_opts) error) error {
+	co, done, err := o.popen().build()
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer done()
 	argv, free := cStrings(args)
 	defer free()
-	var rc int32
-	err = f(argv, co, opts.timeout(), &rc)
-	return int(rc), err
+	return f(argv, co)
+}
+
+// input gives the bytes for the child's stdin (nil for none).
+func (o *RunOptions) input() []byte {
+	if o == nil {
+		return nil
+	}
+	return o.Input
 }
 
 // GetStatusOutput runs cmd through the shell; it gives the exit status and

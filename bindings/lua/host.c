@@ -542,6 +542,23 @@ static int report_error(lua_State *L)
     return 0;
 }
 
+/* Calls the function below its `nargs` arguments in protected mode; an error
+ * becomes the outcome's failure (report_error), or, when even that fails
+ * (the error value cannot be copied), a failure with the error as text. */
+static void call_reporting(lua_State *L, int nargs, weft_outcome *outcome)
+{
+    if (lua_pcall(L, nargs, 0, 0) == LUA_OK)
+        return;
+    int err = lua_gettop(L);
+    lua_pushcfunction(L, report_error);
+    lua_pushlightuserdata(L, outcome);
+    lua_pushvalue(L, err);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        const char *m = lua_tostring(L, err);
+        weft_outcome_set_error(outcome, WEFT_FAILED, m != NULL ? m : "error in a Lua callable", NULL, NULL);
+    }
+}
+
 void weft_lua_trampoline(void *arg, weft_outcome *outcome)
 {
     task *t = arg;
@@ -552,18 +569,7 @@ void weft_lua_trampoline(void *arg, weft_outcome *outcome)
     lua_pushcfunction(L, run_task);
     lua_pushlightuserdata(L, t);
     lua_pushlightuserdata(L, outcome);
-    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-        int err = lua_gettop(L);
-        lua_pushcfunction(L, report_error);
-        lua_pushlightuserdata(L, outcome);
-        lua_pushvalue(L, err);
-        if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-            /* The error could not even be copied: report it as text. */
-            const char *m = lua_tostring(L, err);
-            weft_outcome_set_error(outcome, WEFT_FAILED, m != NULL ? m : "error in a Lua callable", NULL,
-                                   NULL);
-        }
-    }
+    call_reporting(L, 2, outcome);
     lua_settop(L, top);
 }
 
@@ -601,17 +607,7 @@ void weft_lua_direct_trampoline(void *arg, weft_outcome *outcome)
     lua_pushcfunction(L, run_direct);
     lua_pushlightuserdata(L, outcome);
     int n = weft_lua_push_callable(L, d->index);
-    if (lua_pcall(L, 1 + n, 0, 0) != LUA_OK) {
-        int err = lua_gettop(L);
-        lua_pushcfunction(L, report_error);
-        lua_pushlightuserdata(L, outcome);
-        lua_pushvalue(L, err);
-        if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-            const char *m = lua_tostring(L, err);
-            weft_outcome_set_error(outcome, WEFT_FAILED, m != NULL ? m : "error in a Lua callable", NULL,
-                                   NULL);
-        }
-    }
+    call_reporting(L, 1 + n, outcome);
     lua_settop(L, top);
 }
 

@@ -32,31 +32,41 @@ def _lock_timeout(blocking, timeout):
     return seconds(timeout, negative="timeout value must be a non-negative number")
 
 
-class Lock:
-    """A primitive lock: any thread may release it (threading.Lock)."""
+class _Acquirable:
+    """acquire() of Lock and RLock, over their C function `_acquire`."""
 
-    __slots__ = ("_h", "__weakref__")
-
-    def __init__(self):
-        self._h = _c.weft_lock_new()
+    __slots__ = ()
 
     def acquire(self, blocking=True, timeout=-1):
-        """Acquire the lock, blocking or non-blocking, with an optional timeout.
+        """Acquire the lock, blocking or non-blocking, with an optional timeout
+        (an RLock again, if this thread owns it).
 
         Returns True if the lock was acquired, False if not.
         """
         t = _lock_timeout(blocking, timeout)
         try:
-            _c.weft_lock_acquire(self._h, 0.0)
+            self._acquire(self._h, 0.0)
             return True
         except TimeoutError:
             if t == 0.0:
                 return False
         try:
-            _c.weft_lock_acquire(self._h, t)
+            self._acquire(self._h, t)
             return True
         except TimeoutError:
             return False
+
+
+class Lock(_Acquirable):
+    """A primitive lock: any thread may release it (threading.Lock)."""
+
+    __slots__ = ("_h", "__weakref__")
+    _acquire = staticmethod(_lock_acquire)
+
+    def __init__(self):
+        self._h = _c.weft_lock_new()
+
+    acquire = _Acquirable.acquire
 
     def release(self):
         """Release the lock; RuntimeError if it is not locked."""
@@ -89,28 +99,16 @@ class Lock:
                                           type(self).__name__, id(self))
 
 
-class RLock:
+class RLock(_Acquirable):
     """A re-entrant lock: the owning thread may acquire it again (threading.RLock)."""
 
     __slots__ = ("_h", "__weakref__")
+    _acquire = staticmethod(_c.weft_rlock_acquire)
 
     def __init__(self):
         self._h = _c.weft_rlock_new()
 
-    def acquire(self, blocking=True, timeout=-1):
-        """Acquire the lock (again, if this thread owns it); True on success."""
-        t = _lock_timeout(blocking, timeout)
-        try:
-            _c.weft_rlock_acquire(self._h, 0.0)
-            return True
-        except TimeoutError:
-            if t == 0.0:
-                return False
-        try:
-            _c.weft_rlock_acquire(self._h, t)
-            return True
-        except TimeoutError:
-            return False
+    acquire = _Acquirable.acquire
 
     def release(self):
         """Undo one acquire; RuntimeError if this thread does not own the lock."""

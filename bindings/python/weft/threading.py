@@ -289,14 +289,6 @@ class _HandleThread(Thread):
     def start(self):
         raise RuntimeError("threads can only be started once")
 
-    def join(self, timeout=None):
-        if self is current_thread():
-            raise RuntimeError("cannot join current thread")
-        t = seconds(timeout)
-        try:
-            _c.weft_thread_join(self._h, t)
-        except TimeoutError:
-            pass
 
 
 class _MainThread(_HandleThread):
