@@ -277,15 +277,6 @@ class _HandleThread(Thread):
         self._stderr = _sys.stderr
         self._initialized = True
 
-    @property
-    def name(self):
-        return self._name
-
-    @name.setter
-    def name(self, name):
-        self._name = str(name)
-        _c.weft_thread_set_name(self._h, self._name)
-
     def start(self):
         raise RuntimeError("threads can only be started once")
 
