@@ -71,6 +71,14 @@
  * huge unsigned value. */
 %apply size_t SIZE { size_t };
 
+/* A handle result that stays the object's it came from: the headers name
+ * every such parameter `borrowed` (core.h), the one marker all three
+ * languages read. Python and Lua take a reference of their own for the
+ * object they make; Go hands the value to the wrapper, which maps it to the
+ * caller's own Go object. (Python's handle results are typed per handle
+ * type, so weft_python.i applies this per type too.) */
+%apply SWIGTYPE **BORROWED_HANDLE { SWIGTYPE **borrowed };
+
 %include "weft/status.h"
 %include "weft/core.h"
 %include "weft/thread.h"

@@ -179,6 +179,13 @@ WEFT_GO_OUT(weft_status, int32)
 %typemap(freearg) SWIGTYPE **, void **, char **, const char **, const char *const **,
     weft_sched_event ***, weft_thread *** ""
 
+/* BORROWED_HANDLE (weft.i: a `T **borrowed` result): the same *uintptr;
+ * the package weft never wraps it in an owning object, it maps it to the
+ * caller's own (AsCompleted.Next) or only reads through it. */
+%typemap(gotype) SWIGTYPE **BORROWED_HANDLE "*uintptr"
+%typemap(imtype) SWIGTYPE **BORROWED_HANDLE "*uintptr"
+%typemap(in) SWIGTYPE **BORROWED_HANDLE %{ $1 = ($1_ltype)$input; %}
+
 /* Arrays going in are C or Go memory holding no Go pointers, built by the
  * package weft (string vectors in C memory, handle arrays as []uintptr). */
 %typemap(gotype) const char *const *, weft_future *const * "uintptr"

@@ -94,17 +94,6 @@ static void *weft_lib;
 
 typedef weft_status (*free_fn)(void *h);
 
-int weft_lua_out_owned(const char *function)
-{
-    /* Headers that say "receives ..., borrowed" for a handle. */
-    static const char *const borrowed[] = {"weft_as_completed_next", "weft_context_token_var",
-                                           "weft_context_iter_next", NULL};
-    for (const char *const *b = borrowed; *b != NULL; b++)
-        if (strcmp(*b, function) == 0)
-            return 0;
-    return 1;
-}
-
 /* "weft_lock *" -> "lock" */
 static void object_name(const void *type, char *out, size_t n)
 {

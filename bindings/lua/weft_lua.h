@@ -64,9 +64,6 @@ int weft_lua_handle_owned(lua_State *L, int idx);
 void *weft_lua_handle_ptr(lua_State *L, int idx);
 const void *weft_lua_handle_type(lua_State *L, int idx);
 
-/* Whether the handle a function hands back through `T **` is a new
- * reference (the usual case) rather than a borrowed one. */
-int weft_lua_out_owned(const char *function);
 /* Drops a reference to a handle of the given SWIG type with its free function. */
 void weft_lua_free_handle(void *ptr, const void *type);
 

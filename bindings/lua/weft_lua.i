@@ -13,9 +13,8 @@
  * - a value handed to a container (`void *item`, `void *value`, with or
  *   without its `weft_free_fn`) is any copyable Lua value, encoded to a byte
  *   buffer (codec.c) and decoded wherever a `void **` hands it back.
- * The few exceptions named by function are the synchronous callables (below:
- * weft_call copies, the others run in the caller's state) and the handles
- * some headers hand out borrowed (weft_lua_out_owned in host.c). */
+ * The one exception named by function is among the synchronous callables
+ * (below: weft_call copies, the others run in the caller's state). */
 
 %{
 #include "weft_lua.h"
@@ -109,20 +108,32 @@ WEFT_LUA_INT_OUT(weft_status)
 /* ---- handles ------------------------------------------------------------- */
 
 /* A handle the caller receives owns one reference: its userdata frees it when
- * collected (or when :free() is called). The few functions whose headers say
- * they hand out a borrowed handle are listed in weft_lua_out_owned(). */
+ * collected (or when :free() is called). */
 %typemap(in, numinputs=0) SWIGTYPE ** ($*1_ltype temp = NULL) %{ $1 = &temp; %}
 %typemap(argout) SWIGTYPE ** %{
-    weft_lua_push_handle(L, (void *)*$1, $*1_descriptor, weft_lua_out_owned("$symname"));
+    weft_lua_push_handle(L, (void *)*$1, $*1_descriptor, 1);
     SWIG_arg++;
     *$1 = NULL; /* Lua has it now */
 %}
 /* A handle a failing call still handed out (subprocess run's result on a
  * timeout or a non-zero exit) is released, not leaked. */
 %typemap(freearg) SWIGTYPE ** %{
-    if ($1 != NULL && *$1 != NULL && weft_lua_out_owned("$symname"))
+    if ($1 != NULL && *$1 != NULL)
         weft_lua_free_handle((void *)*$1, $*1_descriptor);
 %}
+/* BORROWED_HANDLE (weft.i: a `T **borrowed` result): the handle stays the
+ * object's it came from, so the userdata takes a reference of its own and
+ * owns that, as every handle userdata owns one. */
+%typemap(in, numinputs=0) SWIGTYPE **BORROWED_HANDLE ($*1_ltype temp = NULL) %{ $1 = &temp; %}
+%typemap(argout) SWIGTYPE **BORROWED_HANDLE %{
+    if (*$1 != NULL && weft_handle_ref((void *)*$1) != WEFT_OK) {
+        weft_lua_push_error(L, WEFT_EINVAL, weft_errmsg());
+        SWIG_fail;
+    }
+    weft_lua_push_handle(L, (void *)*$1, $*1_descriptor, 1);
+    SWIG_arg++;
+%}
+%typemap(freearg) SWIGTYPE **BORROWED_HANDLE ""
 
 /* Handles going in: any weft handle userdata of the right type; nil is NULL. */
 %typemap(in, checkfn="weft_lua_isnil_or_userdata") SWIGTYPE * %{

@@ -78,21 +78,30 @@
  * from weft_<object>_new and friends) and a destructor calling
  * weft_<object>_free. */
 /* `T **out`: the new handle (one reference, owned by the shadow object) is
- * the return value; a handle the header documents as borrowed (doxy2swig.py
- * defines WEFT_PY_BORROWED_<function>_<param>) is not freed. Every `T **` of a handle type is such a result, whatever
- * its name (input arrays of handles are `T *const *`). */
+ * the return value. Every `T **` of a handle type is such a result, whatever
+ * its name (input arrays of handles are `T *const *`), except a `T
+ * **borrowed` (below). */
 %typemap(in, numinputs=0) SWIGTYPE **out ($*1_ltype temp = NULL) {
     $1 = &temp;
 }
 %typemap(argout) SWIGTYPE **out {
-%#if defined(WEFT_PY_BORROWED_$symname_$1_name)
-    /* Documented as borrowed: a view that does not free (the package uses
-     * it at once, to find its own object for the handle). */
-    $result = weft_py_append($result, SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, 0));
-%#else
     $result = weft_py_append($result,
         SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, *$1 != NULL ? SWIG_POINTER_OWN : 0));
-%#endif
+}
+
+/* BORROWED_HANDLE (weft.i: a `T **borrowed` result): the handle stays the
+ * object's it came from, so the shadow object takes a reference of its own
+ * (weft_handle_ref) and owns that, as every handle object owns one. */
+%typemap(in, numinputs=0) SWIGTYPE **BORROWED_HANDLE ($*1_ltype temp = NULL) {
+    $1 = &temp;
+}
+%typemap(argout) SWIGTYPE **BORROWED_HANDLE {
+    if (*$1 != NULL && weft_handle_ref(*$1) != WEFT_OK) {
+        weft_py_raise(WEFT_EINVAL);
+        SWIG_fail;
+    }
+    $result = weft_py_append($result,
+        SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, *$1 != NULL ? SWIG_POINTER_OWN : 0));
 }
 
 /* `(T ***out, size_t *n)`: an array of new references (the caller frees each
@@ -124,6 +133,7 @@ struct TYPE {};
     }
 }
 %apply SWIGTYPE **out { TYPE ** };
+%apply SWIGTYPE **BORROWED_HANDLE { TYPE **borrowed };
 %typemap(in, numinputs=0) (TYPE ***out, size_t *n) (TYPE **arr = NULL, size_t cnt = 0),
                           (TYPE ***events, size_t *count) (TYPE **arr = NULL, size_t cnt = 0) {
     $1 = &arr;

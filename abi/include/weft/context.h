@@ -166,10 +166,11 @@ WEFT_API weft_status weft_context_token_free(weft_context_token *token);
 /**
  * @brief The variable that made the token, `Token.var`.
  * @param token the token.
- * @param var receives the variable, borrowed from the token.
- * @return `WEFT_OK`; `WEFT_EINVAL` for a bad handle or a NULL @p var.
+ * @param borrowed receives the variable, borrowed from the token (the
+ *        parameter's name marks a borrowed result for the bindings).
+ * @return `WEFT_OK`; `WEFT_EINVAL` for a bad handle or a NULL @p borrowed.
  */
-WEFT_API weft_status weft_context_token_var(weft_context_token *token, weft_context_var **var);
+WEFT_API weft_status weft_context_token_var(weft_context_token *token, weft_context_var **borrowed);
 
 /**
  * @brief The value the variable had before the set that made the token,
@@ -306,12 +307,14 @@ WEFT_API weft_status weft_context_iter_new(weft_context_iter **out, weft_context
 /**
  * @brief The next item of an iteration.
  * @param it the iterator.
- * @param var receives the variable (borrowed from the iterator); may be NULL.
+ * @param borrowed receives the variable (borrowed from the iterator; the
+ *        parameter's name marks a borrowed result for the bindings); may be
+ *        NULL.
  * @param value receives its value (borrowed from the iterator); may be NULL.
  * @return `WEFT_OK` with an item; `WEFT_EOF` when the items are exhausted
  *         (Python's `StopIteration`); `WEFT_EINVAL` for a bad handle.
  */
-WEFT_API weft_status weft_context_iter_next(weft_context_iter *it, weft_context_var **var, void **value);
+WEFT_API weft_status weft_context_iter_next(weft_context_iter *it, weft_context_var **borrowed, void **value);
 
 /**
  * @brief Ends an iteration; pointers it handed out are no longer valid

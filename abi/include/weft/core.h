@@ -9,6 +9,10 @@
  * - every function that can fail returns a #weft_status and hands results
  *   back through out-parameters; on failure the out-parameters are left
  *   untouched unless the function says otherwise;
+ * - a handle handed back through an out-parameter is a new reference the
+ *   caller drops, except where that parameter is named `borrowed`: such a
+ *   handle stays owned by the object it came from (the bindings read the
+ *   name, and take a reference of their own with weft_handle_ref());
  * - a NULL handle, a handle of the wrong type or one already freed gives
  *   `WEFT_EINVAL` and a message (weft_errmsg()), never a crash;
  * - every blocking call takes `double timeout` in seconds: a negative value
