@@ -50,6 +50,15 @@
 %ignore weft_map_iter_next;
 %ignore weft_map_iter_free;
 
+/* A binding's own reference counting: Go's wrappers use them (a blocking
+ * call holds a reference); Python and Lua objects own theirs already, and a
+ * script that dropped a reference it does not hold would free an object
+ * under another one. */
+#if !defined(SWIGGO)
+%ignore weft_handle_ref;
+%ignore weft_handle_unref;
+#endif
+
 /* ---- the language's implementation of the API's shapes -------------------- */
 
 /* Each language file writes its typemaps once, on the abstract parameter
@@ -66,10 +75,65 @@
 
 /* ---- the shapes, by parameter pattern -------------------------------------- */
 
+/* Two shapes go by C type, in every language file: a `weft_status` result
+ * (nothing on success, the language's error otherwise) and a pointer to a
+ * non-const scalar (`int *`, `size_t *`, `double *`, `char **`, ...), always
+ * a result. The others go by the parameter names the headers use, here. */
+
 /* A count or size going in: a negative number is the language's value
  * error (ValueError, a Lua error, an error wrapping ErrEinval), never a
  * huge unsigned value. */
 %apply size_t SIZE { size_t };
+
+#if !defined(SWIGGO)
+/* The shapes below are Python's and Lua's: Go's typemaps go by C type alone
+ * (every void * it hands over is a cgo.Handle and every weft_free_fn the
+ * one function that deletes such a handle, every weft_fn the one
+ * trampoline, bytes in are a *byte beside their SIZE), so it has no names
+ * to tell apart. */
+
+/* A callable handed to the library with its argument's free function: the
+ * library owns it once the call succeeds (threads, timers, tasks, actions,
+ * done callbacks). */
+%apply (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) {
+    (weft_fn fn, void *arg, weft_free_fn free_arg),
+    (weft_fn action, void *arg, weft_free_fn free_arg) };
+/* A callable the library runs before the call returns (weft_call,
+ * weft_context_run); the caller keeps its argument. */
+%apply (weft_fn CALL_NOW, void *CALL_NOW_ARG) { (weft_fn fn, void *arg) };
+
+/* A value handed to the library, owned by it once the call succeeds (a
+ * failed call leaves it to the caller): with its free function, or alone
+ * for a container given its free function when it was made. */
+%apply (void *OWNED, weft_free_fn OWNED_FREE) {
+    (void *value, weft_free_fn free_value),
+    (void *item, weft_free_fn free_item),
+    (void *payload, weft_free_fn free_payload),
+    (void *default_value, weft_free_fn free_value) };
+%apply void *OWNED { void *value, void *item };
+/* A value lent for the call only (a get's default). */
+%apply void *LENT { void *default_value };
+/* A value handed back that the caller now owns (a queue's get, weft_call's
+ * result): with its free function, or alone (the container's). */
+%apply (void **TAKEN, weft_free_fn *TAKEN_FREE) {
+    (void **value, weft_free_fn *free_value),
+    (void **item, weft_free_fn *free_item) };
+%apply void **TAKEN { void **item };
+/* A value handed back that the object keeps owning (a future's result, a
+ * thread-local or context value, a failure's payload). */
+%apply void **BORROWED_VALUE { void **value, void **payload };
+/* A token's old value, or a flag that there was none (Token.MISSING). */
+%apply (void **OLD_VALUE, int *MISSING) { (void **value, int *missing) };
+
+/* Bytes going in; bytes handed back that the caller frees (weft_free);
+ * bytes handed back that the object keeps. */
+%apply (const void *BYTES, size_t BYTES_LEN) { (const void *input, size_t input_len) };
+%apply (char **BYTES_OUT, size_t *BYTES_OUT_LEN) {
+    (char **out, size_t *out_len),
+    (char **err, size_t *err_len),
+    (char **output, size_t *output_len) };
+%apply (const char **BYTES_VIEW, size_t *BYTES_VIEW_LEN) { (const char **data, size_t *len) };
+#endif
 
 /* A handle result that stays the object's it came from: the headers name
  * every such parameter `borrowed` (core.h), the one marker all three

@@ -1,18 +1,17 @@
 /* Lua section of bindings/weft.i.
  *
- * The rules here match C types (and, where one C type has two ownerships,
- * the parameter names the headers use for them), never function names, so a
- * function added to a public header reaches Lua with no code of its own:
+ * The rules here match C types, or the abstract patterns in capitals that
+ * weft.i applies to the parameter names the headers use (where one C type
+ * has two ownerships), never function names, so a function added to a
+ * public header reaches Lua with no code of its own:
  * - a `weft_status` result becomes nothing on success and a Lua error (a
  *   weft.Error object: code, name, message, exception) otherwise;
  * - `T **` and pointers to scalars are out-parameters: Lua gets them as
  *   return values, handles as userdata whose class comes from their type;
- * - a callable `(weft_fn fn|action, void *arg, weft_free_fn free_arg)` is a
- *   Lua function, copied into a Lua state of the thread that runs it
- *   (host.c: one trampoline);
- * - a value handed to a container (`void *item`, `void *value`, with or
- *   without its `weft_free_fn`) is any copyable Lua value, encoded to a byte
- *   buffer (codec.c) and decoded wherever a `void **` hands it back.
+ * - a CALLABLE is a Lua function, copied into a Lua state of the thread that
+ *   runs it (host.c: one trampoline);
+ * - an OWNED value is any copyable Lua value, encoded to a byte buffer
+ *   (codec.c), and decoded wherever a TAKEN or BORROWED_VALUE hands it back.
  * The one exception named by function is among the synchronous callables
  * (below: weft_call copies, the others run in the caller's state). */
 
@@ -154,49 +153,37 @@ WEFT_LUA_INT_OUT(weft_status)
 /* A value handed to the library: any copyable Lua value, encoded. The library
  * owns it once the call succeeds; a failed call (a full queue, a shut-down
  * one) leaves it to us, and we free it. */
-%typemap(in) (void *value, weft_free_fn free_value) (void *buf = NULL),
-             (void *payload, weft_free_fn free_payload) (void *buf = NULL) %{
+%typemap(in) (void *OWNED, weft_free_fn OWNED_FREE) (void *buf = NULL) %{
     buf = weft_lua_encode(L, $input, 1, NULL);
     $1 = buf;
     $2 = weft_lua_value_free;
 %}
-%typemap(argout) (void *value, weft_free_fn free_value),
-                 (void *payload, weft_free_fn free_payload) %{ buf$argnum = NULL; %}
-%typemap(freearg) (void *value, weft_free_fn free_value),
-                  (void *payload, weft_free_fn free_payload) %{ weft_lua_value_free(buf$argnum); %}
-
-/* A variable's default, owned by the variable once it is made. */
-%typemap(in) (void *default_value, weft_free_fn free_value) (void *buf = NULL) %{
-    buf = weft_lua_encode(L, $input, 1, NULL);
-    $1 = buf;
-    $2 = weft_lua_value_free;
-%}
-%typemap(argout) (void *default_value, weft_free_fn free_value) %{ buf$argnum = NULL; %}
-%typemap(freearg) (void *default_value, weft_free_fn free_value) %{ weft_lua_value_free(buf$argnum); %}
+%typemap(argout) (void *OWNED, weft_free_fn OWNED_FREE) %{ buf$argnum = NULL; %}
+%typemap(freearg) (void *OWNED, weft_free_fn OWNED_FREE) %{ weft_lua_value_free(buf$argnum); %}
 
 /* An item or value for a container made with the codec's free function
  * (queues, context variables): theirs once the call succeeds. */
-%typemap(in) void *item (void *buf = NULL), void *value (void *buf = NULL) %{
+%typemap(in) void *OWNED (void *buf = NULL) %{
     buf = weft_lua_encode(L, $input, 1, NULL);
     $1 = buf;
 %}
-%typemap(argout) void *item, void *value %{ buf$argnum = NULL; %}
-%typemap(freearg) void *item, void *value %{ weft_lua_value_free(buf$argnum); %}
+%typemap(argout) void *OWNED %{ buf$argnum = NULL; %}
+%typemap(freearg) void *OWNED %{ weft_lua_value_free(buf$argnum); %}
 
 /* A fallback the caller keeps (a get with a default): encoded for the call,
  * decoded if it comes back, freed after. */
-%typemap(in) void *default_value (void *buf = NULL) %{
+%typemap(in) void *LENT (void *buf = NULL) %{
     buf = weft_lua_encode(L, $input, 1, NULL);
     $1 = buf;
 %}
-%typemap(freearg) void *default_value %{ weft_lua_value_free(buf$argnum); %}
+%typemap(freearg) void *LENT %{ weft_lua_value_free(buf$argnum); %}
 
 /* A pointer the library returns (a marker such as "no value"). */
 %typemap(out) void * %{ lua_pushlightuserdata(L, $1); SWIG_arg++; %}
 
 /* A recorded old value, or nil when there was none (Token.MISSING). */
-%typemap(in, numinputs=0) (void **value, int *missing) (void *v = NULL, int m = 0) %{ $1 = &v; $2 = &m; %}
-%typemap(argout) (void **value, int *missing) %{
+%typemap(in, numinputs=0) (void **OLD_VALUE, int *MISSING) (void *v = NULL, int m = 0) %{ $1 = &v; $2 = &m; %}
+%typemap(argout) (void **OLD_VALUE, int *MISSING) %{
     if (*$2) {
         lua_pushnil(L);
         SWIG_arg++;
@@ -208,26 +195,26 @@ WEFT_LUA_INT_OUT(weft_status)
 %}
 
 /* A value handed back with its free function: decoded, then freed. */
-%typemap(in, numinputs=0) (void **value, weft_free_fn *free_value) (void *v = NULL, weft_free_fn f = NULL)
+%typemap(in, numinputs=0) (void **TAKEN, weft_free_fn *TAKEN_FREE) (void *v = NULL, weft_free_fn f = NULL)
 %{ $1 = &v; $2 = &f; %}
-%typemap(argout) (void **value, weft_free_fn *free_value) %{
+%typemap(argout) (void **TAKEN, weft_free_fn *TAKEN_FREE) %{
     SWIG_arg += weft_lua_push_value(L, *$1, *$2);
 %}
-%typemap(freearg) (void **value, weft_free_fn *free_value) %{
+%typemap(freearg) (void **TAKEN, weft_free_fn *TAKEN_FREE) %{
     if (*$2 != NULL && *$1 != NULL) (*$2)(*$1);
 %}
 
 /* An item the caller then owns (a queue's get): decoded, then freed. */
-%typemap(in, numinputs=0) void **item (void *v = NULL) %{ $1 = &v; %}
-%typemap(argout) void **item %{ SWIG_arg += weft_lua_push_value(L, *$1, weft_lua_value_free); %}
-%typemap(freearg) void **item %{
+%typemap(in, numinputs=0) void **TAKEN (void *v = NULL) %{ $1 = &v; %}
+%typemap(argout) void **TAKEN %{ SWIG_arg += weft_lua_push_value(L, *$1, weft_lua_value_free); %}
+%typemap(freearg) void **TAKEN %{
     if (weft_lua_is_value(*$1, weft_lua_value_free)) weft_lua_value_free(*$1);
 %}
 
 /* Any other value handed back stays owned by the library (a future's result,
  * a failure's payload): decoded, never freed. */
-%typemap(in, numinputs=0) void ** (void *v = NULL) %{ $1 = &v; %}
-%typemap(argout) void ** %{ SWIG_arg += weft_lua_push_value(L, *$1, weft_lua_value_free_never); %}
+%typemap(in, numinputs=0) void **BORROWED_VALUE (void *v = NULL) %{ $1 = &v; %}
+%typemap(argout) void **BORROWED_VALUE %{ SWIG_arg += weft_lua_push_value(L, *$1, weft_lua_value_free_never); %}
 
 /* C-only hooks (comparators, clocks) have no Lua form: they are NULL, which
  * gives the library's default. */
@@ -291,27 +278,23 @@ WEFT_LUA_INT_OUT(weft_status)
 %}
 
 /* Bytes going in: a string, or nil for none. */
-%typemap(in, checkfn="weft_lua_isnil_or_string") (const void *input, size_t input_len) %{
+%typemap(in, checkfn="weft_lua_isnil_or_string") (const void *BYTES, size_t BYTES_LEN) %{
     $1 = (void *)lua_tolstring(L, $input, &$2);
 %}
 
 /* Bytes coming out that the caller frees with weft_free(). */
-%typemap(in, numinputs=0) (char **out, size_t *out_len) (char *p = NULL, size_t n = 0),
-                          (char **err, size_t *err_len) (char *p = NULL, size_t n = 0),
-                          (char **output, size_t *output_len) (char *p = NULL, size_t n = 0)
+%typemap(in, numinputs=0) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) (char *p = NULL, size_t n = 0)
 %{ $1 = &p; $2 = &n; %}
-%typemap(argout) (char **out, size_t *out_len), (char **err, size_t *err_len),
-                 (char **output, size_t *output_len) %{
+%typemap(argout) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) %{
     if (*$1 != NULL) lua_pushlstring(L, *$1, *$2); else lua_pushnil(L);
     SWIG_arg++;
 %}
-%typemap(freearg) (char **out, size_t *out_len), (char **err, size_t *err_len),
-                  (char **output, size_t *output_len) %{ weft_free(*$1); %}
+%typemap(freearg) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) %{ weft_free(*$1); %}
 
 /* Bytes coming out that the object keeps. */
-%typemap(in, numinputs=0) (const char **data, size_t *len) (const char *p = NULL, size_t n = 0)
+%typemap(in, numinputs=0) (const char **BYTES_VIEW, size_t *BYTES_VIEW_LEN) (const char *p = NULL, size_t n = 0)
 %{ $1 = &p; $2 = &n; %}
-%typemap(argout) (const char **data, size_t *len) %{
+%typemap(argout) (const char **BYTES_VIEW, size_t *BYTES_VIEW_LEN) %{
     if (*$1 != NULL) lua_pushlstring(L, *$1, *$2); else lua_pushnil(L);
     SWIG_arg++;
 %}
@@ -406,8 +389,7 @@ WEFT_LUA_INT_OUT(weft_status)
 
 /* A Lua function as a callable: copied now, run in a Lua state of the thread
  * that runs it. The library owns the copy once the call succeeds. */
-%typemap(in, checkfn="weft_lua_isnil_or_callable") (weft_fn fn, void *arg, weft_free_fn free_arg) (void *task = NULL),
-    (weft_fn action, void *arg, weft_free_fn free_arg) (void *task = NULL) %{
+%typemap(in, checkfn="weft_lua_isnil_or_callable") (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) (void *task = NULL) %{
     if (!lua_isnil(L, $input)) {
         task = weft_lua_task_new(L, $input);
         $1 = weft_lua_trampoline;
@@ -415,15 +397,15 @@ WEFT_LUA_INT_OUT(weft_status)
         $3 = weft_lua_task_free;
     }
 %}
-%typemap(argout) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) %{ task$argnum = NULL; %}
-%typemap(freearg) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) %{ weft_lua_task_free(task$argnum); %}
+%typemap(argout) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) %{ task$argnum = NULL; %}
+%typemap(freearg) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) %{ weft_lua_task_free(task$argnum); %}
 
 /* A callable the library calls before the call returns, on this thread, and
  * whose argument the caller keeps. weft_call runs it as threads do (copied,
  * in this thread's worker state), so it shows what a thread would see;
  * the others (weft_context_run) call the function directly in the caller's
  * state, as Python's Context.run calls it in the same interpreter. */
-%typemap(in, checkfn="weft_lua_is_callable") (weft_fn fn, void *arg) (void *task = NULL, weft_lua_direct direct = {0}) %{
+%typemap(in, checkfn="weft_lua_is_callable") (weft_fn CALL_NOW, void *CALL_NOW_ARG) (void *task = NULL, weft_lua_direct direct = {0}) %{
     if (strcmp("$symname", "weft_call") == 0) {
         task = weft_lua_task_new(L, $input);
         $1 = weft_lua_trampoline;
@@ -435,7 +417,7 @@ WEFT_LUA_INT_OUT(weft_status)
         $2 = &direct;
     }
 %}
-%typemap(freearg) (weft_fn fn, void *arg) %{ weft_lua_task_free(task$argnum); %}
+%typemap(freearg) (weft_fn CALL_NOW, void *CALL_NOW_ARG) %{ weft_lua_task_free(task$argnum); %}
 
 /* A predicate runs in the waiting thread, so it is called in the caller's own
  * state; an error inside stops the wait and is raised once the call returns. */

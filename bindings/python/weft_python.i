@@ -9,11 +9,13 @@
  *    headers, lists the handle types);
  *  - scalar out-parameters (`int *`, `size_t *`, `double *`, `char **`, ...)
  *    become return values;
- *  - the callable triple `(weft_fn fn, void *arg, weft_free_fn free_arg)`
- *    takes any Python callable, run by one trampoline that takes the GIL;
- *  - `(void *value, weft_free_fn free_value)` stores a Python object (one
- *    reference, dropped by the free function) and `(void **value,
- *    weft_free_fn *free_value)` hands one back.
+ *  - a CALLABLE takes any Python callable, run by one trampoline that takes
+ *    the GIL;
+ *  - an OWNED value stores a Python object (one reference, dropped by the
+ *    free function), a TAKEN one hands that reference back, a
+ *    BORROWED_VALUE a new one.
+ * The names in capitals are the abstract patterns weft.i applies to the
+ * parameter names the headers use: this file implements each shape once.
  *
  * The GIL is released around every C call (the %exception below), so
  * blocking calls never hold it; a call given `timeout == 0` cannot block and
@@ -281,8 +283,7 @@ struct TYPE {};
  * reference, dropped by free_arg (by us again if the call fails: the caller
  * then keeps the argument). None stands for "no callable" (a Barrier
  * without action). */
-%typemap(in) (weft_fn fn, void *arg, weft_free_fn free_arg) (int owned = 0),
-             (weft_fn action, void *arg, weft_free_fn free_arg) (int owned = 0) {
+%typemap(in) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) (int owned = 0) {
     if ($input == Py_None) {
         $1 = NULL;
         $2 = NULL;
@@ -298,19 +299,19 @@ struct TYPE {};
         $3 = weft_py_decref;
     }
 }
-%typemap(argout) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) {
+%typemap(argout) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) {
     owned$argnum = 0;
 }
-%typemap(freearg) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) {
+%typemap(freearg) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) {
     if (owned$argnum)
         Py_DECREF((PyObject *)$2);
 }
-%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) {
+%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) {
     $1 = $input == Py_None || PyCallable_Check($input);
 }
 
 /* A callable the library runs only during the call (weft_call): borrowed. */
-%typemap(in) (weft_fn fn, void *arg) {
+%typemap(in) (weft_fn CALL_NOW, void *CALL_NOW_ARG) {
     if (!PyCallable_Check($input)) {
         PyErr_SetString(PyExc_TypeError, "a callable is required");
         SWIG_fail;
@@ -329,45 +330,40 @@ struct TYPE {};
 %typemap(in, numinputs=0) weft_free_fn {
     $1 = weft_py_decref;
 }
-%typemap(in) (void *value, weft_free_fn free_value) (int owned = 0),
-             (void *item, weft_free_fn free_item) (int owned = 0),
-             (void *payload, weft_free_fn free_payload) (int owned = 0) {
+%typemap(in) (void *OWNED, weft_free_fn OWNED_FREE) (int owned = 0) {
     Py_INCREF($input);
     owned = 1;
     $1 = (void *)$input;
     $2 = weft_py_decref;
 }
-%typemap(in) void *value (int owned = 0), void *item (int owned = 0) {
+%typemap(in) void *OWNED (int owned = 0) {
     Py_INCREF($input);
     owned = 1;
     $1 = (void *)$input;
 }
-%typemap(argout) (void *value, weft_free_fn free_value), (void *item, weft_free_fn free_item),
-                 (void *payload, weft_free_fn free_payload), void *value, void *item {
+%typemap(argout) (void *OWNED, weft_free_fn OWNED_FREE), void *OWNED {
     owned$argnum = 0;
 }
-%typemap(freearg) (void *value, weft_free_fn free_value), (void *item, weft_free_fn free_item),
-                  (void *payload, weft_free_fn free_payload), void *value, void *item {
+%typemap(freearg) (void *OWNED, weft_free_fn OWNED_FREE), void *OWNED {
     if (owned$argnum)
         Py_DECREF((PyObject *)$1);
 }
 
 /* A value handed back with its free function: the caller owns it. */
-%typemap(in, numinputs=0) (void **value, weft_free_fn *free_value) (void *v = NULL, weft_free_fn f = NULL),
-                          (void **item, weft_free_fn *free_item) (void *v = NULL, weft_free_fn f = NULL) {
+%typemap(in, numinputs=0) (void **TAKEN, weft_free_fn *TAKEN_FREE) (void *v = NULL, weft_free_fn f = NULL) {
     $1 = &v;
     $2 = &f;
 }
-%typemap(argout) (void **value, weft_free_fn *free_value), (void **item, weft_free_fn *free_item) {
+%typemap(argout) (void **TAKEN, weft_free_fn *TAKEN_FREE) {
     $result = weft_py_append($result, weft_py_take_value(*$1, *$2));
 }
 
 /* `void **item`: an item taken out of a container (a queue's get); the
  * caller owns it, so its reference passes to Python. */
-%typemap(in, numinputs=0) void **item (void *v = NULL) {
+%typemap(in, numinputs=0) void **TAKEN (void *v = NULL) {
     $1 = &v;
 }
-%typemap(argout) void **item {
+%typemap(argout) void **TAKEN {
     PyObject *o_ = *$1 != NULL ? (PyObject *)*$1 : Py_None;
     if (*$1 == NULL)
         Py_INCREF(o_);
@@ -376,10 +372,10 @@ struct TYPE {};
 
 /* `void **value`, `void **payload`: borrowed from the object that keeps
  * owning it (a future's result, a thread-local value): a new reference. */
-%typemap(in, numinputs=0) void **value (void *v = NULL), void **payload (void *v = NULL) {
+%typemap(in, numinputs=0) void **BORROWED_VALUE (void *v = NULL) {
     $1 = &v;
 }
-%typemap(argout) void **value, void **payload {
+%typemap(argout) void **BORROWED_VALUE {
     PyObject *o_ = *$1 != NULL ? (PyObject *)*$1 : Py_None;
     Py_INCREF(o_);
     $result = weft_py_append($result, o_);
@@ -436,7 +432,7 @@ struct TYPE {};
 }
 
 /* Bytes in: any bytes-like object, or None for no data. */
-%typemap(in) (const void *input, size_t input_len) (Py_buffer view) {
+%typemap(in) (const void *BYTES, size_t BYTES_LEN) (Py_buffer view) {
     view.obj = NULL;
     if ($input == Py_None) {
         $1 = NULL;
@@ -448,31 +444,29 @@ struct TYPE {};
         $2 = (size_t)view.len;
     }
 }
-%typemap(freearg) (const void *input, size_t input_len) {
+%typemap(freearg) (const void *BYTES, size_t BYTES_LEN) {
     if (view$argnum.obj != NULL)
         PyBuffer_Release(&view$argnum);
 }
 
 /* Bytes out that the caller owns (freed with weft_free()): bytes, or None. */
-%typemap(in, numinputs=0) (char **out, size_t *out_len) (char *buf = NULL, size_t len = 0),
-                          (char **err, size_t *err_len) (char *buf = NULL, size_t len = 0),
-                          (char **output, size_t *output_len) (char *buf = NULL, size_t len = 0) {
+%typemap(in, numinputs=0) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) (char *buf = NULL, size_t len = 0) {
     $1 = &buf;
     $2 = &len;
 }
-%typemap(argout) (char **out, size_t *out_len), (char **err, size_t *err_len), (char **output, size_t *output_len) {
+%typemap(argout) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) {
     $result = weft_py_append($result, weft_py_bytes(*$1, *$2));
 }
-%typemap(freearg) (char **out, size_t *out_len), (char **err, size_t *err_len), (char **output, size_t *output_len) {
+%typemap(freearg) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) {
     weft_free(*$1);
 }
 
 /* Bytes out borrowed from an object: copied. */
-%typemap(in, numinputs=0) (const char **data, size_t *len) (const char *buf = NULL, size_t len = 0) {
+%typemap(in, numinputs=0) (const char **BYTES_VIEW, size_t *BYTES_VIEW_LEN) (const char *buf = NULL, size_t len = 0) {
     $1 = ($1_ltype)&buf;
     $2 = &len;
 }
-%typemap(argout) (const char **data, size_t *len) {
+%typemap(argout) (const char **BYTES_VIEW, size_t *BYTES_VIEW_LEN) {
     $result = weft_py_append($result, weft_py_bytes(*$1, *$2));
 }
 
@@ -520,20 +514,20 @@ struct TYPE {};
     }
 }
 
-/* `(void **value, int *missing)`: a borrowed value, or a sentinel that is not
+/* `(void **OLD_VALUE, int *MISSING)`: a borrowed value, or a sentinel that is not
  * a Python object when `missing` is set (a token's old value). */
-%typemap(in, numinputs=0) (void **value, int *missing) (void *v = NULL, int m = 0) {
+%typemap(in, numinputs=0) (void **OLD_VALUE, int *MISSING) (void *v = NULL, int m = 0) {
     $1 = &v;
     $2 = &m;
 }
-%typemap(argout) (void **value, int *missing) {
+%typemap(argout) (void **OLD_VALUE, int *MISSING) {
     /* One (value, missing) pair: SWIG would drop a None appended first. */
     PyObject *o_ = (*$2 || *$1 == NULL) ? Py_None : (PyObject *)*$1;
     $result = weft_py_append($result, Py_BuildValue("(Oi)", o_, *$2));
 }
 
 /* `void *default_value`: a Python object lent for the call. */
-%typemap(in) void *default_value {
+%typemap(in) void *LENT {
     $1 = (void *)$input;
 }
 
