@@ -37,10 +37,8 @@ func NewFuture() (*Future, error) {
 // with the failure's status whose Cause is the Go error the callable
 // returned (errors.Is sees both); ErrTimeout, ErrCancelled as in Python.
 func (f *Future) Result(timeout time.Duration) (any, error) {
-	held := f.hold()
-	defer held.drop()
-	var v uintptr
-	if err := cweft.Weft_future_result(held, seconds(timeout), &v); err != nil {
+	v, err := waitOut(&f.handle, cweft.Weft_future_result, timeout)
+	if err != nil {
 		var we *Error
 		if errors.As(err, &we) && we.Cause == nil {
 			we.Cause, _ = f.Exception(0)

@@ -92,6 +92,15 @@ func wait[I swigPtr](h *handle, f func(I, float64) error, timeout time.Duration)
 	return f(as[I](held), seconds(timeout))
 }
 
+// waitOut is wait for a call that also hands back a pointer-sized result.
+func waitOut[I swigPtr](h *handle, f func(I, float64, *uintptr) error, timeout time.Duration) (uintptr, error) {
+	held := h.hold()
+	defer held.drop()
+	var p uintptr
+	err := f(as[I](held), seconds(timeout), &p)
+	return p, err
+}
+
 // ptr gives the handle's value (0 once closed), to recognise an object.
 func (h *handle) ptr() uintptr { return h.p.Load() }
 

@@ -52,10 +52,8 @@ func (q *Queue) PutPriority(priority int64, v any, timeout time.Duration) error 
 
 // Get removes and gives the next item, waiting up to timeout.
 func (q *Queue) Get(timeout time.Duration) (any, error) {
-	held := q.hold()
-	defer held.drop()
-	var p uintptr
-	if err := cweft.Weft_queue_get(held, seconds(timeout), &p); err != nil {
+	p, err := waitOut(&q.handle, cweft.Weft_queue_get, timeout)
+	if err != nil {
 		return nil, err
 	}
 	return take(p), nil
@@ -107,10 +105,8 @@ func (q *SimpleQueue) Put(v any) error {
 
 // Get removes the next item, waiting up to timeout.
 func (q *SimpleQueue) Get(timeout time.Duration) (any, error) {
-	held := q.hold()
-	defer held.drop()
-	var p uintptr
-	if err := cweft.Weft_simple_queue_get(held, seconds(timeout), &p); err != nil {
+	p, err := waitOut(&q.handle, cweft.Weft_simple_queue_get, timeout)
+	if err != nil {
 		return nil, err
 	}
 	return take(p), nil

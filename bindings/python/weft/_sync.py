@@ -33,9 +33,13 @@ def _lock_timeout(blocking, timeout):
 
 
 class _Acquirable:
-    """acquire() of Lock and RLock, over their C function `_acquire`."""
+    """What Lock and RLock share, over their C functions `_new`, `_acquire`
+    and `_release`."""
 
     __slots__ = ()
+
+    def __init__(self):
+        self._h = self._new()
 
     def acquire(self, blocking=True, timeout=-1):
         """Acquire the lock, blocking or non-blocking, with an optional timeout
@@ -56,24 +60,25 @@ class _Acquirable:
         except TimeoutError:
             return False
 
+    def release(self):
+        """Release the lock (an RLock: undo one acquire); RuntimeError if it
+        is not locked (an RLock: not owned by this thread)."""
+        try:
+            self._release(self._h)
+        except RuntimeError:
+            raise RuntimeError(self._not_held) from None
+
 
 class Lock(_Acquirable):
     """A primitive lock: any thread may release it (threading.Lock)."""
 
     __slots__ = ("_h", "__weakref__")
+    _new = staticmethod(_c.weft_lock_new)
     _acquire = staticmethod(_lock_acquire)
-
-    def __init__(self):
-        self._h = _c.weft_lock_new()
-
+    _release = staticmethod(_lock_release)
+    _not_held = "release unlocked lock"
     acquire = _Acquirable.acquire
-
-    def release(self):
-        """Release the lock; RuntimeError if it is not locked."""
-        try:
-            _c.weft_lock_release(self._h)
-        except RuntimeError:
-            raise RuntimeError("release unlocked lock") from None
+    release = _Acquirable.release
 
     def locked(self):
         """Return whether the lock is held."""
@@ -103,19 +108,12 @@ class RLock(_Acquirable):
     """A re-entrant lock: the owning thread may acquire it again (threading.RLock)."""
 
     __slots__ = ("_h", "__weakref__")
+    _new = staticmethod(_c.weft_rlock_new)
     _acquire = staticmethod(_c.weft_rlock_acquire)
-
-    def __init__(self):
-        self._h = _c.weft_rlock_new()
-
+    _release = staticmethod(_c.weft_rlock_release)
+    _not_held = "cannot release un-acquired lock"
     acquire = _Acquirable.acquire
-
-    def release(self):
-        """Undo one acquire; RuntimeError if this thread does not own the lock."""
-        try:
-            _c.weft_rlock_release(self._h)
-        except RuntimeError:
-            raise RuntimeError("cannot release un-acquired lock") from None
+    release = _Acquirable.release
 
     __enter__ = acquire
 

@@ -363,24 +363,25 @@ def setprofile(func):
     _profile_hook = func
 
 
-def settrace_all_threads(func):
-    """Set a trace function for all threads, running ones included (where Python can)."""
-    settrace(func)
-    f = getattr(_std, "settrace_all_threads", None)
+def _all_threads(ours, name, this_thread, func):
+    """ours(func) for threads started from here, then the standard module's
+    `name` for the running ones (Python 3.12+), else this_thread(func)."""
+    ours(func)
+    f = getattr(_std, name, None)
     if f is not None:
         f(func)
     else:
-        _sys.settrace(func)
+        this_thread(func)
+
+
+def settrace_all_threads(func):
+    """Set a trace function for all threads, running ones included (where Python can)."""
+    _all_threads(settrace, "settrace_all_threads", _sys.settrace, func)
 
 
 def setprofile_all_threads(func):
     """Set a profile function for all threads, running ones included (where Python can)."""
-    setprofile(func)
-    f = getattr(_std, "setprofile_all_threads", None)
-    if f is not None:
-        f(func)
-    else:
-        _sys.setprofile(func)
+    _all_threads(setprofile, "setprofile_all_threads", _sys.setprofile, func)
 
 
 def gettrace():
