@@ -115,15 +115,9 @@
 %apply void *LENT { void *default_value };
 /* A value handed back that the caller now owns (a queue's get, weft_call's
  * result): with its free function, or alone (the container's). */
-%apply (void **TAKEN, weft_free_fn *TAKEN_FREE) {
-    (void **value, weft_free_fn *free_value),
-    (void **item, weft_free_fn *free_item) };
-%apply void **TAKEN { void **item };
-/* A value handed back that the object keeps owning (a future's result, a
- * thread-local or context value, a failure's payload). */
-%apply void **BORROWED_VALUE { void **value, void **payload };
+%apply (void **TAKEN, weft_free_fn *TAKEN_FREE) { (void **result, weft_free_fn *free_result) };
 /* A token's old value, or a flag that there was none (Token.MISSING). */
-%apply (void **OLD_VALUE, int *MISSING) { (void **value, int *missing) };
+%apply (void **OLD_VALUE, int *MISSING) { (void **old_value, int *missing) };
 
 /* Bytes going in; bytes handed back that the caller frees (weft_free);
  * bytes handed back that the object keeps. */
@@ -134,6 +128,14 @@
     (char **output, size_t *output_len) };
 %apply (const char **BYTES_VIEW, size_t *BYTES_VIEW_LEN) { (const char **data, size_t *len) };
 #endif
+
+/* Values handed back, by the names core.h gives them, in all three
+ * languages: an item or result is the caller's now (a queue's get; in
+ * Python and Lua a result comes with its free function, above), a value or
+ * payload stays the object's (a future's result, a thread-local or context
+ * value, a failure's payload). */
+%apply void **TAKEN { void **item, void **result };
+%apply void **BORROWED_VALUE { void **value, void **payload };
 
 /* A handle result that stays the object's it came from: the headers name
  * every such parameter `borrowed` (core.h), the one marker all three

@@ -55,11 +55,9 @@ func (v *ContextVar) Name() string {
 // when there is neither.
 func (v *ContextVar) Get() (any, error) {
 	defer runtime.KeepAlive(v)
-	var p uintptr
-	if err := cweft.Weft_context_var_get(v.c(), &p); err != nil {
-		return nil, err
-	}
-	return borrow(p), nil
+	var val any
+	err := cweft.Weft_context_var_get(v.c(), &val)
+	return val, err
 }
 
 // GetDefault is Python's get(default): the value in the current context,
@@ -68,11 +66,11 @@ func (v *ContextVar) GetDefault(def any) any {
 	defer runtime.KeepAlive(v)
 	h := cgo.NewHandle(def)
 	defer h.Delete()
-	var p uintptr
-	if cweft.Weft_context_var_get_default(v.c(), uintptr(h), &p) != nil {
+	var val any
+	if cweft.Weft_context_var_get_default(v.c(), uintptr(h), &val) != nil {
 		return def
 	}
-	return borrow(p)
+	return val
 }
 
 // Set sets the value in the current context and gives a Token for Reset.
@@ -108,7 +106,8 @@ func (t *Token) OldValue() (any, bool) {
 		missing != 0 {
 		return nil, false
 	}
-	return borrow(p), true
+	// Read only when set: a missing old value is weft's marker, no handle.
+	return cgo.Handle(p).Value(), true
 }
 
 // Context is contextvars.Context.
@@ -155,11 +154,11 @@ func (c *Context) Run(fn Func) (any, error) {
 	defer held.drop()
 	cl, h := newCallable(fn)
 	defer h.Delete()
-	var v uintptr
+	var v any
 	if err := cweft.Weft_context_run(held, uintptr(h), &v); err != nil {
 		return nil, withCause(err, cl)
 	}
-	return take(v), nil
+	return v, nil
 }
 
 // Get gives var's value in c (its default is not consulted); ErrLookup if
@@ -167,11 +166,9 @@ func (c *Context) Run(fn Func) (any, error) {
 func (c *Context) Get(v *ContextVar) (any, error) {
 	defer runtime.KeepAlive(c)
 	defer runtime.KeepAlive(v)
-	var p uintptr
-	if err := cweft.Weft_context_get(c.c(), v.c(), &p); err != nil {
-		return nil, err
-	}
-	return borrow(p), nil
+	var val any
+	err := cweft.Weft_context_get(c.c(), v.c(), &val)
+	return val, err
 }
 
 // Contains reports whether var is set in c.
@@ -204,7 +201,8 @@ func (c *Context) Items() ([]ContextItem, error) {
 	defer cweft.Weft_context_iter_free(ci)
 	var out []ContextItem
 	for {
-		var v, val uintptr
+		var v uintptr
+		var val any
 		err := cweft.Weft_context_iter_next(ci, &v, &val)
 		if errors.Is(err, ErrEOF) {
 			return out, nil
@@ -214,6 +212,6 @@ func (c *Context) Items() ([]ContextItem, error) {
 		}
 		var name uintptr
 		cweft.Weft_context_var_name(cweft.SwigcptrStruct_SS_weft_context_var(v), &name)
-		out = append(out, ContextItem{Name: string(goBytesZ(name)), Value: borrow(val)})
+		out = append(out, ContextItem{Name: string(goBytesZ(name)), Value: val})
 	}
 }

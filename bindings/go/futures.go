@@ -48,7 +48,7 @@ func (f *Future) Result(timeout time.Duration) (any, error) {
 		}
 		return nil, err
 	}
-	return borrow(v), nil
+	return v, nil
 }
 
 // Exception waits up to timeout and gives the call's failure (nil if it
@@ -57,14 +57,15 @@ func (f *Future) Exception(timeout time.Duration) (error, error) {
 	held := f.hold()
 	defer held.drop()
 	var code int32
-	var msg, payload uintptr
+	var msg uintptr
+	var payload any
 	if err := cweft.Weft_future_exception(held, seconds(timeout), &code, &msg, &payload); err != nil {
 		return nil, err
 	}
 	if code == 0 {
 		return nil, nil
 	}
-	if e, ok := borrow(payload).(error); ok {
+	if e, ok := payload.(error); ok {
 		return e, nil
 	}
 	return &Error{Code: int(code), Message: string(goBytesZ(msg))}, nil

@@ -92,13 +92,13 @@ func wait[I swigPtr](h *handle, f func(I, float64) error, timeout time.Duration)
 	return f(as[I](held), seconds(timeout))
 }
 
-// waitOut is wait for a call that also hands back a pointer-sized result.
-func waitOut[I swigPtr](h *handle, f func(I, float64, *uintptr) error, timeout time.Duration) (uintptr, error) {
+// waitOut is wait for a call that also hands back a result.
+func waitOut[I swigPtr, T any](h *handle, f func(I, float64, *T) error, timeout time.Duration) (T, error) {
 	held := h.hold()
 	defer held.drop()
-	var p uintptr
-	err := f(as[I](held), seconds(timeout), &p)
-	return p, err
+	var v T
+	err := f(as[I](held), seconds(timeout), &v)
+	return v, err
 }
 
 // ptr gives the handle's value (0 once closed), to recognise an object.
@@ -160,25 +160,6 @@ func give(v any, call func(uintptr) error) error {
 		return err
 	}
 	return nil
-}
-
-// take turns an item handle the caller now owns into its value.
-func take(p uintptr) any {
-	if p == 0 {
-		return nil
-	}
-	h := cgo.Handle(p)
-	v := h.Value()
-	h.Delete()
-	return v
-}
-
-// borrow reads the Go value behind a handle weft keeps.
-func borrow(v uintptr) any {
-	if v == 0 {
-		return nil
-	}
-	return cgo.Handle(v).Value()
 }
 
 func boolOut(f func(*int32) error) bool {

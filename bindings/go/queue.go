@@ -52,11 +52,7 @@ func (q *Queue) PutPriority(priority int64, v any, timeout time.Duration) error 
 
 // Get removes and gives the next item, waiting up to timeout.
 func (q *Queue) Get(timeout time.Duration) (any, error) {
-	p, err := waitOut(&q.handle, cweft.Weft_queue_get, timeout)
-	if err != nil {
-		return nil, err
-	}
-	return take(p), nil
+	return waitOut(&q.handle, cweft.Weft_queue_get, timeout)
 }
 
 // GetNowait is Get with no wait.
@@ -105,11 +101,7 @@ func (q *SimpleQueue) Put(v any) error {
 
 // Get removes the next item, waiting up to timeout.
 func (q *SimpleQueue) Get(timeout time.Duration) (any, error) {
-	p, err := waitOut(&q.handle, cweft.Weft_simple_queue_get, timeout)
-	if err != nil {
-		return nil, err
-	}
-	return take(p), nil
+	return waitOut(&q.handle, cweft.Weft_simple_queue_get, timeout)
 }
 
 // Qsize is the number of items.

@@ -144,11 +144,11 @@ func NewLocal() (*Local, error) { return open(&Local{}, cweft.Weft_local_new, cw
 // Get gives this thread's value (nil if none).
 func (l *Local) Get() any {
 	defer runtime.KeepAlive(l)
-	var p uintptr
-	if cweft.Weft_local_get(l.c(), &p) != nil {
+	var val any
+	if cweft.Weft_local_get(l.c(), &val) != nil {
 		return nil
 	}
-	return borrow(p)
+	return val
 }
 
 // Set sets this thread's value.

@@ -179,6 +179,28 @@ WEFT_GO_OUT(weft_status, int32)
 %typemap(freearg) SWIGTYPE **, void **, char **, const char **, const char *const **,
     weft_sched_event ***, weft_thread *** ""
 
+/* TAKEN and BORROWED_VALUE (weft.i: `void **item|result` and `void
+ * **value|payload`): the Go value behind the cgo.Handle handed back, as an
+ * `any` the call fills in. A TAKEN value is the caller's now: its handle is
+ * deleted; a BORROWED_VALUE stays the object's: its handle is only read. */
+%typemap(gotype) void **TAKEN, void **BORROWED_VALUE "*any"
+%typemap(imtype) void **TAKEN, void **BORROWED_VALUE "*uintptr"
+%typemap(goin) void **TAKEN, void **BORROWED_VALUE %{ $result = new(uintptr) %}
+%typemap(in) void **TAKEN, void **BORROWED_VALUE %{ $1 = ($1_ltype)$input; %}
+%typemap(argout) void **TAKEN, void **BORROWED_VALUE ""
+%typemap(freearg) void **TAKEN, void **BORROWED_VALUE ""
+/* (In goargout, $input is the *uintptr C filled in, $1 the caller's *any.) */
+%typemap(goargout) void **TAKEN %{
+	if v := takeValue(*$input); $1 != nil {
+		*$1 = v
+	}
+%}
+%typemap(goargout) void **BORROWED_VALUE %{
+	if $1 != nil {
+		*$1 = borrowValue(*$input)
+	}
+%}
+
 /* BORROWED_HANDLE (weft.i: a `T **borrowed` result): the same *uintptr;
  * the package weft never wraps it in an owning object, it maps it to the
  * caller's own (AsCompleted.Next) or only reads through it. */
@@ -263,6 +285,26 @@ func weftGoPred(handle C.uintptr_t) C.int {
 		return 1
 	}
 	return 0
+}
+
+// takeValue gives the Go value behind a handle the caller now owns, and
+// deletes the handle.
+func takeValue(p uintptr) any {
+	if p == 0 {
+		return nil
+	}
+	h := cgo.Handle(p)
+	v := h.Value()
+	h.Delete()
+	return v
+}
+
+// borrowValue gives the Go value behind a handle weft keeps.
+func borrowValue(p uintptr) any {
+	if p == 0 {
+		return nil
+	}
+	return cgo.Handle(p).Value()
 }
 
 //export weftGoRelease

@@ -177,12 +177,12 @@ WEFT_API weft_status weft_context_token_var(weft_context_token *token, weft_cont
  *        `Token.old_value`.
  *
  * @param token the token.
- * @param value receives the old value (borrowed from the token), or
+ * @param old_value receives the old value (borrowed from the token), or
  *        #WEFT_CONTEXT_MISSING when the variable was not set (`Token.MISSING`).
  * @param missing receives 1 when the variable was not set, else 0; may be NULL.
- * @return `WEFT_OK`; `WEFT_EINVAL` for a bad handle or a NULL @p value.
+ * @return `WEFT_OK`; `WEFT_EINVAL` for a bad handle or a NULL @p old_value.
  */
-WEFT_API weft_status weft_context_token_old_value(weft_context_token *token, void **value, int *missing);
+WEFT_API weft_status weft_context_token_old_value(weft_context_token *token, void **old_value, int *missing);
 
 /* ---- contexts ---------------------------------------------------------- */
 
@@ -228,16 +228,16 @@ WEFT_API weft_status weft_context_free(weft_context *ctx);
  * @param ctx the context to enter.
  * @param fn the callable; @p arg stays the caller's.
  * @param arg its argument.
- * @param value receives the value @p fn reported (the caller owns it); may be
- *        NULL to discard it.
- * @param free_value receives the value's free function; may be NULL.
+ * @param result receives the value @p fn reported (the caller owns it); may
+ *        be NULL to discard it.
+ * @param free_result receives the value's free function; may be NULL.
  * @return `WEFT_OK`; `WEFT_RUNTIME` if @p ctx is already entered, in this
  *         thread or any other (Python's `RuntimeError`); `WEFT_EINVAL` for a
  *         bad handle or a NULL @p fn; the status @p fn reported as a
  *         failure, with its message.
  */
-WEFT_API weft_status weft_context_run(weft_context *ctx, weft_fn fn, void *arg, void **value,
-                                      weft_free_fn *free_value);
+WEFT_API weft_status weft_context_run(weft_context *ctx, weft_fn fn, void *arg, void **result,
+                                      weft_free_fn *free_result);
 
 /**
  * @brief Wraps a callable so that it runs in @p ctx wherever and whenever it
