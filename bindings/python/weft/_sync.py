@@ -32,14 +32,12 @@ def _lock_timeout(blocking, timeout):
     return seconds(timeout, negative="timeout value must be a non-negative number")
 
 
-class _Acquirable:
-    """What Lock and RLock share, over their C functions `_new`, `_acquire`
-    and `_release`."""
-
-    __slots__ = ()
+def _lock_methods(c_new, c_acquire, c_release, not_held):
+    """__init__, acquire and release of Lock and RLock, over their C
+    functions (closures: as fast as the module globals they replace)."""
 
     def __init__(self):
-        self._h = self._new()
+        self._h = c_new()
 
     def acquire(self, blocking=True, timeout=-1):
         """Acquire the lock, blocking or non-blocking, with an optional timeout
@@ -49,13 +47,13 @@ class _Acquirable:
         """
         t = _lock_timeout(blocking, timeout)
         try:
-            self._acquire(self._h, 0.0)
+            c_acquire(self._h, 0.0)
             return True
         except TimeoutError:
             if t == 0.0:
                 return False
         try:
-            self._acquire(self._h, t)
+            c_acquire(self._h, t)
             return True
         except TimeoutError:
             return False
@@ -64,21 +62,19 @@ class _Acquirable:
         """Release the lock (an RLock: undo one acquire); RuntimeError if it
         is not locked (an RLock: not owned by this thread)."""
         try:
-            self._release(self._h)
+            c_release(self._h)
         except RuntimeError:
-            raise RuntimeError(self._not_held) from None
+            raise RuntimeError(not_held) from None
+
+    return __init__, acquire, release
 
 
-class Lock(_Acquirable):
+class Lock:
     """A primitive lock: any thread may release it (threading.Lock)."""
 
     __slots__ = ("_h", "__weakref__")
-    _new = staticmethod(_c.weft_lock_new)
-    _acquire = staticmethod(_lock_acquire)
-    _release = staticmethod(_lock_release)
-    _not_held = "release unlocked lock"
-    acquire = _Acquirable.acquire
-    release = _Acquirable.release
+    __init__, acquire, release = _lock_methods(_c.weft_lock_new, _lock_acquire, _lock_release,
+                                               "release unlocked lock")
 
     def locked(self):
         """Return whether the lock is held."""
@@ -104,16 +100,12 @@ class Lock(_Acquirable):
                                           type(self).__name__, id(self))
 
 
-class RLock(_Acquirable):
+class RLock:
     """A re-entrant lock: the owning thread may acquire it again (threading.RLock)."""
 
     __slots__ = ("_h", "__weakref__")
-    _new = staticmethod(_c.weft_rlock_new)
-    _acquire = staticmethod(_c.weft_rlock_acquire)
-    _release = staticmethod(_c.weft_rlock_release)
-    _not_held = "cannot release un-acquired lock"
-    acquire = _Acquirable.acquire
-    release = _Acquirable.release
+    __init__, acquire, release = _lock_methods(_c.weft_rlock_new, _c.weft_rlock_acquire,
+                                               _c.weft_rlock_release, "cannot release un-acquired lock")
 
     __enter__ = acquire
 

@@ -11,6 +11,8 @@ FOREVER = -1.0
 # action, a Condition's re-acquire).
 RELEASE_GIL = 1e-9
 
+_MAX = _c.WEFT_TIMEOUT_MAX
+
 
 def seconds(timeout, *, negative=None, at_least=0.0):
     """timeout (None: forever) as weft's seconds.
@@ -24,13 +26,17 @@ def seconds(timeout, *, negative=None, at_least=0.0):
     """
     if timeout is None:
         return FOREVER
-    if isinstance(timeout, (str, bytes)) or not hasattr(timeout, "__float__"):
-        raise TypeError("timeout must be a real number, not %s" % type(timeout).__name__)
+    kind = type(timeout)
+    if kind is not float and kind is not int and (
+            isinstance(timeout, (str, bytes)) or not hasattr(timeout, "__float__")):
+        raise TypeError("timeout must be a real number, not %s" % kind.__name__)
     t = float(timeout)
-    if t < 0.0:
-        if negative is not None:
-            raise ValueError(negative)
-        t = 0.0
-    if t > _c.WEFT_TIMEOUT_MAX:
+    if 0.0 <= t <= _MAX:  # the usual case, in one comparison
+        return t if t >= at_least else at_least
+    if t > _MAX:
         raise OverflowError("timeout value is too large")
-    return t if t >= at_least else at_least
+    if t != t:
+        return t  # NaN: weft reports it (ValueError)
+    if negative is not None:
+        raise ValueError(negative)
+    return at_least
