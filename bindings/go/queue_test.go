@@ -2,6 +2,7 @@ package weft
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -154,5 +155,27 @@ func TestQueueCloseWhileBlocked(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("blocked Get gave %v, want the item put after Close", err)
+	}
+}
+
+// A handle put in a queue outlives the sender's variable: the item is the
+// Go value itself (held by its cgo.Handle), so the finalizer cannot close
+// it while it waits in the queue.
+func TestQueueItemHandleOutlivesSender(t *testing.T) {
+	q := must(NewQueue(0))
+	func() {
+		l := must(NewLock())
+		if err := q.Put(l, Forever); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	runtime.GC()
+	runtime.GC()
+	v, err := q.Get(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := v.(*Lock).Acquire(0); !ok || err != nil {
+		t.Fatalf("Acquire on the lock taken out: (%v, %v)", ok, err)
 	}
 }

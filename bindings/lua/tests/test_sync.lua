@@ -143,4 +143,26 @@ return function(T)
     T.eq(s:acquire(0), true)
     T.eq(s:acquire(0), false)
   end)
+
+  T.test("freeing a handle while another thread is blocked on it", function()
+    -- The worker's copy of the lock holds its own reference: the main
+    -- state's free drops only its own, so the blocked acquire ends as it
+    -- would have (a timeout) and the lock is still there afterwards.
+    local ex = weft.ThreadPoolExecutor(1)
+    local l, started = weft.Lock(), weft.Event()
+    l:acquire()
+    local f = ex:submit(function(lock, ev)
+      ev:set()
+      local got = lock:acquire(0.4)
+      return got, lock:locked()
+    end, l, started)
+    T.eq(started:wait(5), true)
+    started:clear()
+    started:wait(0.1) -- let it block
+    l:free()
+    local got, locked = f:result()
+    T.eq(got, false)
+    T.eq(locked, true)
+    ex:shutdown()
+  end)
 end
