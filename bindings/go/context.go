@@ -18,10 +18,7 @@ type ContextVar struct{ handle }
 
 func wrapVar(p uintptr) *ContextVar {
 	v := &ContextVar{}
-	v.init(p, func(p uintptr) error {
-		return cweft.Weft_context_var_free(cweft.SwigcptrStruct_SS_weft_context_var(p))
-	})
-	runtime.SetFinalizer(v, (*ContextVar).Close)
+	adopt(v, p, cweft.Weft_context_var_free)
 	return v
 }
 
@@ -44,10 +41,6 @@ func NewContextVarDefault(name string, def any) (*ContextVar, error) {
 	return wrapVar(p), nil
 }
 
-func (v *ContextVar) c() cweft.SwigcptrStruct_SS_weft_context_var {
-	return cweft.SwigcptrStruct_SS_weft_context_var(v.ptr())
-}
-
 // Name is the variable's name.
 func (v *ContextVar) Name() string {
 	defer runtime.KeepAlive(v)
@@ -62,11 +55,9 @@ func (v *ContextVar) Name() string {
 // when there is neither.
 func (v *ContextVar) Get() (any, error) {
 	defer runtime.KeepAlive(v)
-	var p uintptr
-	if err := cweft.Weft_context_var_get(v.c(), &p); err != nil {
-		return nil, err
-	}
-	return borrow(p), nil
+	var val any
+	err := cweft.Weft_context_var_get(v.c(), &val)
+	return val, err
 }
 
 // GetDefault is Python's get(default): the value in the current context,
@@ -75,11 +66,11 @@ func (v *ContextVar) GetDefault(def any) any {
 	defer runtime.KeepAlive(v)
 	h := cgo.NewHandle(def)
 	defer h.Delete()
-	var p uintptr
-	if cweft.Weft_context_var_get_default(v.c(), uintptr(h), &p) != nil {
+	var val any
+	if cweft.Weft_context_var_get_default(v.c(), uintptr(h), &val) != nil {
 		return def
 	}
-	return borrow(p)
+	return val
 }
 
 // Set sets the value in the current context and gives a Token for Reset.
@@ -90,10 +81,7 @@ func (v *ContextVar) Set(val any) (*Token, error) {
 		return nil, err
 	}
 	tok := &Token{}
-	tok.init(t, func(p uintptr) error {
-		return cweft.Weft_context_token_free(cweft.SwigcptrStruct_SS_weft_context_token(p))
-	})
-	runtime.SetFinalizer(tok, (*Token).Close)
+	adopt(tok, t, cweft.Weft_context_token_free)
 	return tok, nil
 }
 
@@ -102,11 +90,8 @@ func (v *ContextVar) Set(val any) (*Token, error) {
 func (v *ContextVar) Reset(tok *Token) error {
 	defer runtime.KeepAlive(v)
 	defer runtime.KeepAlive(tok)
-	return cweft.Weft_context_var_reset(v.c(), cweft.SwigcptrStruct_SS_weft_context_token(tok.ptr()))
+	return cweft.Weft_context_var_reset(v.c(), tok.c())
 }
-
-// Close drops the Go side's reference.
-func (v *ContextVar) Close() error { return v.close() }
 
 // Token is contextvars.Token.
 type Token struct{ handle }
@@ -117,23 +102,20 @@ func (t *Token) OldValue() (any, bool) {
 	defer runtime.KeepAlive(t)
 	var p uintptr
 	var missing int32
-	if cweft.Weft_context_token_old_value(cweft.SwigcptrStruct_SS_weft_context_token(t.ptr()), &p, &missing) != nil ||
+	if cweft.Weft_context_token_old_value(t.c(), &p, &missing) != nil ||
 		missing != 0 {
 		return nil, false
 	}
-	return borrow(p), true
+	// Read only when set: a missing old value is weft's marker, no handle.
+	return cgo.Handle(p).Value(), true
 }
-
-// Close drops the token.
-func (t *Token) Close() error { return t.close() }
 
 // Context is contextvars.Context.
 type Context struct{ handle }
 
 func wrapContext(p uintptr) *Context {
 	c := &Context{}
-	c.init(p, func(p uintptr) error { return cweft.Weft_context_free(cweft.SwigcptrStruct_SS_weft_context(p)) })
-	runtime.SetFinalizer(c, (*Context).Close)
+	adopt(c, p, cweft.Weft_context_free)
 	return c
 }
 
@@ -155,10 +137,6 @@ func CopyContext() (*Context, error) {
 	return wrapContext(p), nil
 }
 
-func (c *Context) c() cweft.SwigcptrStruct_SS_weft_context {
-	return cweft.SwigcptrStruct_SS_weft_context(c.ptr())
-}
-
 // Copy copies the context (O(1)).
 func (c *Context) Copy() (*Context, error) {
 	defer runtime.KeepAlive(c)
@@ -172,14 +150,15 @@ func (c *Context) Copy() (*Context, error) {
 // Run calls fn with c as the current context of the thread it runs on;
 // variables fn sets stay set in c. ErrRuntime if c is entered already.
 func (c *Context) Run(fn Func) (any, error) {
-	defer runtime.KeepAlive(c)
+	held := c.hold()
+	defer held.drop()
 	cl, h := newCallable(fn)
 	defer h.Delete()
-	var v uintptr
-	if err := cweft.Weft_context_run(c.c(), uintptr(h), &v); err != nil {
+	var v any
+	if err := cweft.Weft_context_run(held, uintptr(h), &v); err != nil {
 		return nil, withCause(err, cl)
 	}
-	return take(v), nil
+	return v, nil
 }
 
 // Get gives var's value in c (its default is not consulted); ErrLookup if
@@ -187,11 +166,9 @@ func (c *Context) Run(fn Func) (any, error) {
 func (c *Context) Get(v *ContextVar) (any, error) {
 	defer runtime.KeepAlive(c)
 	defer runtime.KeepAlive(v)
-	var p uintptr
-	if err := cweft.Weft_context_get(c.c(), v.c(), &p); err != nil {
-		return nil, err
-	}
-	return borrow(p), nil
+	var val any
+	err := cweft.Weft_context_get(c.c(), v.c(), &val)
+	return val, err
 }
 
 // Contains reports whether var is set in c.
@@ -224,7 +201,8 @@ func (c *Context) Items() ([]ContextItem, error) {
 	defer cweft.Weft_context_iter_free(ci)
 	var out []ContextItem
 	for {
-		var v, val uintptr
+		var v uintptr
+		var val any
 		err := cweft.Weft_context_iter_next(ci, &v, &val)
 		if errors.Is(err, ErrEOF) {
 			return out, nil
@@ -234,9 +212,6 @@ func (c *Context) Items() ([]ContextItem, error) {
 		}
 		var name uintptr
 		cweft.Weft_context_var_name(cweft.SwigcptrStruct_SS_weft_context_var(v), &name)
-		out = append(out, ContextItem{Name: string(goBytesZ(name)), Value: borrow(val)})
+		out = append(out, ContextItem{Name: string(goBytesZ(name)), Value: val})
 	}
 }
-
-// Close drops the Go side's reference.
-func (c *Context) Close() error { return c.close() }

@@ -20,8 +20,7 @@ type Future struct{ handle }
 
 func wrapFuture(p uintptr) *Future {
 	f := &Future{}
-	f.init(p, func(p uintptr) error { return cweft.Weft_future_free(cweft.SwigcptrStruct_SS_weft_future(p)) })
-	runtime.SetFinalizer(f, (*Future).Close)
+	adopt(f, p, cweft.Weft_future_free)
 	return f
 }
 
@@ -34,17 +33,12 @@ func NewFuture() (*Future, error) {
 	return wrapFuture(p), nil
 }
 
-func (f *Future) c() cweft.SwigcptrStruct_SS_weft_future {
-	return cweft.SwigcptrStruct_SS_weft_future(f.ptr())
-}
-
 // Result waits up to timeout for the value. A failed call gives an *Error
 // with the failure's status whose Cause is the Go error the callable
 // returned (errors.Is sees both); ErrTimeout, ErrCancelled as in Python.
 func (f *Future) Result(timeout time.Duration) (any, error) {
-	defer runtime.KeepAlive(f)
-	var v uintptr
-	if err := cweft.Weft_future_result(f.c(), seconds(timeout), &v); err != nil {
+	v, err := waitOut(&f.handle, cweft.Weft_future_result, timeout)
+	if err != nil {
 		var we *Error
 		if errors.As(err, &we) && we.Cause == nil {
 			we.Cause, _ = f.Exception(0)
@@ -54,50 +48,40 @@ func (f *Future) Result(timeout time.Duration) (any, error) {
 		}
 		return nil, err
 	}
-	return borrow(v), nil
+	return v, nil
 }
 
 // Exception waits up to timeout and gives the call's failure (nil if it
 // succeeded): the Go error it returned, or an *Error when it came from C.
 func (f *Future) Exception(timeout time.Duration) (error, error) {
-	defer runtime.KeepAlive(f)
+	held := f.hold()
+	defer held.drop()
 	var code int32
-	var msg, payload uintptr
-	if err := cweft.Weft_future_exception(f.c(), seconds(timeout), &code, &msg, &payload); err != nil {
+	var msg uintptr
+	var payload any
+	if err := cweft.Weft_future_exception(held, seconds(timeout), &code, &msg, &payload); err != nil {
 		return nil, err
 	}
 	if code == 0 {
 		return nil, nil
 	}
-	if e, ok := borrow(payload).(error); ok {
+	if e, ok := payload.(error); ok {
 		return e, nil
 	}
 	return &Error{Code: int(code), Message: string(goBytesZ(msg))}, nil
 }
 
 // Cancel cancels a call not yet started; true if it did.
-func (f *Future) Cancel() bool {
-	defer runtime.KeepAlive(f)
-	return boolOut(func(v *int32) error { return cweft.Weft_future_cancel(f.c(), v) })
-}
+func (f *Future) Cancel() bool { return flag(&f.handle, cweft.Weft_future_cancel) }
 
 // Cancelled reports whether it was cancelled.
-func (f *Future) Cancelled() bool {
-	defer runtime.KeepAlive(f)
-	return boolOut(func(v *int32) error { return cweft.Weft_future_cancelled(f.c(), v) })
-}
+func (f *Future) Cancelled() bool { return flag(&f.handle, cweft.Weft_future_cancelled) }
 
 // Running reports whether the call is running.
-func (f *Future) Running() bool {
-	defer runtime.KeepAlive(f)
-	return boolOut(func(v *int32) error { return cweft.Weft_future_running(f.c(), v) })
-}
+func (f *Future) Running() bool { return flag(&f.handle, cweft.Weft_future_running) }
 
 // Done reports whether it finished or was cancelled.
-func (f *Future) Done() bool {
-	defer runtime.KeepAlive(f)
-	return boolOut(func(v *int32) error { return cweft.Weft_future_done(f.c(), v) })
-}
+func (f *Future) Done() bool { return flag(&f.handle, cweft.Weft_future_done) }
 
 // AddDoneCallback calls fn(f) when f is done (at once, here, if it is), on
 // the thread that completes it.
@@ -137,9 +121,6 @@ func (f *Future) SetException(e error) error {
 	return give(e, func(h uintptr) error { return cweft.Weft_future_set_exception(f.c(), code, msg, h) })
 }
 
-// Close drops the Go side's reference; the call still runs.
-func (f *Future) Close() error { return f.close() }
-
 // ExecutorOptions are ThreadPoolExecutor's arguments; zero values are
 // Python's defaults.
 type ExecutorOptions struct {
@@ -177,18 +158,7 @@ func NewThreadPoolExecutor(o ExecutorOptions) (*Executor, error) {
 			return nil, err
 		}
 	}
-	p, err := newOut(func(out *uintptr) error { return cweft.Weft_thread_pool_executor_new(out, co) })
-	if err != nil {
-		return nil, err
-	}
-	e := &Executor{}
-	e.init(p, func(p uintptr) error { return cweft.Weft_executor_free(cweft.SwigcptrStruct_SS_weft_executor(p)) })
-	runtime.SetFinalizer(e, (*Executor).Close)
-	return e, nil
-}
-
-func (e *Executor) c() cweft.SwigcptrStruct_SS_weft_executor {
-	return cweft.SwigcptrStruct_SS_weft_executor(e.ptr())
+	return open(&Executor{}, func(out *uintptr) error { return cweft.Weft_thread_pool_executor_new(out, co) }, cweft.Weft_executor_free)
 }
 
 // Submit schedules fn and gives its Future; ErrRuntime after Shutdown.
@@ -246,12 +216,10 @@ func (e *Executor) Map(fn func(any) (any, error), args []any, timeout time.Durat
 // Shutdown stops accepting work; wait waits for the running calls,
 // cancelFutures cancels the queued ones.
 func (e *Executor) Shutdown(wait, cancelFutures bool) error {
-	defer runtime.KeepAlive(e)
-	return cweft.Weft_executor_shutdown(e.c(), b2i(wait), b2i(cancelFutures))
+	held := e.hold()
+	defer held.drop()
+	return cweft.Weft_executor_shutdown(held, b2i(wait), b2i(cancelFutures))
 }
-
-// Close shuts down (waiting) and drops the Go side's reference.
-func (e *Executor) Close() error { return e.close() }
 
 func futurePointers(fs []*Future) []uintptr {
 	ps := make([]uintptr, len(fs)+1) // never empty, so &ps[0] exists
@@ -306,23 +274,18 @@ func NewAsCompleted(fs []*Future, timeout time.Duration) (*AsCompleted, error) {
 	for _, f := range fs {
 		it.mine[f.ptr()] = f
 	}
-	it.init(p, func(p uintptr) error {
-		return cweft.Weft_as_completed_free(cweft.SwigcptrStruct_SS_weft_as_completed(p))
-	})
-	runtime.SetFinalizer(it, (*AsCompleted).Close)
+	adopt(it, p, cweft.Weft_as_completed_free)
 	return it, nil
 }
 
 // Next gives the next finished future (the caller's own *Future); ErrEOF
 // after the last one, ErrTimeout when the timeout passed first.
 func (it *AsCompleted) Next() (*Future, error) {
-	defer runtime.KeepAlive(it)
+	held := it.hold()
+	defer held.drop()
 	var p uintptr
-	if err := cweft.Weft_as_completed_next(cweft.SwigcptrStruct_SS_weft_as_completed(it.ptr()), &p); err != nil {
+	if err := cweft.Weft_as_completed_next(held, &p); err != nil {
 		return nil, err
 	}
 	return it.mine[p], nil
 }
-
-// Close ends the iteration.
-func (it *AsCompleted) Close() error { return it.close() }

@@ -13,14 +13,7 @@ import (
 type Queue struct{ handle }
 
 func newQueue(ctor func(*uintptr, int64) error, maxsize int) (*Queue, error) {
-	p, err := newOut(func(o *uintptr) error { return ctor(o, int64(maxsize)) })
-	if err != nil {
-		return nil, err
-	}
-	q := &Queue{}
-	q.init(p, func(p uintptr) error { return cweft.Weft_queue_free(cweft.SwigcptrStruct_SS_weft_queue(p)) })
-	runtime.SetFinalizer(q, (*Queue).Close)
-	return q, nil
+	return open(&Queue{}, func(o *uintptr) error { return ctor(o, int64(maxsize)) }, cweft.Weft_queue_free)
 }
 
 // NewQueue makes a FIFO queue; maxsize 0 is unbounded.
@@ -35,14 +28,11 @@ func NewPriorityQueue(maxsize int) (*Queue, error) {
 	return newQueue(cweft.Weft_priority_queue_new, maxsize)
 }
 
-func (q *Queue) c() cweft.SwigcptrStruct_SS_weft_queue {
-	return cweft.SwigcptrStruct_SS_weft_queue(q.ptr())
-}
-
 // Put adds v, waiting up to timeout for room.
 func (q *Queue) Put(v any, timeout time.Duration) error {
-	defer runtime.KeepAlive(q)
-	return give(v, func(h uintptr) error { return cweft.Weft_queue_put(q.c(), h, seconds(timeout)) })
+	held := q.hold()
+	defer held.drop()
+	return give(v, func(h uintptr) error { return cweft.Weft_queue_put(held, h, seconds(timeout)) })
 }
 
 // PutNowait is Put with no wait.
@@ -53,89 +43,54 @@ func (q *Queue) PutNowait(v any) error {
 
 // PutPriority adds v with a priority (for a PriorityQueue).
 func (q *Queue) PutPriority(priority int64, v any, timeout time.Duration) error {
-	defer runtime.KeepAlive(q)
+	held := q.hold()
+	defer held.drop()
 	return give(v, func(h uintptr) error {
-		return cweft.Weft_queue_put_priority(q.c(), priority, h, seconds(timeout))
+		return cweft.Weft_queue_put_priority(held, priority, h, seconds(timeout))
 	})
 }
 
 // Get removes and gives the next item, waiting up to timeout.
 func (q *Queue) Get(timeout time.Duration) (any, error) {
-	defer runtime.KeepAlive(q)
-	var p uintptr
-	if err := cweft.Weft_queue_get(q.c(), seconds(timeout), &p); err != nil {
-		return nil, err
-	}
-	return take(p), nil
+	return waitOut(&q.handle, cweft.Weft_queue_get, timeout)
 }
 
 // GetNowait is Get with no wait.
 func (q *Queue) GetNowait() (any, error) { return q.Get(0) }
 
 // Qsize is the number of items.
-func (q *Queue) Qsize() int {
-	defer runtime.KeepAlive(q)
-	return sizeOut(func(v *uint64) error { return cweft.Weft_queue_qsize(q.c(), v) })
-}
+func (q *Queue) Qsize() int { return count(&q.handle, cweft.Weft_queue_qsize) }
 
 // Maxsize is the bound given at creation.
-func (q *Queue) Maxsize() int {
-	defer runtime.KeepAlive(q)
-	return sizeOut(func(v *uint64) error { return cweft.Weft_queue_maxsize(q.c(), v) })
-}
+func (q *Queue) Maxsize() int { return count(&q.handle, cweft.Weft_queue_maxsize) }
 
 // Empty reports whether the queue has no items.
-func (q *Queue) Empty() bool {
-	defer runtime.KeepAlive(q)
-	return boolOut(func(v *int32) error { return cweft.Weft_queue_empty(q.c(), v) })
-}
+func (q *Queue) Empty() bool { return flag(&q.handle, cweft.Weft_queue_empty) }
 
 // Full reports whether the queue is at its bound.
-func (q *Queue) Full() bool {
-	defer runtime.KeepAlive(q)
-	return boolOut(func(v *int32) error { return cweft.Weft_queue_full(q.c(), v) })
-}
+func (q *Queue) Full() bool { return flag(&q.handle, cweft.Weft_queue_full) }
 
 // TaskDone marks one got item as processed.
-func (q *Queue) TaskDone() error {
-	defer runtime.KeepAlive(q)
-	return cweft.Weft_queue_task_done(q.c())
-}
+func (q *Queue) TaskDone() error { return do(&q.handle, cweft.Weft_queue_task_done) }
 
 // Join waits until every item put was marked done.
 func (q *Queue) Join(timeout time.Duration) error {
-	defer runtime.KeepAlive(q)
-	return cweft.Weft_queue_join(q.c(), seconds(timeout))
+	return wait(&q.handle, cweft.Weft_queue_join, timeout)
 }
 
 // Shutdown refuses further puts (ErrShutdown); immediate also drops the items.
 func (q *Queue) Shutdown(immediate bool) error {
-	defer runtime.KeepAlive(q)
-	return cweft.Weft_queue_shutdown(q.c(), b2i(immediate))
+	held := q.hold()
+	defer held.drop()
+	return cweft.Weft_queue_shutdown(held, b2i(immediate))
 }
-
-// Close drops the Go side's reference.
-func (q *Queue) Close() error { return q.close() }
 
 // SimpleQueue is queue.SimpleQueue: unbounded, no task tracking.
 type SimpleQueue struct{ handle }
 
 // NewSimpleQueue makes one.
 func NewSimpleQueue() (*SimpleQueue, error) {
-	p, err := newOut(cweft.Weft_simple_queue_new)
-	if err != nil {
-		return nil, err
-	}
-	q := &SimpleQueue{}
-	q.init(p, func(p uintptr) error {
-		return cweft.Weft_simple_queue_free(cweft.SwigcptrStruct_SS_weft_simple_queue(p))
-	})
-	runtime.SetFinalizer(q, (*SimpleQueue).Close)
-	return q, nil
-}
-
-func (q *SimpleQueue) c() cweft.SwigcptrStruct_SS_weft_simple_queue {
-	return cweft.SwigcptrStruct_SS_weft_simple_queue(q.ptr())
+	return open(&SimpleQueue{}, cweft.Weft_simple_queue_new, cweft.Weft_simple_queue_free)
 }
 
 // Put adds v.
@@ -146,25 +101,11 @@ func (q *SimpleQueue) Put(v any) error {
 
 // Get removes the next item, waiting up to timeout.
 func (q *SimpleQueue) Get(timeout time.Duration) (any, error) {
-	defer runtime.KeepAlive(q)
-	var p uintptr
-	if err := cweft.Weft_simple_queue_get(q.c(), seconds(timeout), &p); err != nil {
-		return nil, err
-	}
-	return take(p), nil
+	return waitOut(&q.handle, cweft.Weft_simple_queue_get, timeout)
 }
 
 // Qsize is the number of items.
-func (q *SimpleQueue) Qsize() int {
-	defer runtime.KeepAlive(q)
-	return sizeOut(func(v *uint64) error { return cweft.Weft_simple_queue_qsize(q.c(), v) })
-}
+func (q *SimpleQueue) Qsize() int { return count(&q.handle, cweft.Weft_simple_queue_qsize) }
 
 // Empty reports whether there are no items.
-func (q *SimpleQueue) Empty() bool {
-	defer runtime.KeepAlive(q)
-	return boolOut(func(v *int32) error { return cweft.Weft_simple_queue_empty(q.c(), v) })
-}
-
-// Close drops the Go side's reference.
-func (q *SimpleQueue) Close() error { return q.close() }
+func (q *SimpleQueue) Empty() bool { return flag(&q.handle, cweft.Weft_simple_queue_empty) }

@@ -2,9 +2,12 @@ package weft
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
+
+	"weft.dev/weft/internal/cweft"
 )
 
 func TestQueueKinds(t *testing.T) {
@@ -130,5 +133,49 @@ func TestQueueProducersConsumers(t *testing.T) {
 	n := producers * per
 	if sum != n*(n-1)/2 {
 		t.Fatalf("sum %d", sum)
+	}
+}
+
+// A Get blocked while another goroutine closes the queue keeps the queue
+// alive until it returns (see TestCloseWhileBlocked).
+func TestQueueCloseWhileBlocked(t *testing.T) {
+	q := must(NewQueue(0))
+	raw := uintptr(q.c())
+	done := make(chan error, 1)
+	go func() {
+		_, err := q.Get(300 * time.Millisecond)
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if err := q.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := cweft.Weft_queue_put(ref(raw), 0, 0); err != nil {
+		t.Fatalf("the queue was freed under the blocked Get: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("blocked Get gave %v, want the item put after Close", err)
+	}
+}
+
+// A handle put in a queue outlives the sender's variable: the item is the
+// Go value itself (held by its cgo.Handle), so the finalizer cannot close
+// it while it waits in the queue.
+func TestQueueItemHandleOutlivesSender(t *testing.T) {
+	q := must(NewQueue(0))
+	func() {
+		l := must(NewLock())
+		if err := q.Put(l, Forever); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	runtime.GC()
+	runtime.GC()
+	v, err := q.Get(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := v.(*Lock).Acquire(0); !ok || err != nil {
+		t.Fatalf("Acquire on the lock taken out: (%v, %v)", ok, err)
 	}
 }

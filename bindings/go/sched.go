@@ -13,28 +13,11 @@ type Scheduler struct{ handle }
 
 // NewScheduler makes an empty scheduler.
 func NewScheduler() (*Scheduler, error) {
-	p, err := newOut(cweft.Weft_scheduler_new)
-	if err != nil {
-		return nil, err
-	}
-	s := &Scheduler{}
-	s.init(p, func(p uintptr) error {
-		return cweft.Weft_scheduler_free(cweft.SwigcptrStruct_SS_weft_scheduler(p))
-	})
-	runtime.SetFinalizer(s, (*Scheduler).Close)
-	return s, nil
-}
-
-func (s *Scheduler) c() cweft.SwigcptrStruct_SS_weft_scheduler {
-	return cweft.SwigcptrStruct_SS_weft_scheduler(s.ptr())
+	return open(&Scheduler{}, cweft.Weft_scheduler_new, cweft.Weft_scheduler_free)
 }
 
 // SchedEvent is a scheduled event, for Cancel.
 type SchedEvent struct{ handle }
-
-func (e *SchedEvent) c() cweft.SwigcptrStruct_SS_weft_sched_event {
-	return cweft.SwigcptrStruct_SS_weft_sched_event(e.ptr())
-}
 
 func (s *Scheduler) enter(f func(fn uintptr, out *uintptr) error, action Func) (*SchedEvent, error) {
 	defer runtime.KeepAlive(s)
@@ -45,10 +28,7 @@ func (s *Scheduler) enter(f func(fn uintptr, out *uintptr) error, action Func) (
 		return nil, err
 	}
 	e := &SchedEvent{}
-	e.init(p, func(p uintptr) error {
-		return cweft.Weft_sched_event_free(cweft.SwigcptrStruct_SS_weft_sched_event(p))
-	})
-	runtime.SetFinalizer(e, (*SchedEvent).Close)
+	adopt(e, p, cweft.Weft_sched_event_free)
 	return e, nil
 }
 
@@ -77,18 +57,16 @@ func (s *Scheduler) Cancel(e *SchedEvent) error {
 }
 
 // Empty reports whether no event is queued.
-func (s *Scheduler) Empty() bool {
-	defer runtime.KeepAlive(s)
-	return boolOut(func(v *int32) error { return cweft.Weft_scheduler_empty(s.c(), v) })
-}
+func (s *Scheduler) Empty() bool { return flag(&s.handle, cweft.Weft_scheduler_empty) }
 
 // Run runs events as they come due. Blocking runs until none is left;
 // otherwise it runs what is due and gives the delay until the next event
 // (negative when none is left).
 func (s *Scheduler) Run(blocking bool) (time.Duration, error) {
-	defer runtime.KeepAlive(s)
+	held := s.hold()
+	defer held.drop()
 	var next float64
-	err := cweft.Weft_scheduler_run(s.c(), b2i(blocking), &next)
+	err := cweft.Weft_scheduler_run(held, b2i(blocking), &next)
 	if next < 0 {
 		return Forever, err
 	}
@@ -133,13 +111,4 @@ func (e *SchedEvent) Time() float64 {
 }
 
 // Queued reports whether it still waits to run.
-func (e *SchedEvent) Queued() bool {
-	defer runtime.KeepAlive(e)
-	return boolOut(func(v *int32) error { return cweft.Weft_sched_event_queued(e.c(), v) })
-}
-
-// Close drops the Go side's reference (the event still runs).
-func (e *SchedEvent) Close() error { return e.close() }
-
-// Close drops the Go side's reference.
-func (s *Scheduler) Close() error { return s.close() }
+func (e *SchedEvent) Queued() bool { return flag(&e.handle, cweft.Weft_sched_event_queued) }

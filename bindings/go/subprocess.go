@@ -131,18 +131,7 @@ func Popen(args []string, opts *PopenOptions) (*Process, error) {
 	defer done()
 	argv, free := cStrings(args)
 	defer free()
-	p, err := newOut(func(out *uintptr) error { return cweft.Weft_popen_new(out, argv, co) })
-	if err != nil {
-		return nil, err
-	}
-	pr := &Process{}
-	pr.init(p, func(p uintptr) error { return cweft.Weft_popen_free(cweft.SwigcptrStruct_SS_weft_popen(p)) })
-	runtime.SetFinalizer(pr, (*Process).Close)
-	return pr, nil
-}
-
-func (p *Process) c() cweft.SwigcptrStruct_SS_weft_popen {
-	return cweft.SwigcptrStruct_SS_weft_popen(p.ptr())
+	return open(&Process{}, func(out *uintptr) error { return cweft.Weft_popen_new(out, argv, co) }, cweft.Weft_popen_free)
 }
 
 // Pid is the child's process id.
@@ -156,9 +145,10 @@ func (p *Process) Pid() int {
 // Wait waits up to timeout for the child and gives its returncode (negative
 // signal number when killed); ErrTimeout when it is still running.
 func (p *Process) Wait(timeout time.Duration) (int, error) {
-	defer runtime.KeepAlive(p)
+	held := p.hold()
+	defer held.drop()
 	var rc int32
-	err := cweft.Weft_popen_wait(p.c(), seconds(timeout), &rc)
+	err := cweft.Weft_popen_wait(held, seconds(timeout), &rc)
 	return int(rc), err
 }
 
@@ -178,10 +168,11 @@ func (p *Process) Poll() (int, bool, error) {
 // Communicate sends input, closes stdin, and reads stdout and stderr (those
 // that are pipes) to the end, then waits.
 func (p *Process) Communicate(input []byte, timeout time.Duration) (stdout, stderr []byte, err error) {
-	defer runtime.KeepAlive(p)
+	held := p.hold()
+	defer held.drop()
 	var o, e uintptr
 	var on, en uint64
-	err = cweft.Weft_popen_communicate(p.c(), firstByte(input), int64(len(input)), seconds(timeout),
+	err = cweft.Weft_popen_communicate(held, firstByte(input), int64(len(input)), seconds(timeout),
 		&o, &on, &e, &en)
 	runtime.KeepAlive(input)
 	return takeBytes(o, on), takeBytes(e, en), err
@@ -194,16 +185,10 @@ func (p *Process) SendSignal(sig int) error {
 }
 
 // Terminate sends SIGTERM.
-func (p *Process) Terminate() error {
-	defer runtime.KeepAlive(p)
-	return cweft.Weft_popen_terminate(p.c())
-}
+func (p *Process) Terminate() error { return do(&p.handle, cweft.Weft_popen_terminate) }
 
 // Kill sends SIGKILL.
-func (p *Process) Kill() error {
-	defer runtime.KeepAlive(p)
-	return cweft.Weft_popen_kill(p.c())
-}
+func (p *Process) Kill() error { return do(&p.handle, cweft.Weft_popen_kill) }
 
 // Args gives the command as started.
 func (p *Process) Args() []string {
@@ -237,19 +222,10 @@ func (p *Process) fd(f func(cweft.Struct_SS_weft_popen, *int32) error) int {
 
 // CloseStdout closes the parent's end of the stdout pipe (after handing it
 // to the next process of a pipeline, so that one sees end of file).
-func (p *Process) CloseStdout() error {
-	defer runtime.KeepAlive(p)
-	return cweft.Weft_popen_close_stdout(p.c())
-}
+func (p *Process) CloseStdout() error { return do(&p.handle, cweft.Weft_popen_close_stdout) }
 
 // CloseStdin closes the parent's end of the stdin pipe.
-func (p *Process) CloseStdin() error {
-	defer runtime.KeepAlive(p)
-	return cweft.Weft_popen_close_stdin(p.c())
-}
-
-// Close releases the process object (not the process).
-func (p *Process) Close() error { return p.close() }
+func (p *Process) CloseStdin() error { return do(&p.handle, cweft.Weft_popen_close_stdin) }
 
 // RunOptions are run's keyword arguments. Timeout 0 waits forever.
 type RunOptions struct {
@@ -286,22 +262,17 @@ type CompletedProcess struct {
 // exit is ErrCalledProcess. On ErrCalledProcess and ErrTimeout the
 // CompletedProcess is returned too, with the output read so far.
 func Run(args []string, opts *RunOptions) (*CompletedProcess, error) {
-	co, done, err := opts.popen().build()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	argv, free := cStrings(args)
-	defer free()
-	var input []byte
-	capture, check := false, false
-	if opts != nil {
-		input, capture, check = opts.Input, opts.CaptureOutput, opts.Check
-	}
 	var p uintptr
-	err = cweft.Weft_subprocess_run(&p, argv, co, firstByte(input), int64(len(input)), b2i(capture),
-		opts.timeout(), b2i(check))
-	runtime.KeepAlive(input)
+	err := opts.call(args, func(argv uintptr, co cweft.SwigcptrStruct_SS_weft_popen_opts) error {
+		capture, check := false, false
+		if opts != nil {
+			capture, check = opts.CaptureOutput, opts.Check
+		}
+		input := opts.input()
+		defer runtime.KeepAlive(input)
+		return cweft.Weft_subprocess_run(&p, argv, co, firstByte(input), int64(len(input)), b2i(capture),
+			opts.timeout(), b2i(check))
+	})
 	if p == 0 {
 		return nil, err
 	}
@@ -330,23 +301,15 @@ func Run(args []string, opts *RunOptions) (*CompletedProcess, error) {
 // CheckOutput runs a command and gives its stdout; a non-zero exit is
 // ErrCalledProcess.
 func CheckOutput(args []string, opts *RunOptions) ([]byte, error) {
-	co, done, err := opts.popen().build()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	argv, free := cStrings(args)
-	defer free()
-	var input []byte
-	if opts != nil {
-		input = opts.Input
-	}
 	var o uintptr
 	var n uint64
 	var rc int32
-	err = cweft.Weft_subprocess_check_output(&o, &n, &rc, argv, co, firstByte(input), int64(len(input)),
-		opts.timeout())
-	runtime.KeepAlive(input)
+	err := opts.call(args, func(argv uintptr, co cweft.SwigcptrStruct_SS_weft_popen_opts) error {
+		input := opts.input()
+		defer runtime.KeepAlive(input)
+		return cweft.Weft_subprocess_check_output(&o, &n, &rc, argv, co, firstByte(input), int64(len(input)),
+			opts.timeout())
+	})
 	return takeBytes(o, n), err
 }
 
@@ -362,16 +325,32 @@ func CheckCall(args []string, opts *RunOptions) (int, error) {
 
 func callLike(f func(uintptr, cweft.Struct_SS_weft_popen_opts, float64, *int32) error, args []string,
 	opts *RunOptions) (int, error) {
-	co, done, err := opts.popen().build()
+	var rc int32
+	err := opts.call(args, func(argv uintptr, co cweft.SwigcptrStruct_SS_weft_popen_opts) error {
+		return f(argv, co, opts.timeout(), &rc)
+	})
+	return int(rc), err
+}
+
+// call builds the C options and argument vector of a run-to-completion
+// function, calls f with them and releases them.
+func (o *RunOptions) call(args []string, f func(argv uintptr, co cweft.SwigcptrStruct_SS_weft_popen_opts) error) error {
+	co, done, err := o.popen().build()
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer done()
 	argv, free := cStrings(args)
 	defer free()
-	var rc int32
-	err = f(argv, co, opts.timeout(), &rc)
-	return int(rc), err
+	return f(argv, co)
+}
+
+// input gives the bytes for the child's stdin (nil for none).
+func (o *RunOptions) input() []byte {
+	if o == nil {
+		return nil
+	}
+	return o.Input
 }
 
 // GetStatusOutput runs cmd through the shell; it gives the exit status and

@@ -13,39 +13,19 @@ import (
 type Lock struct{ handle }
 
 // NewLock makes an unlocked Lock.
-func NewLock() (*Lock, error) {
-	p, err := newOut(cweft.Weft_lock_new)
-	if err != nil {
-		return nil, err
-	}
-	l := &Lock{}
-	l.init(p, func(p uintptr) error { return cweft.Weft_lock_free(cweft.SwigcptrStruct_SS_weft_lock(p)) })
-	runtime.SetFinalizer(l, (*Lock).Close)
-	return l, nil
-}
-
-func (l *Lock) c() cweft.SwigcptrStruct_SS_weft_lock {
-	return cweft.SwigcptrStruct_SS_weft_lock(l.ptr())
-}
+func NewLock() (*Lock, error) { return open(&Lock{}, cweft.Weft_lock_new, cweft.Weft_lock_free) }
 
 // Acquire waits up to timeout (negative: forever, 0: try once); false when
 // it timed out.
 func (l *Lock) Acquire(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(l)
-	return falseOnTimeout(cweft.Weft_lock_acquire(l.c(), seconds(timeout)))
+	return falseOnTimeout(wait(&l.handle, cweft.Weft_lock_acquire, timeout))
 }
 
 // Release unlocks; ErrRuntime if it was not locked.
-func (l *Lock) Release() error {
-	defer runtime.KeepAlive(l)
-	return cweft.Weft_lock_release(l.c())
-}
+func (l *Lock) Release() error { return do(&l.handle, cweft.Weft_lock_release) }
 
 // Locked reports whether the lock is held.
-func (l *Lock) Locked() bool {
-	defer runtime.KeepAlive(l)
-	return boolOut(func(v *int32) error { return cweft.Weft_lock_locked(l.c(), v) })
-}
+func (l *Lock) Locked() bool { return flag(&l.handle, cweft.Weft_lock_locked) }
 
 // Lock and Unlock make a Lock a sync.Locker; they panic on errors.
 func (l *Lock) Lock() {
@@ -61,44 +41,21 @@ func (l *Lock) Unlock() {
 	}
 }
 
-// Close drops the Go side's reference; later calls give ErrEinval.
-func (l *Lock) Close() error { return l.close() }
-
 // RLock is threading.RLock: reentrant, released only by its owner thread.
 // Goroutines move between threads, so lock it from a goroutine pinned with
 // runtime.LockOSThread (or from a weft thread).
 type RLock struct{ handle }
 
 // NewRLock makes an unlocked RLock.
-func NewRLock() (*RLock, error) {
-	p, err := newOut(cweft.Weft_rlock_new)
-	if err != nil {
-		return nil, err
-	}
-	l := &RLock{}
-	l.init(p, func(p uintptr) error { return cweft.Weft_rlock_free(cweft.SwigcptrStruct_SS_weft_rlock(p)) })
-	runtime.SetFinalizer(l, (*RLock).Close)
-	return l, nil
-}
-
-func (l *RLock) c() cweft.SwigcptrStruct_SS_weft_rlock {
-	return cweft.SwigcptrStruct_SS_weft_rlock(l.ptr())
-}
+func NewRLock() (*RLock, error) { return open(&RLock{}, cweft.Weft_rlock_new, cweft.Weft_rlock_free) }
 
 // Acquire as Lock.Acquire; the owner may acquire again.
 func (l *RLock) Acquire(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(l)
-	return falseOnTimeout(cweft.Weft_rlock_acquire(l.c(), seconds(timeout)))
+	return falseOnTimeout(wait(&l.handle, cweft.Weft_rlock_acquire, timeout))
 }
 
 // Release once per Acquire; ErrNotOwner from another thread.
-func (l *RLock) Release() error {
-	defer runtime.KeepAlive(l)
-	return cweft.Weft_rlock_release(l.c())
-}
-
-// Close drops the Go side's reference.
-func (l *RLock) Close() error { return l.close() }
+func (l *RLock) Release() error { return do(&l.handle, cweft.Weft_rlock_release) }
 
 // Condition is threading.Condition.
 type Condition struct {
@@ -126,34 +83,22 @@ func NewCondition(lock any) (*Condition, error) {
 		return nil, err
 	}
 	c := &Condition{lock: lock}
-	c.init(p, func(p uintptr) error {
-		return cweft.Weft_condition_free(cweft.SwigcptrStruct_SS_weft_condition(p))
-	})
-	runtime.SetFinalizer(c, (*Condition).Close)
+	adopt(c, p, cweft.Weft_condition_free)
 	return c, nil
-}
-
-func (c *Condition) c() cweft.SwigcptrStruct_SS_weft_condition {
-	return cweft.SwigcptrStruct_SS_weft_condition(c.ptr())
 }
 
 // Acquire acquires the underlying lock.
 func (c *Condition) Acquire(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(c)
-	return falseOnTimeout(cweft.Weft_condition_acquire(c.c(), seconds(timeout)))
+	return falseOnTimeout(wait(&c.handle, cweft.Weft_condition_acquire, timeout))
 }
 
 // Release releases the underlying lock.
-func (c *Condition) Release() error {
-	defer runtime.KeepAlive(c)
-	return cweft.Weft_condition_release(c.c())
-}
+func (c *Condition) Release() error { return do(&c.handle, cweft.Weft_condition_release) }
 
 // Wait releases the lock, waits for a notification or the timeout, and
 // re-acquires; false on timeout.
 func (c *Condition) Wait(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(c)
-	return falseOnTimeout(cweft.Weft_condition_wait(c.c(), seconds(timeout)))
+	return falseOnTimeout(wait(&c.handle, cweft.Weft_condition_wait, timeout))
 }
 
 // WaitFor waits until pred() holds (called with the lock held) or the
@@ -177,29 +122,14 @@ func (c *Condition) Notify(n int) error {
 }
 
 // NotifyAll wakes every waiter.
-func (c *Condition) NotifyAll() error {
-	defer runtime.KeepAlive(c)
-	return cweft.Weft_condition_notify_all(c.c())
-}
-
-// Close drops the Go side's reference.
-func (c *Condition) Close() error { return c.close() }
+func (c *Condition) NotifyAll() error { return do(&c.handle, cweft.Weft_condition_notify_all) }
 
 // Semaphore is threading.Semaphore, or BoundedSemaphore when made with
 // NewBoundedSemaphore.
 type Semaphore struct{ handle }
 
 func newSemaphore(ctor func(*uintptr, int64) error, value int) (*Semaphore, error) {
-	p, err := newOut(func(o *uintptr) error { return ctor(o, int64(value)) })
-	if err != nil {
-		return nil, err
-	}
-	s := &Semaphore{}
-	s.init(p, func(p uintptr) error {
-		return cweft.Weft_semaphore_free(cweft.SwigcptrStruct_SS_weft_semaphore(p))
-	})
-	runtime.SetFinalizer(s, (*Semaphore).Close)
-	return s, nil
+	return open(&Semaphore{}, func(o *uintptr) error { return ctor(o, int64(value)) }, cweft.Weft_semaphore_free)
 }
 
 // NewSemaphore makes a semaphore with value permits.
@@ -212,14 +142,9 @@ func NewBoundedSemaphore(value int) (*Semaphore, error) {
 	return newSemaphore(cweft.Weft_semaphore_new_bounded, value)
 }
 
-func (s *Semaphore) c() cweft.SwigcptrStruct_SS_weft_semaphore {
-	return cweft.SwigcptrStruct_SS_weft_semaphore(s.ptr())
-}
-
 // Acquire takes a permit; false on timeout.
 func (s *Semaphore) Acquire(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(s)
-	return falseOnTimeout(cweft.Weft_semaphore_acquire(s.c(), seconds(timeout)))
+	return falseOnTimeout(wait(&s.handle, cweft.Weft_semaphore_acquire, timeout))
 }
 
 // Release returns n permits.
@@ -228,54 +153,25 @@ func (s *Semaphore) Release(n int) error {
 	return cweft.Weft_semaphore_release(s.c(), int64(n))
 }
 
-// Close drops the Go side's reference.
-func (s *Semaphore) Close() error { return s.close() }
-
 // Event is threading.Event.
 type Event struct{ handle }
 
 // NewEvent makes an unset Event.
-func NewEvent() (*Event, error) {
-	p, err := newOut(cweft.Weft_event_new)
-	if err != nil {
-		return nil, err
-	}
-	e := &Event{}
-	e.init(p, func(p uintptr) error { return cweft.Weft_event_free(cweft.SwigcptrStruct_SS_weft_event(p)) })
-	runtime.SetFinalizer(e, (*Event).Close)
-	return e, nil
-}
-
-func (e *Event) c() cweft.SwigcptrStruct_SS_weft_event {
-	return cweft.SwigcptrStruct_SS_weft_event(e.ptr())
-}
+func NewEvent() (*Event, error) { return open(&Event{}, cweft.Weft_event_new, cweft.Weft_event_free) }
 
 // IsSet reports the flag.
-func (e *Event) IsSet() bool {
-	defer runtime.KeepAlive(e)
-	return boolOut(func(v *int32) error { return cweft.Weft_event_is_set(e.c(), v) })
-}
+func (e *Event) IsSet() bool { return flag(&e.handle, cweft.Weft_event_is_set) }
 
 // Set sets the flag and wakes every waiter.
-func (e *Event) Set() error {
-	defer runtime.KeepAlive(e)
-	return cweft.Weft_event_set(e.c())
-}
+func (e *Event) Set() error { return do(&e.handle, cweft.Weft_event_set) }
 
 // Clear resets the flag.
-func (e *Event) Clear() error {
-	defer runtime.KeepAlive(e)
-	return cweft.Weft_event_clear(e.c())
-}
+func (e *Event) Clear() error { return do(&e.handle, cweft.Weft_event_clear) }
 
 // Wait waits for the flag; false on timeout.
 func (e *Event) Wait(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(e)
-	return falseOnTimeout(cweft.Weft_event_wait(e.c(), seconds(timeout)))
+	return falseOnTimeout(wait(&e.handle, cweft.Weft_event_wait, timeout))
 }
-
-// Close drops the Go side's reference.
-func (e *Event) Close() error { return e.close() }
 
 // Barrier is threading.Barrier.
 type Barrier struct{ handle }
@@ -301,54 +197,32 @@ func NewBarrier(parties int, action Func, timeout time.Duration) (*Barrier, erro
 		return nil, err
 	}
 	b := &Barrier{}
-	b.init(p, func(p uintptr) error { return cweft.Weft_barrier_free(cweft.SwigcptrStruct_SS_weft_barrier(p)) })
-	runtime.SetFinalizer(b, (*Barrier).Close)
+	adopt(b, p, cweft.Weft_barrier_free)
 	return b, nil
-}
-
-func (b *Barrier) c() cweft.SwigcptrStruct_SS_weft_barrier {
-	return cweft.SwigcptrStruct_SS_weft_barrier(b.ptr())
 }
 
 // Wait waits for every party and gives this one's arrival index; ErrBroken
 // if the barrier breaks (a timeout breaks it, as in Python). A negative
 // timeout uses the barrier's default.
 func (b *Barrier) Wait(timeout time.Duration) (int, error) {
-	defer runtime.KeepAlive(b)
+	held := b.hold()
+	defer held.drop()
 	var idx uint64
-	err := cweft.Weft_barrier_wait(b.c(), seconds(timeout), &idx)
+	err := cweft.Weft_barrier_wait(held, seconds(timeout), &idx)
 	return int(idx), err
 }
 
 // Reset returns the barrier to its empty state.
-func (b *Barrier) Reset() error {
-	defer runtime.KeepAlive(b)
-	return cweft.Weft_barrier_reset(b.c())
-}
+func (b *Barrier) Reset() error { return do(&b.handle, cweft.Weft_barrier_reset) }
 
 // Abort breaks the barrier.
-func (b *Barrier) Abort() error {
-	defer runtime.KeepAlive(b)
-	return cweft.Weft_barrier_abort(b.c())
-}
+func (b *Barrier) Abort() error { return do(&b.handle, cweft.Weft_barrier_abort) }
 
 // Parties is the number of threads to wait for.
-func (b *Barrier) Parties() int {
-	defer runtime.KeepAlive(b)
-	return sizeOut(func(v *uint64) error { return cweft.Weft_barrier_parties(b.c(), v) })
-}
+func (b *Barrier) Parties() int { return count(&b.handle, cweft.Weft_barrier_parties) }
 
 // NWaiting is the number of threads waiting now.
-func (b *Barrier) NWaiting() int {
-	defer runtime.KeepAlive(b)
-	return sizeOut(func(v *uint64) error { return cweft.Weft_barrier_n_waiting(b.c(), v) })
-}
+func (b *Barrier) NWaiting() int { return count(&b.handle, cweft.Weft_barrier_n_waiting) }
 
 // Broken reports whether the barrier is broken.
-func (b *Barrier) Broken() bool {
-	defer runtime.KeepAlive(b)
-	return boolOut(func(v *int32) error { return cweft.Weft_barrier_broken(b.c(), v) })
-}
-
-// Close drops the Go side's reference.
-func (b *Barrier) Close() error { return b.close() }
+func (b *Barrier) Broken() bool { return flag(&b.handle, cweft.Weft_barrier_broken) }

@@ -2,10 +2,13 @@ package weft
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"sync"
 	"testing"
 	"time"
+
+	"weft.dev/weft/internal/cweft"
 )
 
 func TestLock(t *testing.T) {
@@ -189,5 +192,76 @@ func TestEventAndBarrier(t *testing.T) {
 	nb := must(NewBarrier(1, nil, Forever))
 	if i, err := nb.Wait(Forever); i != 0 || err != nil {
 		t.Fatal(i, err)
+	}
+}
+
+// Close in one goroutine while another is blocked on the same object drops
+// only the owner's reference: the blocked call holds its own, so the object
+// lives (its raw handle still works) until the call returns as it would have
+// (a timeout here), and goes then.
+func TestCloseWhileBlocked(t *testing.T) {
+	l := must(NewLock())
+	must(l.Acquire(Forever))
+	e := must(NewEvent())
+	s := must(NewSemaphore(0))
+	raw := []ref{l.c(), e.c(), s.c()}
+	const wait = 400 * time.Millisecond
+	results := make(chan string, 3)
+	report := func(what string, ok bool, err error) {
+		if ok || err != nil {
+			results <- fmt.Sprintf("%s gave (%v, %v), want a timeout", what, ok, err)
+			return
+		}
+		results <- ""
+	}
+	go func() { ok, err := l.Acquire(wait); report("Lock.Acquire", ok, err) }()
+	go func() { ok, err := e.Wait(wait); report("Event.Wait", ok, err) }()
+	go func() { ok, err := s.Acquire(wait); report("Semaphore.Acquire", ok, err) }()
+	time.Sleep(wait / 4) // let them block
+	for _, c := range []interface{ Close() error }{l, e, s} {
+		if err := c.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	}
+	alive := func(r ref) error {
+		if err := cweft.Weft_handle_ref(uintptr(r)); err != nil {
+			return err
+		}
+		return cweft.Weft_handle_unref(uintptr(r))
+	}
+	for i, r := range raw {
+		if err := alive(r); err != nil {
+			t.Errorf("object %d freed under its blocked call: %v", i, err)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		if msg := <-results; msg != "" {
+			t.Error(msg)
+		}
+	}
+	for i, r := range raw {
+		if err := alive(r); !errors.Is(err, ErrEinval) {
+			t.Errorf("object %d still alive after its last call returned: %v", i, err)
+		}
+	}
+	if _, err := l.Acquire(0); !errors.Is(err, ErrEinval) {
+		t.Fatalf("Acquire after Close: %v, want ErrEinval", err)
+	}
+}
+
+// A negative count where C takes a size is an error wrapping ErrEinval,
+// never a huge unsigned value.
+func TestNegativeCounts(t *testing.T) {
+	bad := map[string]func() error{
+		"NewSemaphore(-1)":        func() error { _, err := NewSemaphore(-1); return err },
+		"NewBoundedSemaphore(-1)": func() error { _, err := NewBoundedSemaphore(-1); return err },
+		"NewBarrier(-1)":          func() error { _, err := NewBarrier(-1, nil, Forever); return err },
+		"NewQueue(-5)":            func() error { _, err := NewQueue(-5); return err },
+		"Semaphore.Release(-2)":   func() error { return must(NewSemaphore(1)).Release(-2) },
+	}
+	for what, f := range bad {
+		if err := f(); !errors.Is(err, ErrEinval) {
+			t.Errorf("%s gave %v, want ErrEinval", what, err)
+		}
 	}
 }

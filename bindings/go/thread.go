@@ -15,8 +15,7 @@ type Thread struct{ handle }
 
 func wrapThread(p uintptr) *Thread {
 	t := &Thread{}
-	t.init(p, func(p uintptr) error { return cweft.Weft_thread_free(cweft.SwigcptrStruct_SS_weft_thread(p)) })
-	runtime.SetFinalizer(t, (*Thread).Close)
+	adopt(t, p, cweft.Weft_thread_free)
 	return t
 }
 
@@ -35,20 +34,12 @@ func NewThread(name string, target Func) (*Thread, error) {
 	return wrapThread(p), nil
 }
 
-func (t *Thread) c() cweft.SwigcptrStruct_SS_weft_thread {
-	return cweft.SwigcptrStruct_SS_weft_thread(t.ptr())
-}
-
 // Start starts the thread; ErrRuntime if it was started already.
-func (t *Thread) Start() error {
-	defer runtime.KeepAlive(t)
-	return cweft.Weft_thread_start(t.c())
-}
+func (t *Thread) Start() error { return do(&t.handle, cweft.Weft_thread_start) }
 
 // Join waits up to timeout for the thread to end; false on a timeout.
 func (t *Thread) Join(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(t)
-	return falseOnTimeout(cweft.Weft_thread_join(t.c(), seconds(timeout)))
+	return falseOnTimeout(wait(&t.handle, cweft.Weft_thread_join, timeout))
 }
 
 // Name is the thread's name.
@@ -86,16 +77,10 @@ func (t *Thread) NativeID() uint64 {
 }
 
 // IsAlive reports whether the thread has started and not ended.
-func (t *Thread) IsAlive() bool {
-	defer runtime.KeepAlive(t)
-	return boolOut(func(v *int32) error { return cweft.Weft_thread_is_alive(t.c(), v) })
-}
+func (t *Thread) IsAlive() bool { return flag(&t.handle, cweft.Weft_thread_is_alive) }
 
 // Daemon reports the daemon flag.
-func (t *Thread) Daemon() bool {
-	defer runtime.KeepAlive(t)
-	return boolOut(func(v *int32) error { return cweft.Weft_thread_daemon(t.c(), v) })
-}
+func (t *Thread) Daemon() bool { return flag(&t.handle, cweft.Weft_thread_daemon) }
 
 // SetDaemon sets the daemon flag (before Start).
 func (t *Thread) SetDaemon(on bool) error {
@@ -108,9 +93,6 @@ func (t *Thread) SetStackSize(size int) error {
 	defer runtime.KeepAlive(t)
 	return cweft.Weft_thread_set_stack_size(t.c(), int64(size))
 }
-
-// Close drops the Go side's reference; a started thread runs on.
-func (t *Thread) Close() error { return t.close() }
 
 // Timer is threading.Timer.
 type Timer struct{ handle }
@@ -127,31 +109,19 @@ func NewTimer(interval time.Duration, fn Func) (*Timer, error) {
 		return nil, err
 	}
 	tm := &Timer{}
-	tm.init(p, func(p uintptr) error { return cweft.Weft_timer_free(cweft.SwigcptrStruct_SS_weft_timer(p)) })
-	runtime.SetFinalizer(tm, (*Timer).Close)
+	adopt(tm, p, cweft.Weft_timer_free)
 	return tm, nil
 }
 
-func (tm *Timer) c() cweft.SwigcptrStruct_SS_weft_timer {
-	return cweft.SwigcptrStruct_SS_weft_timer(tm.ptr())
-}
-
 // Start starts the timer's thread.
-func (tm *Timer) Start() error {
-	defer runtime.KeepAlive(tm)
-	return cweft.Weft_timer_start(tm.c())
-}
+func (tm *Timer) Start() error { return do(&tm.handle, cweft.Weft_timer_start) }
 
 // Cancel stops the timer if it has not fired; true if it stopped it.
-func (tm *Timer) Cancel() bool {
-	defer runtime.KeepAlive(tm)
-	return boolOut(func(v *int32) error { return cweft.Weft_timer_cancel(tm.c(), v) })
-}
+func (tm *Timer) Cancel() bool { return flag(&tm.handle, cweft.Weft_timer_cancel) }
 
 // Join waits for the timer's thread; false on a timeout.
 func (tm *Timer) Join(timeout time.Duration) (bool, error) {
-	defer runtime.KeepAlive(tm)
-	return falseOnTimeout(cweft.Weft_timer_join(tm.c(), seconds(timeout)))
+	return falseOnTimeout(wait(&tm.handle, cweft.Weft_timer_join, timeout))
 }
 
 // Thread gives the timer's thread.
@@ -164,43 +134,28 @@ func (tm *Timer) Thread() (*Thread, error) {
 	return wrapThread(p), nil
 }
 
-// Close drops the Go side's reference.
-func (tm *Timer) Close() error { return tm.close() }
-
 // Local is threading.local: one Go value per OS thread (see "Thread-bound
 // state" in the guide: use it from weft threads or pinned goroutines).
 type Local struct{ handle }
 
 // NewLocal makes a local, empty in every thread.
-func NewLocal() (*Local, error) {
-	p, err := newOut(cweft.Weft_local_new)
-	if err != nil {
-		return nil, err
-	}
-	l := &Local{}
-	l.init(p, func(p uintptr) error { return cweft.Weft_local_free(cweft.SwigcptrStruct_SS_weft_local(p)) })
-	runtime.SetFinalizer(l, (*Local).Close)
-	return l, nil
-}
+func NewLocal() (*Local, error) { return open(&Local{}, cweft.Weft_local_new, cweft.Weft_local_free) }
 
 // Get gives this thread's value (nil if none).
 func (l *Local) Get() any {
 	defer runtime.KeepAlive(l)
-	var p uintptr
-	if cweft.Weft_local_get(cweft.SwigcptrStruct_SS_weft_local(l.ptr()), &p) != nil {
+	var val any
+	if cweft.Weft_local_get(l.c(), &val) != nil {
 		return nil
 	}
-	return borrow(p)
+	return val
 }
 
 // Set sets this thread's value.
 func (l *Local) Set(v any) error {
 	defer runtime.KeepAlive(l)
-	return give(v, func(h uintptr) error { return cweft.Weft_local_set(cweft.SwigcptrStruct_SS_weft_local(l.ptr()), h) })
+	return give(v, func(h uintptr) error { return cweft.Weft_local_set(l.c(), h) })
 }
-
-// Close frees the local and every thread's value.
-func (l *Local) Close() error { return l.close() }
 
 // GetIdent is threading.get_ident() of the calling thread.
 func GetIdent() uint64 { return cweft.Weft_threading_get_ident() }

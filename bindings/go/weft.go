@@ -138,18 +138,6 @@ func predicate(h uintptr) (ok bool) {
 	return cgo.Handle(h).Value().(func() bool)()
 }
 
-// takeValue turns a value handle weft handed back into the Go value,
-// deleting the handle (the caller owned it).
-func takeValue(v uintptr) any {
-	if v == 0 {
-		return nil
-	}
-	h := cgo.Handle(v)
-	val := h.Value()
-	h.Delete()
-	return val
-}
-
 // withCause attaches the Go error a callable failed with to weft's error.
 func withCause(err error, c *callable) error {
 	var we *Error
@@ -168,9 +156,9 @@ func CallFunc(fn Func) (any, error) {
 	}
 	c, h := newCallable(fn)
 	defer h.Delete() // weft_call leaves the argument to its caller
-	var v uintptr
+	var v any
 	if err := cweft.Weft_call(uintptr(h), &v); err != nil {
 		return nil, withCause(err, c)
 	}
-	return takeValue(v), nil
+	return v, nil
 }

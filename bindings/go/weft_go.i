@@ -148,6 +148,24 @@ WEFT_GO_OUT(double, float64)
 WEFT_GO_OUT(bool, bool)
 WEFT_GO_OUT(weft_status, int32)
 
+/* SIZE (weft.i): a count or size going in, an int64 in Go; a negative one
+ * is an *Error with WEFT_EINVAL (errors.Is(err, weft.ErrEinval)), returned
+ * before C is called, instead of a huge unsigned value. */
+%typemap(gotype) size_t SIZE "int64"
+%typemap(imtype) size_t SIZE "int64"
+%typemap(goin) size_t SIZE %{
+	if $input < 0 {
+		return &Error{Code: int(WEFT_EINVAL), Message: "$1_name must not be negative (got " +
+			strconv.FormatInt($input, 10) + ")"}
+	}
+	$result = $input
+%}
+%typemap(in) size_t SIZE %{ $1 = (size_t)$input; %}
+/* ... except in the one function that returns no status (and is given the
+ * count weft itself handed out). */
+%typemap(goin) size_t count "$result = $input"
+%go_import("strconv")
+
 /* A handle, value or C pointer the call hands back: the address of a Go
  * uintptr (Go memory holding no Go pointer, as cgo allows). */
 %typemap(gotype) SWIGTYPE **, void **, char **, const char **, const char *const **,
@@ -160,6 +178,35 @@ WEFT_GO_OUT(weft_status, int32)
     weft_sched_event ***, weft_thread *** ""
 %typemap(freearg) SWIGTYPE **, void **, char **, const char **, const char *const **,
     weft_sched_event ***, weft_thread *** ""
+
+/* TAKEN and BORROWED_VALUE (weft.i: `void **item|result` and `void
+ * **value|payload`): the Go value behind the cgo.Handle handed back, as an
+ * `any` the call fills in. A TAKEN value is the caller's now: its handle is
+ * deleted; a BORROWED_VALUE stays the object's: its handle is only read. */
+%typemap(gotype) void **TAKEN, void **BORROWED_VALUE "*any"
+%typemap(imtype) void **TAKEN, void **BORROWED_VALUE "*uintptr"
+%typemap(goin) void **TAKEN, void **BORROWED_VALUE %{ $result = new(uintptr) %}
+%typemap(in) void **TAKEN, void **BORROWED_VALUE %{ $1 = ($1_ltype)$input; %}
+%typemap(argout) void **TAKEN, void **BORROWED_VALUE ""
+%typemap(freearg) void **TAKEN, void **BORROWED_VALUE ""
+/* (In goargout, $input is the *uintptr C filled in, $1 the caller's *any.) */
+%typemap(goargout) void **TAKEN %{
+	if v := takeValue(*$input); $1 != nil {
+		*$1 = v
+	}
+%}
+%typemap(goargout) void **BORROWED_VALUE %{
+	if $1 != nil {
+		*$1 = borrowValue(*$input)
+	}
+%}
+
+/* BORROWED_HANDLE (weft.i: a `T **borrowed` result): the same *uintptr;
+ * the package weft never wraps it in an owning object, it maps it to the
+ * caller's own (AsCompleted.Next) or only reads through it. */
+%typemap(gotype) SWIGTYPE **BORROWED_HANDLE "*uintptr"
+%typemap(imtype) SWIGTYPE **BORROWED_HANDLE "*uintptr"
+%typemap(in) SWIGTYPE **BORROWED_HANDLE %{ $1 = ($1_ltype)$input; %}
 
 /* Arrays going in are C or Go memory holding no Go pointers, built by the
  * package weft (string vectors in C memory, handle arrays as []uintptr). */
@@ -240,37 +287,29 @@ func weftGoPred(handle C.uintptr_t) C.int {
 	return 0
 }
 
+// takeValue gives the Go value behind a handle the caller now owns, and
+// deletes the handle.
+func takeValue(p uintptr) any {
+	if p == 0 {
+		return nil
+	}
+	h := cgo.Handle(p)
+	v := h.Value()
+	h.Delete()
+	return v
+}
+
+// borrowValue gives the Go value behind a handle weft keeps.
+func borrowValue(p uintptr) any {
+	if p == 0 {
+		return nil
+	}
+	return cgo.Handle(p).Value()
+}
+
 //export weftGoRelease
 func weftGoRelease(handle C.uintptr_t) {
 	cgo.Handle(handle).Delete()
 }
 %}
 %go_import("runtime/cgo")
-
-/* Thread hooks and the excepthook take C function pointers called on
- * arbitrary threads at thread start and end; they are for C code and for
- * bindings' own set-up, not wrapped. */
-%ignore weft_threading_settrace;
-%ignore weft_threading_setprofile;
-%ignore weft_threading_settrace_all_threads;
-%ignore weft_threading_setprofile_all_threads;
-%ignore weft_threading_deliver_hooks;
-%ignore weft_threading_gettrace;
-%ignore weft_threading_getprofile;
-%ignore weft_threading_set_excepthook;
-%ignore weft_threading_excepthook;
-%ignore weft_threading_default_excepthook;
-/* Ends the calling thread without returning: it would cut through the
- * host language's own frames (a Lua pcall, a cgo callback). Return from
- * the target instead. */
-%ignore weft_threading_exit;
-/* Read by the enumerate typemap; an array is never handed over. */
-%ignore weft_thread_list_free;
-/* A bound callable is a C triple; in Go, call Context.Run inside the Func. */
-%ignore weft_context_bind;
-/* Exists only inside a C callable. */
-%ignore weft_future_from_outcome;
-/* map calls a C function per argument; Executor.Map is written over Submit. */
-%ignore weft_executor_map;
-%ignore weft_map_iter_next;
-%ignore weft_map_iter_free;

@@ -5,8 +5,11 @@
  * shared references within one buffer), Lua functions (as bytecode, with their
  * upvalues copied the same way), C functions that a loaded module exports
  * (looked up by name again on the other side), the globals table (becomes the
- * receiver's globals), light userdata. Shared, not copied: weft handles, which
- * arrive as borrowed userdata pointing to the same object.
+ * receiver's globals), light userdata. Shared, not copied: weft handles. A
+ * buffer holds one reference of its own on every handle in it (taken with
+ * weft_handle_ref when it is encoded, dropped by weft_lua_value_free), and
+ * each decoded userdata takes another, so a handle outlives the Lua value it
+ * was put in as long as the buffer or any copy of it lives.
  * Refused with a Lua error: coroutines, other full userdata, tables with a
  * metatable, C functions no loaded module exports. */
 #include <stdint.h>
@@ -37,28 +40,55 @@ enum {
 #define MAGIC 0x57654C31u /* "WeL1" */
 #define MAX_DEPTH 200
 
-/* Header of every buffer: a magic number and the total size. */
+/* Header of every buffer: a magic number, the number of values, the size of
+ * the encoded values, and the number of handles whose references the buffer
+ * holds; those handles follow the values, one pointer each. */
 typedef struct header {
     uint32_t magic;
     uint32_t count;
     uint64_t size;
+    uint64_t nhandles;
 } header;
 
 /* ---- encoding ---------------------------------------------------------- */
 
 /* The buffer lives in a userdata box while it grows, so that a Lua error in
- * the middle of encoding frees it when the box is collected. */
+ * the middle of encoding frees it, and drops the references taken so far,
+ * when the box is collected. */
 typedef struct box {
     unsigned char *data;
     size_t len, cap;
+    void **refs;
+    size_t nrefs, refcap;
 } box;
 
 static int box_gc(lua_State *L)
 {
     box *b = lua_touserdata(L, 1);
+    for (size_t i = 0; i < b->nrefs; i++)
+        (void)weft_handle_unref(b->refs[i]);
+    free(b->refs);
     free(b->data);
+    b->refs = NULL;
+    b->nrefs = 0;
     b->data = NULL;
     return 0;
+}
+
+/* Takes the buffer's reference on a handle going into it. */
+static void hold(lua_State *L, box *b, void *handle)
+{
+    if (b->nrefs == b->refcap) {
+        size_t cap = b->refcap ? b->refcap * 2 : 4;
+        void **r = realloc(b->refs, cap * sizeof *r);
+        if (r == NULL)
+            luaL_error(L, "weft: out of memory copying a value");
+        b->refs = r;
+        b->refcap = cap;
+    }
+    if (weft_handle_ref(handle) != WEFT_OK)
+        luaL_error(L, "weft: cannot copy a weft handle: %s", weft_errmsg());
+    b->refs[b->nrefs++] = handle;
 }
 
 static void put(lua_State *L, box *b, const void *p, size_t n)
@@ -109,7 +139,6 @@ typedef struct enc {
     int cfuncs;  /* table: C function -> "module.name" */
     int globals; /* the globals table */
     int upvals;  /* table: upvalue id -> function id * 256 + index, first seen */
-    bool pin;    /* keep owned handles alive in this state (see weft_lua_encode_pinned) */
     lua_Integer next_id;
 } enc;
 
@@ -315,13 +344,7 @@ static void encode_value(enc *e, int idx, int depth)
             luaL_error(L, "weft: cannot copy a userdata that is not a weft handle");
         if (ptr == NULL)
             luaL_error(L, "weft: cannot copy a weft handle that was freed");
-        if (e->pin && weft_lua_handle_owned(L, idx)) {
-            luaL_getsubtable(L, LUA_REGISTRYINDEX, "weft.pinned");
-            lua_pushvalue(L, idx);
-            lua_pushboolean(L, 1);
-            lua_rawset(L, -3);
-            lua_pop(L, 1);
-        }
+        hold(L, b, ptr);
         put_byte(L, b, T_HANDLE);
         put(L, b, &type, sizeof type);
         put(L, b, &ptr, sizeof ptr);
@@ -335,33 +358,20 @@ static void encode_value(enc *e, int idx, int depth)
     }
 }
 
-static void *encode(lua_State *L, int first, int n, size_t *len, bool pin);
-
 void *weft_lua_encode(lua_State *L, int first, int n, size_t *len)
-{
-    return encode(L, first, n, len, false);
-}
-
-void *weft_lua_encode_pinned(lua_State *L, int first, int n, size_t *len)
-{
-    return encode(L, first, n, len, true);
-}
-
-static void *encode(lua_State *L, int first, int n, size_t *len, bool pin)
 {
     first = lua_absindex(L, first);
     luaL_checkstack(L, 12, "weft: copying a value");
     int top = lua_gettop(L);
     box *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->data = NULL;
-    b->len = b->cap = 0;
+    *b = (box){0};
     if (luaL_newmetatable(L, "weft.codec.box")) {
         lua_pushcfunction(L, box_gc);
         lua_setfield(L, -2, "__gc");
     }
     lua_setmetatable(L, -2);
 
-    enc e = {.L = L, .b = b, .pin = pin, .next_id = 0};
+    enc e = {.L = L, .b = b, .next_id = 0};
     lua_newtable(L);
     e.seen = lua_gettop(L);
     luaL_getsubtable(L, LUA_REGISTRYINDEX, "weft.codec.cfuncs");
@@ -371,15 +381,19 @@ static void *encode(lua_State *L, int first, int n, size_t *len, bool pin)
     lua_newtable(L);
     e.upvals = lua_gettop(L);
 
-    header h = {.magic = MAGIC, .count = (uint32_t)n, .size = 0};
+    header h = {.magic = MAGIC, .count = (uint32_t)n, .size = 0, .nhandles = 0};
     put(L, b, &h, sizeof h);
     for (int i = 0; i < n; i++)
         encode_value(&e, first + i, 0);
+    uint64_t size = b->len, nhandles = b->nrefs;
+    if (nhandles > 0)
+        put(L, b, b->refs, b->nrefs * sizeof *b->refs);
 
     unsigned char *data = b->data;
-    uint64_t size = b->len;
     memcpy(data + offsetof(header, size), &size, sizeof size);
-    b->data = NULL; /* handed to the caller */
+    memcpy(data + offsetof(header, nhandles), &nhandles, sizeof nhandles);
+    b->data = NULL; /* handed to the caller, with the references */
+    b->nrefs = 0;
     lua_settop(L, top);
     if (len != NULL)
         *len = (size_t)size;
@@ -571,7 +585,10 @@ static void decode_value(dec *d, int depth)
         void *ptr;
         take(d, &type, sizeof type);
         take(d, &ptr, sizeof ptr);
-        weft_lua_push_handle(L, ptr, type, 0);
+        /* The buffer keeps its reference; the new userdata takes its own. */
+        if (weft_handle_ref(ptr) != WEFT_OK)
+            luaL_error(L, "weft: corrupt value buffer (a handle it holds is gone)");
+        weft_lua_push_handle(L, ptr, type, 1);
         break;
     }
     case T_LIGHT: {
@@ -606,6 +623,15 @@ int weft_lua_decode(lua_State *L, const void *buf)
 
 void weft_lua_value_free(void *p)
 {
+    if (p == NULL)
+        return;
+    header h;
+    memcpy(&h, p, sizeof h);
+    for (uint64_t i = 0; i < h.nhandles; i++) {
+        void *handle;
+        memcpy(&handle, (unsigned char *)p + h.size + i * sizeof handle, sizeof handle);
+        (void)weft_handle_unref(handle);
+    }
     free(p);
 }
 

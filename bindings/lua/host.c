@@ -94,17 +94,6 @@ static void *weft_lib;
 
 typedef weft_status (*free_fn)(void *h);
 
-int weft_lua_out_owned(const char *function)
-{
-    /* Headers that say "receives ..., borrowed" for a handle. */
-    static const char *const borrowed[] = {"weft_as_completed_next", "weft_context_token_var",
-                                           "weft_context_iter_next", NULL};
-    for (const char *const *b = borrowed; *b != NULL; b++)
-        if (strcmp(*b, function) == 0)
-            return 0;
-    return 1;
-}
-
 /* "weft_lock *" -> "lock" */
 static void object_name(const void *type, char *out, size_t n)
 {
@@ -517,9 +506,9 @@ static int run_task(lua_State *L)
     int n_in = weft_lua_decode(L, t->fn); /* the function, then its arguments */
     lua_call(L, n_in - 1, LUA_MULTRET);
     int n = lua_gettop(L) - base;
-    /* A handle the task made and returns would be collected with its state's
-     * garbage while the receiver borrows it: pin it to the worker state. */
-    void *buf = weft_lua_encode_pinned(L, base + 1, n, NULL);
+    /* A handle the task made and returns lives on in the buffer's own
+     * reference after this state collects its userdata. */
+    void *buf = weft_lua_encode(L, base + 1, n, NULL);
     if (weft_outcome_set_value(o, buf, weft_lua_value_free) != WEFT_OK)
         weft_lua_value_free(buf);
     return 0;
@@ -542,6 +531,23 @@ static int report_error(lua_State *L)
     return 0;
 }
 
+/* Calls the function below its `nargs` arguments in protected mode; an error
+ * becomes the outcome's failure (report_error), or, when even that fails
+ * (the error value cannot be copied), a failure with the error as text. */
+static void call_reporting(lua_State *L, int nargs, weft_outcome *outcome)
+{
+    if (lua_pcall(L, nargs, 0, 0) == LUA_OK)
+        return;
+    int err = lua_gettop(L);
+    lua_pushcfunction(L, report_error);
+    lua_pushlightuserdata(L, outcome);
+    lua_pushvalue(L, err);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        const char *m = lua_tostring(L, err);
+        weft_outcome_set_error(outcome, WEFT_FAILED, m != NULL ? m : "error in a Lua callable", NULL, NULL);
+    }
+}
+
 void weft_lua_trampoline(void *arg, weft_outcome *outcome)
 {
     task *t = arg;
@@ -552,18 +558,7 @@ void weft_lua_trampoline(void *arg, weft_outcome *outcome)
     lua_pushcfunction(L, run_task);
     lua_pushlightuserdata(L, t);
     lua_pushlightuserdata(L, outcome);
-    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-        int err = lua_gettop(L);
-        lua_pushcfunction(L, report_error);
-        lua_pushlightuserdata(L, outcome);
-        lua_pushvalue(L, err);
-        if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-            /* The error could not even be copied: report it as text. */
-            const char *m = lua_tostring(L, err);
-            weft_outcome_set_error(outcome, WEFT_FAILED, m != NULL ? m : "error in a Lua callable", NULL,
-                                   NULL);
-        }
-    }
+    call_reporting(L, 2, outcome);
     lua_settop(L, top);
 }
 
@@ -601,17 +596,7 @@ void weft_lua_direct_trampoline(void *arg, weft_outcome *outcome)
     lua_pushcfunction(L, run_direct);
     lua_pushlightuserdata(L, outcome);
     int n = weft_lua_push_callable(L, d->index);
-    if (lua_pcall(L, 1 + n, 0, 0) != LUA_OK) {
-        int err = lua_gettop(L);
-        lua_pushcfunction(L, report_error);
-        lua_pushlightuserdata(L, outcome);
-        lua_pushvalue(L, err);
-        if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-            const char *m = lua_tostring(L, err);
-            weft_outcome_set_error(outcome, WEFT_FAILED, m != NULL ? m : "error in a Lua callable", NULL,
-                                   NULL);
-        }
-    }
+    call_reporting(L, 1 + n, outcome);
     lua_settop(L, top);
 }
 

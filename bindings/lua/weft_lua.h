@@ -19,14 +19,12 @@ void weft_lua_push_error(lua_State *L, weft_status code, const char *message);
 /* ---- the value codec (codec.c) ----------------------------------------- */
 
 /* Encodes `n` values from stack index `first` into one malloc'd buffer, freed
- * with weft_lua_value_free. Raises a Lua error (and leaks nothing) for a value
- * that cannot be copied. `len` (may be NULL) receives the buffer's size. */
+ * with weft_lua_value_free. The buffer holds a reference on every weft handle
+ * among the values (dropped when it is freed); decoding gives each userdata
+ * a reference of its own. Raises a Lua error (and leaks nothing) for a value
+ * that cannot be copied. `len` (may be NULL) receives the size of the
+ * encoded values. */
 void *weft_lua_encode(lua_State *L, int first, int n, size_t *len);
-
-/* As weft_lua_encode, and every weft handle this state owns among the values
- * stays alive as long as the state (for results leaving a worker state,
- * whose receivers only borrow the handles). */
-void *weft_lua_encode_pinned(lua_State *L, int first, int n, size_t *len);
 
 /* Pushes the values of a buffer made by weft_lua_encode; returns how many. */
 int weft_lua_decode(lua_State *L, const void *buf);
@@ -66,9 +64,6 @@ int weft_lua_handle_owned(lua_State *L, int idx);
 void *weft_lua_handle_ptr(lua_State *L, int idx);
 const void *weft_lua_handle_type(lua_State *L, int idx);
 
-/* Whether the handle a function hands back through `T **` is a new
- * reference (the usual case) rather than a borrowed one. */
-int weft_lua_out_owned(const char *function);
 /* Drops a reference to a handle of the given SWIG type with its free function. */
 void weft_lua_free_handle(void *ptr, const void *type);
 

@@ -1,21 +1,19 @@
 /* Lua section of bindings/weft.i.
  *
- * The rules here match C types (and, where one C type has two ownerships,
- * the parameter names the headers use for them), never function names, so a
- * function added to a public header reaches Lua with no code of its own:
+ * The rules here match C types, or the abstract patterns in capitals that
+ * weft.i applies to the parameter names the headers use (where one C type
+ * has two ownerships), never function names, so a function added to a
+ * public header reaches Lua with no code of its own:
  * - a `weft_status` result becomes nothing on success and a Lua error (a
  *   weft.Error object: code, name, message, exception) otherwise;
  * - `T **` and pointers to scalars are out-parameters: Lua gets them as
  *   return values, handles as userdata whose class comes from their type;
- * - a callable `(weft_fn fn|action, void *arg, weft_free_fn free_arg)` is a
- *   Lua function, copied into a Lua state of the thread that runs it
- *   (host.c: one trampoline);
- * - a value handed to a container (`void *item`, `void *value`, with or
- *   without its `weft_free_fn`) is any copyable Lua value, encoded to a byte
- *   buffer (codec.c) and decoded wherever a `void **` hands it back.
- * The few exceptions named by function are the synchronous callables (below:
- * weft_call copies, the others run in the caller's state) and the handles
- * some headers hand out borrowed (weft_lua_out_owned in host.c). */
+ * - a CALLABLE is a Lua function, copied into a Lua state of the thread that
+ *   runs it (host.c: one trampoline);
+ * - an OWNED value is any copyable Lua value, encoded to a byte buffer
+ *   (codec.c), and decoded wherever a TAKEN or BORROWED_VALUE hands it back.
+ * The one exception named by function is among the synchronous callables
+ * (below: weft_call copies, the others run in the caller's state). */
 
 %{
 #include "weft_lua.h"
@@ -33,13 +31,29 @@
 /* ---- integers as Lua integers, not floats ------------------------------ */
 
 %typemap(in, checkfn="lua_isnumber") int, long, long long, unsigned, unsigned long,
-    unsigned long long, size_t, int64_t, uint64_t, int32_t, uint32_t, pid_t, intptr_t
+    unsigned long long, int64_t, uint64_t, int32_t, uint32_t, pid_t, intptr_t
 %{ {
     int isint_ = 0;
     lua_Integer v_ = lua_tointegerx(L, $input, &isint_);
     if (!isint_)
         SWIG_fail_arg("$symname", $argnum, "integer");
     $1 = ($1_ltype)v_;
+} %}
+
+/* SIZE (weft.i): a count or size going in; a negative one raises a
+ * weft.Error (EINVAL) rather than wrapping to a huge unsigned value. */
+%typemap(in, checkfn="lua_isnumber") size_t SIZE %{ {
+    int isint_ = 0;
+    lua_Integer v_ = lua_tointegerx(L, $input, &isint_);
+    if (!isint_)
+        SWIG_fail_arg("$symname", $argnum, "integer");
+    if (v_ < 0) {
+        char msg_[128];
+        snprintf(msg_, sizeof msg_, "$symname: $1_name must not be negative (got %lld)", (long long)v_);
+        weft_lua_push_error(L, WEFT_EINVAL, msg_);
+        SWIG_fail;
+    }
+    $1 = (size_t)v_;
 } %}
 
 %typemap(out) int, long, long long, unsigned, unsigned long, unsigned long long, size_t,
@@ -93,20 +107,32 @@ WEFT_LUA_INT_OUT(weft_status)
 /* ---- handles ------------------------------------------------------------- */
 
 /* A handle the caller receives owns one reference: its userdata frees it when
- * collected (or when :free() is called). The few functions whose headers say
- * they hand out a borrowed handle are listed in weft_lua_out_owned(). */
+ * collected (or when :free() is called). */
 %typemap(in, numinputs=0) SWIGTYPE ** ($*1_ltype temp = NULL) %{ $1 = &temp; %}
 %typemap(argout) SWIGTYPE ** %{
-    weft_lua_push_handle(L, (void *)*$1, $*1_descriptor, weft_lua_out_owned("$symname"));
+    weft_lua_push_handle(L, (void *)*$1, $*1_descriptor, 1);
     SWIG_arg++;
     *$1 = NULL; /* Lua has it now */
 %}
 /* A handle a failing call still handed out (subprocess run's result on a
  * timeout or a non-zero exit) is released, not leaked. */
 %typemap(freearg) SWIGTYPE ** %{
-    if ($1 != NULL && *$1 != NULL && weft_lua_out_owned("$symname"))
+    if ($1 != NULL && *$1 != NULL)
         weft_lua_free_handle((void *)*$1, $*1_descriptor);
 %}
+/* BORROWED_HANDLE (weft.i: a `T **borrowed` result): the handle stays the
+ * object's it came from, so the userdata takes a reference of its own and
+ * owns that, as every handle userdata owns one. */
+%typemap(in, numinputs=0) SWIGTYPE **BORROWED_HANDLE ($*1_ltype temp = NULL) %{ $1 = &temp; %}
+%typemap(argout) SWIGTYPE **BORROWED_HANDLE %{
+    if (*$1 != NULL && weft_handle_ref((void *)*$1) != WEFT_OK) {
+        weft_lua_push_error(L, WEFT_EINVAL, weft_errmsg());
+        SWIG_fail;
+    }
+    weft_lua_push_handle(L, (void *)*$1, $*1_descriptor, 1);
+    SWIG_arg++;
+%}
+%typemap(freearg) SWIGTYPE **BORROWED_HANDLE ""
 
 /* Handles going in: any weft handle userdata of the right type; nil is NULL. */
 %typemap(in, checkfn="weft_lua_isnil_or_userdata") SWIGTYPE * %{
@@ -127,49 +153,37 @@ WEFT_LUA_INT_OUT(weft_status)
 /* A value handed to the library: any copyable Lua value, encoded. The library
  * owns it once the call succeeds; a failed call (a full queue, a shut-down
  * one) leaves it to us, and we free it. */
-%typemap(in) (void *value, weft_free_fn free_value) (void *buf = NULL),
-             (void *payload, weft_free_fn free_payload) (void *buf = NULL) %{
+%typemap(in) (void *OWNED, weft_free_fn OWNED_FREE) (void *buf = NULL) %{
     buf = weft_lua_encode(L, $input, 1, NULL);
     $1 = buf;
     $2 = weft_lua_value_free;
 %}
-%typemap(argout) (void *value, weft_free_fn free_value),
-                 (void *payload, weft_free_fn free_payload) %{ buf$argnum = NULL; %}
-%typemap(freearg) (void *value, weft_free_fn free_value),
-                  (void *payload, weft_free_fn free_payload) %{ weft_lua_value_free(buf$argnum); %}
-
-/* A variable's default, owned by the variable once it is made. */
-%typemap(in) (void *default_value, weft_free_fn free_value) (void *buf = NULL) %{
-    buf = weft_lua_encode(L, $input, 1, NULL);
-    $1 = buf;
-    $2 = weft_lua_value_free;
-%}
-%typemap(argout) (void *default_value, weft_free_fn free_value) %{ buf$argnum = NULL; %}
-%typemap(freearg) (void *default_value, weft_free_fn free_value) %{ weft_lua_value_free(buf$argnum); %}
+%typemap(argout) (void *OWNED, weft_free_fn OWNED_FREE) %{ buf$argnum = NULL; %}
+%typemap(freearg) (void *OWNED, weft_free_fn OWNED_FREE) %{ weft_lua_value_free(buf$argnum); %}
 
 /* An item or value for a container made with the codec's free function
  * (queues, context variables): theirs once the call succeeds. */
-%typemap(in) void *item (void *buf = NULL), void *value (void *buf = NULL) %{
+%typemap(in) void *OWNED (void *buf = NULL) %{
     buf = weft_lua_encode(L, $input, 1, NULL);
     $1 = buf;
 %}
-%typemap(argout) void *item, void *value %{ buf$argnum = NULL; %}
-%typemap(freearg) void *item, void *value %{ weft_lua_value_free(buf$argnum); %}
+%typemap(argout) void *OWNED %{ buf$argnum = NULL; %}
+%typemap(freearg) void *OWNED %{ weft_lua_value_free(buf$argnum); %}
 
 /* A fallback the caller keeps (a get with a default): encoded for the call,
  * decoded if it comes back, freed after. */
-%typemap(in) void *default_value (void *buf = NULL) %{
+%typemap(in) void *LENT (void *buf = NULL) %{
     buf = weft_lua_encode(L, $input, 1, NULL);
     $1 = buf;
 %}
-%typemap(freearg) void *default_value %{ weft_lua_value_free(buf$argnum); %}
+%typemap(freearg) void *LENT %{ weft_lua_value_free(buf$argnum); %}
 
 /* A pointer the library returns (a marker such as "no value"). */
 %typemap(out) void * %{ lua_pushlightuserdata(L, $1); SWIG_arg++; %}
 
 /* A recorded old value, or nil when there was none (Token.MISSING). */
-%typemap(in, numinputs=0) (void **value, int *missing) (void *v = NULL, int m = 0) %{ $1 = &v; $2 = &m; %}
-%typemap(argout) (void **value, int *missing) %{
+%typemap(in, numinputs=0) (void **OLD_VALUE, int *MISSING) (void *v = NULL, int m = 0) %{ $1 = &v; $2 = &m; %}
+%typemap(argout) (void **OLD_VALUE, int *MISSING) %{
     if (*$2) {
         lua_pushnil(L);
         SWIG_arg++;
@@ -181,26 +195,26 @@ WEFT_LUA_INT_OUT(weft_status)
 %}
 
 /* A value handed back with its free function: decoded, then freed. */
-%typemap(in, numinputs=0) (void **value, weft_free_fn *free_value) (void *v = NULL, weft_free_fn f = NULL)
+%typemap(in, numinputs=0) (void **TAKEN, weft_free_fn *TAKEN_FREE) (void *v = NULL, weft_free_fn f = NULL)
 %{ $1 = &v; $2 = &f; %}
-%typemap(argout) (void **value, weft_free_fn *free_value) %{
+%typemap(argout) (void **TAKEN, weft_free_fn *TAKEN_FREE) %{
     SWIG_arg += weft_lua_push_value(L, *$1, *$2);
 %}
-%typemap(freearg) (void **value, weft_free_fn *free_value) %{
+%typemap(freearg) (void **TAKEN, weft_free_fn *TAKEN_FREE) %{
     if (*$2 != NULL && *$1 != NULL) (*$2)(*$1);
 %}
 
 /* An item the caller then owns (a queue's get): decoded, then freed. */
-%typemap(in, numinputs=0) void **item (void *v = NULL) %{ $1 = &v; %}
-%typemap(argout) void **item %{ SWIG_arg += weft_lua_push_value(L, *$1, weft_lua_value_free); %}
-%typemap(freearg) void **item %{
+%typemap(in, numinputs=0) void **TAKEN (void *v = NULL) %{ $1 = &v; %}
+%typemap(argout) void **TAKEN %{ SWIG_arg += weft_lua_push_value(L, *$1, weft_lua_value_free); %}
+%typemap(freearg) void **TAKEN %{
     if (weft_lua_is_value(*$1, weft_lua_value_free)) weft_lua_value_free(*$1);
 %}
 
 /* Any other value handed back stays owned by the library (a future's result,
  * a failure's payload): decoded, never freed. */
-%typemap(in, numinputs=0) void ** (void *v = NULL) %{ $1 = &v; %}
-%typemap(argout) void ** %{ SWIG_arg += weft_lua_push_value(L, *$1, weft_lua_value_free_never); %}
+%typemap(in, numinputs=0) void **BORROWED_VALUE (void *v = NULL) %{ $1 = &v; %}
+%typemap(argout) void **BORROWED_VALUE %{ SWIG_arg += weft_lua_push_value(L, *$1, weft_lua_value_free_never); %}
 
 /* C-only hooks (comparators, clocks) have no Lua form: they are NULL, which
  * gives the library's default. */
@@ -264,27 +278,23 @@ WEFT_LUA_INT_OUT(weft_status)
 %}
 
 /* Bytes going in: a string, or nil for none. */
-%typemap(in, checkfn="weft_lua_isnil_or_string") (const void *input, size_t input_len) %{
+%typemap(in, checkfn="weft_lua_isnil_or_string") (const void *BYTES, size_t BYTES_LEN) %{
     $1 = (void *)lua_tolstring(L, $input, &$2);
 %}
 
 /* Bytes coming out that the caller frees with weft_free(). */
-%typemap(in, numinputs=0) (char **out, size_t *out_len) (char *p = NULL, size_t n = 0),
-                          (char **err, size_t *err_len) (char *p = NULL, size_t n = 0),
-                          (char **output, size_t *output_len) (char *p = NULL, size_t n = 0)
+%typemap(in, numinputs=0) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) (char *p = NULL, size_t n = 0)
 %{ $1 = &p; $2 = &n; %}
-%typemap(argout) (char **out, size_t *out_len), (char **err, size_t *err_len),
-                 (char **output, size_t *output_len) %{
+%typemap(argout) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) %{
     if (*$1 != NULL) lua_pushlstring(L, *$1, *$2); else lua_pushnil(L);
     SWIG_arg++;
 %}
-%typemap(freearg) (char **out, size_t *out_len), (char **err, size_t *err_len),
-                  (char **output, size_t *output_len) %{ weft_free(*$1); %}
+%typemap(freearg) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) %{ weft_free(*$1); %}
 
 /* Bytes coming out that the object keeps. */
-%typemap(in, numinputs=0) (const char **data, size_t *len) (const char *p = NULL, size_t n = 0)
+%typemap(in, numinputs=0) (const char **BYTES_VIEW, size_t *BYTES_VIEW_LEN) (const char *p = NULL, size_t n = 0)
 %{ $1 = &p; $2 = &n; %}
-%typemap(argout) (const char **data, size_t *len) %{
+%typemap(argout) (const char **BYTES_VIEW, size_t *BYTES_VIEW_LEN) %{
     if (*$1 != NULL) lua_pushlstring(L, *$1, *$2); else lua_pushnil(L);
     SWIG_arg++;
 %}
@@ -379,8 +389,7 @@ WEFT_LUA_INT_OUT(weft_status)
 
 /* A Lua function as a callable: copied now, run in a Lua state of the thread
  * that runs it. The library owns the copy once the call succeeds. */
-%typemap(in, checkfn="weft_lua_isnil_or_callable") (weft_fn fn, void *arg, weft_free_fn free_arg) (void *task = NULL),
-    (weft_fn action, void *arg, weft_free_fn free_arg) (void *task = NULL) %{
+%typemap(in, checkfn="weft_lua_isnil_or_callable") (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) (void *task = NULL) %{
     if (!lua_isnil(L, $input)) {
         task = weft_lua_task_new(L, $input);
         $1 = weft_lua_trampoline;
@@ -388,15 +397,15 @@ WEFT_LUA_INT_OUT(weft_status)
         $3 = weft_lua_task_free;
     }
 %}
-%typemap(argout) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) %{ task$argnum = NULL; %}
-%typemap(freearg) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) %{ weft_lua_task_free(task$argnum); %}
+%typemap(argout) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) %{ task$argnum = NULL; %}
+%typemap(freearg) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) %{ weft_lua_task_free(task$argnum); %}
 
 /* A callable the library calls before the call returns, on this thread, and
  * whose argument the caller keeps. weft_call runs it as threads do (copied,
  * in this thread's worker state), so it shows what a thread would see;
  * the others (weft_context_run) call the function directly in the caller's
  * state, as Python's Context.run calls it in the same interpreter. */
-%typemap(in, checkfn="weft_lua_is_callable") (weft_fn fn, void *arg) (void *task = NULL, weft_lua_direct direct = {0}) %{
+%typemap(in, checkfn="weft_lua_is_callable") (weft_fn CALL_NOW, void *CALL_NOW_ARG) (void *task = NULL, weft_lua_direct direct = {0}) %{
     if (strcmp("$symname", "weft_call") == 0) {
         task = weft_lua_task_new(L, $input);
         $1 = weft_lua_trampoline;
@@ -408,7 +417,7 @@ WEFT_LUA_INT_OUT(weft_status)
         $2 = &direct;
     }
 %}
-%typemap(freearg) (weft_fn fn, void *arg) %{ weft_lua_task_free(task$argnum); %}
+%typemap(freearg) (weft_fn CALL_NOW, void *CALL_NOW_ARG) %{ weft_lua_task_free(task$argnum); %}
 
 /* A predicate runs in the waiting thread, so it is called in the caller's own
  * state; an error inside stops the wait and is raised once the call returns. */
@@ -431,35 +440,6 @@ WEFT_LUA_INT_OUT(weft_status)
 %ignore weft_outcome_set_error;
 /* weft_free is for memory the typemaps already free. */
 %ignore weft_free;
-/* A future made from an outcome only exists inside a C callable. */
-%ignore weft_future_from_outcome;
-/* map calls a C function per argument; Lua's Executor:map is written over
- * submit in weft.lua, with the same order and failure semantics. */
-%ignore weft_executor_map;
-%ignore weft_map_iter_next;
-%ignore weft_map_iter_free;
-/* Thread hooks and the excepthook take C function pointers called on
- * arbitrary threads at thread start and end; they are for C code and for
- * bindings' own set-up, not wrapped. */
-%ignore weft_threading_settrace;
-%ignore weft_threading_setprofile;
-%ignore weft_threading_settrace_all_threads;
-%ignore weft_threading_setprofile_all_threads;
-%ignore weft_threading_deliver_hooks;
-%ignore weft_threading_gettrace;
-%ignore weft_threading_getprofile;
-%ignore weft_threading_set_excepthook;
-%ignore weft_threading_excepthook;
-%ignore weft_threading_default_excepthook;
-/* Ends the calling thread without returning: it would cut through the
- * host language's own frames (a Lua pcall, a cgo callback). Return from
- * the target instead. */
-%ignore weft_threading_exit;
-/* Read by the enumerate typemap; an array is never handed over. */
-%ignore weft_thread_list_free;
-/* A bound callable is a C triple, which Lua cannot hold; in Lua, run the
- * function under ctx:run inside the task instead (see docs/lua.md). */
-%ignore weft_context_bind;
 /* Read by the scheduler-queue typemap; an array is never handed to Lua. */
 %ignore weft_sched_queue_free;
 

@@ -9,11 +9,13 @@
  *    headers, lists the handle types);
  *  - scalar out-parameters (`int *`, `size_t *`, `double *`, `char **`, ...)
  *    become return values;
- *  - the callable triple `(weft_fn fn, void *arg, weft_free_fn free_arg)`
- *    takes any Python callable, run by one trampoline that takes the GIL;
- *  - `(void *value, weft_free_fn free_value)` stores a Python object (one
- *    reference, dropped by the free function) and `(void **value,
- *    weft_free_fn *free_value)` hands one back.
+ *  - a CALLABLE takes any Python callable, run by one trampoline that takes
+ *    the GIL;
+ *  - an OWNED value stores a Python object (one reference, dropped by the
+ *    free function), a TAKEN one hands that reference back, a
+ *    BORROWED_VALUE a new one.
+ * The names in capitals are the abstract patterns weft.i applies to the
+ * parameter names the headers use: this file implements each shape once.
  *
  * The GIL is released around every C call (the %exception below), so
  * blocking calls never hold it; a call given `timeout == 0` cannot block and
@@ -23,400 +25,10 @@
 /* Docstrings generated from the headers' Doxygen comments. */
 %include "weft_docstrings.i"
 
+/* The runtime the typemaps call lives in runtime.c (weft_python.h); only the
+ * helpers that need SWIG's own runtime are written in this file. */
 %{
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdlib.h>
-
-/* Exception classes by status code: resolved from weft_status_exception()
- * the first time a code is raised, or set by the `weft` package for the
- * codes whose standard class is missing (queue.ShutDown before 3.13) or
- * needs an adapter (subprocess.CalledProcessError's constructor). */
-static PyObject *weft_py_exc_cache;
-
-/* Results: a call's out-parameters become its return value, one alone or
- * several as a tuple. SWIG's own AppendOutput takes a None result for "no
- * result yet" and drops it; counting the results does not. The count is
- * reset by the weft_status typemap once the call is over (callbacks during
- * the call, and other threads while it blocked, use it too) and the
- * results are appended right after, with the GIL held. */
-static int weft_py_nout;
-
-static PyObject *weft_py_append(PyObject *result, PyObject *obj)
-{
-    if (obj == NULL) {
-        Py_XDECREF(result);
-        return NULL;
-    }
-    if (result == NULL)
-        return obj; /* an earlier result failed: keep failing */
-    PyObject *out;
-    if (weft_py_nout == 0) {
-        Py_DECREF(result); /* the status's None */
-        out = obj;
-    } else if (weft_py_nout == 1) {
-        out = PyTuple_Pack(2, result, obj);
-        Py_DECREF(result);
-        Py_DECREF(obj);
-    } else {
-        Py_ssize_t n = PyTuple_GET_SIZE(result);
-        out = PyTuple_New(n + 1);
-        for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
-            PyObject *x = PyTuple_GET_ITEM(result, i);
-            Py_INCREF(x);
-            PyTuple_SET_ITEM(out, i, x);
-        }
-        if (out != NULL) {
-            PyTuple_SET_ITEM(out, n, obj);
-        } else {
-            Py_DECREF(obj);
-        }
-        Py_DECREF(result);
-    }
-    weft_py_nout++;
-    return out;
-}
-
-/* Set by the `double timeout` check typemap when the call cannot block;
- * read and reset by %exception. Only touched with the GIL held. */
-static int weft_py_keep_gil;
-
-static int weft_py_alive(void)
-{
-#if PY_VERSION_HEX >= 0x030D0000
-    return Py_IsInitialized() && !Py_IsFinalizing();
-#else
-    return Py_IsInitialized() && !_Py_IsFinalizing();
-#endif
-}
-
-/* Drops the reference a Python object stored in weft held. The library calls
- * it from any thread, with or without the GIL, and possibly while holding
- * one of its own locks (a queue freeing items at shutdown). Waiting for the
- * GIL there could deadlock with a thread that holds the GIL and waits for
- * that lock, so a thread without the GIL never waits: it pushes the object
- * on a lock-free list that the next thread entering the module with the GIL
- * drains (every wrapper and the trampoline check it), and asks the
- * interpreter for a pending call so the list drains even if nobody calls
- * weft. Objects are released a little later, never lost. */
-typedef struct weft_py_pending {
-    struct weft_py_pending *next;
-    PyObject *obj;
-} weft_py_pending;
-
-static _Atomic(weft_py_pending *) weft_py_pending_head;
-
-static void weft_py_flush(void)
-{
-    weft_py_pending *p = atomic_exchange_explicit(&weft_py_pending_head, NULL, memory_order_acquire);
-    while (p != NULL) {
-        weft_py_pending *next = p->next;
-        Py_DECREF(p->obj);
-        free(p);
-        p = next;
-    }
-}
-
-static int weft_py_flush_pending(void *unused)
-{
-    (void)unused;
-    weft_py_flush();
-    return 0;
-}
-
-#define WEFT_PY_FLUSH()                                                                  \
-    do {                                                                                 \
-        if (atomic_load_explicit(&weft_py_pending_head, memory_order_relaxed) != NULL) \
-            weft_py_flush();                                                             \
-    } while (0)
-
-static void weft_py_decref(void *p)
-{
-    if (p == NULL || !weft_py_alive())
-        return; /* at interpreter exit the object is reclaimed with it */
-    if (PyGILState_Check()) {
-        Py_DECREF((PyObject *)p);
-        return;
-    }
-    weft_py_pending *node = malloc(sizeof *node);
-    if (node == NULL) { /* no memory for the list: wait for the GIL after all */
-        PyGILState_STATE g = PyGILState_Ensure();
-        Py_DECREF((PyObject *)p);
-        PyGILState_Release(g);
-        return;
-    }
-    node->obj = (PyObject *)p;
-    weft_py_pending *head = atomic_load_explicit(&weft_py_pending_head, memory_order_relaxed);
-    do {
-        node->next = head;
-    } while (!atomic_compare_exchange_weak_explicit(&weft_py_pending_head, &head, node,
-                                                    memory_order_release, memory_order_relaxed));
-    if (head == NULL)
-        (void)Py_AddPendingCall(weft_py_flush_pending, NULL);
-}
-
-/* Resolves a dotted name such as "concurrent.futures.CancelledError". */
-static PyObject *weft_py_resolve(const char *dotted)
-{
-    if (dotted == NULL || *dotted == '\0')
-        return NULL;
-    const char *dot = strrchr(dotted, '.');
-    if (dot == NULL) {
-        PyObject *b = PyEval_GetBuiltins(); /* borrowed */
-        PyObject *cls = b != NULL ? PyDict_GetItemString(b, dotted) : NULL;
-        Py_XINCREF(cls);
-        return cls;
-    }
-    PyObject *modname = PyUnicode_FromStringAndSize(dotted, dot - dotted);
-    if (modname == NULL)
-        return NULL;
-    PyObject *mod = PyImport_Import(modname);
-    Py_DECREF(modname);
-    if (mod == NULL) {
-        PyErr_Clear();
-        return NULL;
-    }
-    PyObject *cls = PyObject_GetAttrString(mod, dot + 1);
-    Py_DECREF(mod);
-    if (cls == NULL)
-        PyErr_Clear();
-    return cls;
-}
-
-/* The exception class for `code` (borrowed), never NULL. */
-static PyObject *weft_py_exc_class(int code)
-{
-    if (weft_py_exc_cache == NULL && (weft_py_exc_cache = PyDict_New()) == NULL) {
-        PyErr_Clear();
-        return PyExc_RuntimeError;
-    }
-    PyObject *key = PyLong_FromLong(code);
-    if (key == NULL) {
-        PyErr_Clear();
-        return PyExc_RuntimeError;
-    }
-    PyObject *cls = PyDict_GetItemWithError(weft_py_exc_cache, key);
-    if (cls == NULL) {
-        PyErr_Clear();
-        PyObject *found = weft_py_resolve(weft_status_exception(code));
-        if (found == NULL || !PyExceptionClass_Check(found)) {
-            Py_XDECREF(found);
-            found = PyExc_RuntimeError;
-            Py_INCREF(found);
-        }
-        if (PyDict_SetItem(weft_py_exc_cache, key, found) < 0)
-            PyErr_Clear();
-        cls = found;
-        Py_DECREF(found); /* the cache holds it */
-    }
-    Py_DECREF(key);
-    return cls;
-}
-
-/* Raises the Python exception for a failed call, with the thread's message.
- * WEFT_OS becomes OSError(errno, message), which Python turns into the
- * matching subclass (FileNotFoundError, ...). */
-static void weft_py_raise(int code)
-{
-    const char *msg = weft_errmsg();
-    if (msg == NULL || *msg == '\0')
-        msg = weft_strerror(code);
-    PyObject *cls = weft_py_exc_class(code);
-    if (code == WEFT_OS && weft_errno() != 0) {
-        PyObject *args = Py_BuildValue("(is)", weft_errno(), msg);
-        if (args != NULL) {
-            PyErr_SetObject(PyExc_OSError, args);
-            Py_DECREF(args);
-            return;
-        }
-    }
-    PyErr_SetString(cls, msg);
-}
-
-/* Exception objects the trampoline handed to weft as failure payloads. A
- * payload reaches the excepthook as a bare pointer; only one listed here is
- * known to be a Python object. The list is short (failures whose future or
- * thread is still around) and searched only when a failure is reported. */
-static pthread_mutex_t weft_py_payloads_lock = PTHREAD_MUTEX_INITIALIZER;
-static void **weft_py_payloads;
-static size_t weft_py_npayloads, weft_py_payloads_cap;
-
-static int weft_py_payload_add(void *p)
-{
-    int ok = 1;
-    pthread_mutex_lock(&weft_py_payloads_lock);
-    if (weft_py_npayloads == weft_py_payloads_cap) {
-        size_t cap = weft_py_payloads_cap ? weft_py_payloads_cap * 2 : 16;
-        void **grown = realloc(weft_py_payloads, cap * sizeof *grown);
-        if (grown == NULL) {
-            ok = 0;
-        } else {
-            weft_py_payloads = grown;
-            weft_py_payloads_cap = cap;
-        }
-    }
-    if (ok)
-        weft_py_payloads[weft_py_npayloads++] = p;
-    pthread_mutex_unlock(&weft_py_payloads_lock);
-    return ok;
-}
-
-static int weft_py_payload_known(void *p, int remove)
-{
-    int found = 0;
-    pthread_mutex_lock(&weft_py_payloads_lock);
-    for (size_t i = weft_py_npayloads; i-- > 0;) {
-        if (weft_py_payloads[i] == p) {
-            found = 1;
-            if (remove)
-                weft_py_payloads[i] = weft_py_payloads[--weft_py_npayloads];
-            break;
-        }
-    }
-    pthread_mutex_unlock(&weft_py_payloads_lock);
-    return found;
-}
-
-static void weft_py_payload_free(void *p)
-{
-    if (p != NULL && weft_py_payload_known(p, 1))
-        weft_py_decref(p);
-}
-
-/* Thread states. PyGILState_Ensure in a thread without a Python thread
- * state makes one and the matching Release destroys it: for a worker that
- * runs many tasks that is an allocation and a teardown per task. A weft
- * thread (marked by the start hook below) instead keeps the thread state
- * made by its first call into Python until the thread ends (end hook). */
-static _Thread_local int weft_py_weft_thread;
-static _Thread_local PyThreadState *weft_py_kept_state;
-
-static PyGILState_STATE weft_py_ensure(void)
-{
-    if (weft_py_weft_thread && weft_py_kept_state == NULL && PyGILState_GetThisThreadState() == NULL) {
-        (void)PyGILState_Ensure(); /* this count is dropped by the end hook */
-        weft_py_kept_state = PyEval_SaveThread();
-    }
-    return PyGILState_Ensure();
-}
-
-#ifdef WEFT_THREAD_START
-static void weft_py_thread_hook(void *arg, weft_thread *thread, int event)
-{
-    (void)arg;
-    (void)thread;
-    if (event == WEFT_THREAD_START) {
-        weft_py_weft_thread = 1;
-    } else if (event == WEFT_THREAD_END) {
-        weft_py_weft_thread = 0;
-        if (weft_py_kept_state != NULL && weft_py_alive()) {
-            PyEval_RestoreThread(weft_py_kept_state);
-            weft_py_kept_state = NULL;
-            PyGILState_Release(PyGILState_UNLOCKED);
-        }
-    }
-}
-
-/* Failures weft reports to its excepthook (a thread Python did not start,
- * an executor's initializer or done callback) go to the function the weft
- * package registers, which hands them to threading.excepthook, with the
- * exception object itself when the failure came from Python code. */
-static PyObject *weft_py_excepthook_fn;
-
-static void weft_py_excepthook(void *arg, weft_thread *thread, weft_status status, const char *message,
-                               void *payload)
-{
-    (void)arg;
-    if (!weft_py_alive() || weft_py_excepthook_fn == NULL)
-        return;
-    uint64_t ident = 0;
-    (void)weft_thread_ident(thread, &ident);
-    PyGILState_STATE g = weft_py_ensure();
-    /* The payload is borrowed for the call; it is a Python exception only
-     * if the trampoline made it. */
-    PyObject *exc = payload != NULL && weft_py_payload_known(payload, 0) ? (PyObject *)payload : Py_None;
-    PyObject *r = PyObject_CallFunction(weft_py_excepthook_fn, "isKO", (int)status,
-                                        message != NULL ? message : weft_strerror(status),
-                                        (unsigned long long)ident, exc);
-    if (r == NULL)
-        PyErr_WriteUnraisable(weft_py_excepthook_fn);
-    Py_XDECREF(r);
-    PyGILState_Release(g);
-}
-#endif
-
-/* The one trampoline: runs a Python callable for the library, from any
- * thread. A return value becomes the outcome's value (a new reference); an
- * exception becomes a WEFT_FAILED failure whose payload is the exception
- * object itself, so that whoever reads the outcome re-raises that object. */
-static void weft_py_trampoline(void *arg, weft_outcome *outcome)
-{
-    if (arg == NULL || !weft_py_alive())
-        return;
-    PyGILState_STATE g = weft_py_ensure();
-    WEFT_PY_FLUSH();
-    PyObject *r = PyObject_CallNoArgs((PyObject *)arg);
-    if (r != NULL) {
-        if (weft_outcome_set_value(outcome, r, weft_py_decref) != WEFT_OK)
-            Py_DECREF(r);
-    } else {
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        PyErr_NormalizeException(&type, &value, &tb);
-        if (value != NULL && tb != NULL)
-            PyException_SetTraceback(value, tb);
-        Py_XDECREF(type);
-        Py_XDECREF(tb);
-        const char *text = NULL;
-        PyObject *s = value != NULL ? PyObject_Str(value) : NULL;
-        if (s != NULL)
-            text = PyUnicode_AsUTF8(s);
-        if (text == NULL)
-            PyErr_Clear();
-        if (value != NULL && !weft_py_payload_add(value)) {
-            /* Not listed, so never freed by weft_py_payload_free: report
-             * the failure without its object. */
-            Py_CLEAR(value);
-        }
-        if (weft_outcome_set_error(outcome, WEFT_FAILED, text, value, weft_py_payload_free) != WEFT_OK &&
-            value != NULL) {
-            weft_py_payload_known(value, 1);
-            Py_DECREF(value);
-        }
-        Py_XDECREF(s);
-    }
-    PyGILState_Release(g);
-}
-
-/* A value the library hands back: our own Python object (the reference
- * passes to the caller), None for NULL, or a capsule that frees a foreign
- * C value when collected. */
-static void weft_py_capsule_free(PyObject *cap)
-{
-    weft_free_fn f = (weft_free_fn)(uintptr_t)PyCapsule_GetContext(cap);
-    void *p = PyCapsule_GetPointer(cap, "weft.value");
-    if (f != NULL && p != NULL)
-        f(p);
-}
-
-static PyObject *weft_py_take_value(void *v, weft_free_fn f)
-{
-    if (f == weft_py_decref && v != NULL)
-        return (PyObject *)v;
-    if (v == NULL)
-        Py_RETURN_NONE;
-    PyObject *cap = PyCapsule_New(v, "weft.value", f != NULL ? weft_py_capsule_free : NULL);
-    if (cap != NULL && f != NULL)
-        PyCapsule_SetContext(cap, (void *)(uintptr_t)f);
-    else if (cap == NULL && f != NULL)
-        f(v);
-    return cap;
-}
-%}
-
-%init %{
+#include "weft_python.h"
 %}
 
 /* ---- the GIL ------------------------------------------------------------- */
@@ -468,21 +80,30 @@ static PyObject *weft_py_take_value(void *v, weft_free_fn f)
  * from weft_<object>_new and friends) and a destructor calling
  * weft_<object>_free. */
 /* `T **out`: the new handle (one reference, owned by the shadow object) is
- * the return value; a handle the header documents as borrowed (doxy2swig.py
- * defines WEFT_PY_BORROWED_<function>_<param>) is not freed. Every `T **` of a handle type is such a result, whatever
- * its name (input arrays of handles are `T *const *`). */
+ * the return value. Every `T **` of a handle type is such a result, whatever
+ * its name (input arrays of handles are `T *const *`), except a `T
+ * **borrowed` (below). */
 %typemap(in, numinputs=0) SWIGTYPE **out ($*1_ltype temp = NULL) {
     $1 = &temp;
 }
 %typemap(argout) SWIGTYPE **out {
-%#if defined(WEFT_PY_BORROWED_$symname_$1_name)
-    /* Documented as borrowed: a view that does not free (the package uses
-     * it at once, to find its own object for the handle). */
-    $result = weft_py_append($result, SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, 0));
-%#else
     $result = weft_py_append($result,
         SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, *$1 != NULL ? SWIG_POINTER_OWN : 0));
-%#endif
+}
+
+/* BORROWED_HANDLE (weft.i: a `T **borrowed` result): the handle stays the
+ * object's it came from, so the shadow object takes a reference of its own
+ * (weft_handle_ref) and owns that, as every handle object owns one. */
+%typemap(in, numinputs=0) SWIGTYPE **BORROWED_HANDLE ($*1_ltype temp = NULL) {
+    $1 = &temp;
+}
+%typemap(argout) SWIGTYPE **BORROWED_HANDLE {
+    if (*$1 != NULL && weft_handle_ref(*$1) != WEFT_OK) {
+        weft_py_raise(WEFT_EINVAL);
+        SWIG_fail;
+    }
+    $result = weft_py_append($result,
+        SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, *$1 != NULL ? SWIG_POINTER_OWN : 0));
 }
 
 /* `(T ***out, size_t *n)`: an array of new references (the caller frees each
@@ -514,6 +135,7 @@ struct TYPE {};
     }
 }
 %apply SWIGTYPE **out { TYPE ** };
+%apply SWIGTYPE **BORROWED_HANDLE { TYPE **borrowed };
 %typemap(in, numinputs=0) (TYPE ***out, size_t *n) (TYPE **arr = NULL, size_t cnt = 0),
                           (TYPE ***events, size_t *count) (TYPE **arr = NULL, size_t cnt = 0) {
     $1 = &arr;
@@ -595,6 +217,22 @@ struct TYPE {};
 %weft_scalar_out(double, PyFloat_FromDouble(*$1))
 %weft_scalar_out(bool, PyBool_FromLong(*$1))
 
+/* SIZE (weft.i): a count or size going in; a negative one is ValueError,
+ * as the standard modules raise it, not an OverflowError. */
+%typemap(in) size_t SIZE {
+    Py_ssize_t v_ = PyNumber_AsSsize_t($input, PyExc_OverflowError);
+    if (v_ == -1 && PyErr_Occurred())
+        SWIG_fail;
+    if (v_ < 0) {
+        PyErr_Format(PyExc_ValueError, "$symname: $1_name must not be negative (got %zd)", v_);
+        SWIG_fail;
+    }
+    $1 = (size_t)v_;
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_SIZE) size_t SIZE {
+    $1 = PyIndex_Check($input);
+}
+
 /* A status reported by a call (a future's failure code). */
 %typemap(in, numinputs=0) weft_status * (weft_status temp = WEFT_OK) {
     $1 = &temp;
@@ -645,8 +283,7 @@ struct TYPE {};
  * reference, dropped by free_arg (by us again if the call fails: the caller
  * then keeps the argument). None stands for "no callable" (a Barrier
  * without action). */
-%typemap(in) (weft_fn fn, void *arg, weft_free_fn free_arg) (int owned = 0),
-             (weft_fn action, void *arg, weft_free_fn free_arg) (int owned = 0) {
+%typemap(in) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) (int owned = 0) {
     if ($input == Py_None) {
         $1 = NULL;
         $2 = NULL;
@@ -662,19 +299,19 @@ struct TYPE {};
         $3 = weft_py_decref;
     }
 }
-%typemap(argout) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) {
+%typemap(argout) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) {
     owned$argnum = 0;
 }
-%typemap(freearg) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) {
+%typemap(freearg) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) {
     if (owned$argnum)
         Py_DECREF((PyObject *)$2);
 }
-%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) (weft_fn fn, void *arg, weft_free_fn free_arg), (weft_fn action, void *arg, weft_free_fn free_arg) {
+%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) (weft_fn CALLABLE, void *CALLABLE_ARG, weft_free_fn CALLABLE_FREE) {
     $1 = $input == Py_None || PyCallable_Check($input);
 }
 
 /* A callable the library runs only during the call (weft_call): borrowed. */
-%typemap(in) (weft_fn fn, void *arg) {
+%typemap(in) (weft_fn CALL_NOW, void *CALL_NOW_ARG) {
     if (!PyCallable_Check($input)) {
         PyErr_SetString(PyExc_TypeError, "a callable is required");
         SWIG_fail;
@@ -693,45 +330,40 @@ struct TYPE {};
 %typemap(in, numinputs=0) weft_free_fn {
     $1 = weft_py_decref;
 }
-%typemap(in) (void *value, weft_free_fn free_value) (int owned = 0),
-             (void *item, weft_free_fn free_item) (int owned = 0),
-             (void *payload, weft_free_fn free_payload) (int owned = 0) {
+%typemap(in) (void *OWNED, weft_free_fn OWNED_FREE) (int owned = 0) {
     Py_INCREF($input);
     owned = 1;
     $1 = (void *)$input;
     $2 = weft_py_decref;
 }
-%typemap(in) void *value (int owned = 0), void *item (int owned = 0) {
+%typemap(in) void *OWNED (int owned = 0) {
     Py_INCREF($input);
     owned = 1;
     $1 = (void *)$input;
 }
-%typemap(argout) (void *value, weft_free_fn free_value), (void *item, weft_free_fn free_item),
-                 (void *payload, weft_free_fn free_payload), void *value, void *item {
+%typemap(argout) (void *OWNED, weft_free_fn OWNED_FREE), void *OWNED {
     owned$argnum = 0;
 }
-%typemap(freearg) (void *value, weft_free_fn free_value), (void *item, weft_free_fn free_item),
-                  (void *payload, weft_free_fn free_payload), void *value, void *item {
+%typemap(freearg) (void *OWNED, weft_free_fn OWNED_FREE), void *OWNED {
     if (owned$argnum)
         Py_DECREF((PyObject *)$1);
 }
 
 /* A value handed back with its free function: the caller owns it. */
-%typemap(in, numinputs=0) (void **value, weft_free_fn *free_value) (void *v = NULL, weft_free_fn f = NULL),
-                          (void **item, weft_free_fn *free_item) (void *v = NULL, weft_free_fn f = NULL) {
+%typemap(in, numinputs=0) (void **TAKEN, weft_free_fn *TAKEN_FREE) (void *v = NULL, weft_free_fn f = NULL) {
     $1 = &v;
     $2 = &f;
 }
-%typemap(argout) (void **value, weft_free_fn *free_value), (void **item, weft_free_fn *free_item) {
+%typemap(argout) (void **TAKEN, weft_free_fn *TAKEN_FREE) {
     $result = weft_py_append($result, weft_py_take_value(*$1, *$2));
 }
 
 /* `void **item`: an item taken out of a container (a queue's get); the
  * caller owns it, so its reference passes to Python. */
-%typemap(in, numinputs=0) void **item (void *v = NULL) {
+%typemap(in, numinputs=0) void **TAKEN (void *v = NULL) {
     $1 = &v;
 }
-%typemap(argout) void **item {
+%typemap(argout) void **TAKEN {
     PyObject *o_ = *$1 != NULL ? (PyObject *)*$1 : Py_None;
     if (*$1 == NULL)
         Py_INCREF(o_);
@@ -740,10 +372,10 @@ struct TYPE {};
 
 /* `void **value`, `void **payload`: borrowed from the object that keeps
  * owning it (a future's result, a thread-local value): a new reference. */
-%typemap(in, numinputs=0) void **value (void *v = NULL), void **payload (void *v = NULL) {
+%typemap(in, numinputs=0) void **BORROWED_VALUE (void *v = NULL) {
     $1 = &v;
 }
-%typemap(argout) void **value, void **payload {
+%typemap(argout) void **BORROWED_VALUE {
     PyObject *o_ = *$1 != NULL ? (PyObject *)*$1 : Py_None;
     Py_INCREF(o_);
     $result = weft_py_append($result, o_);
@@ -751,51 +383,6 @@ struct TYPE {};
 
 /* ---- bytes, argument vectors, integer arrays ------------------------------ */
 
-%{
-/* A NULL-terminated array of C strings from a sequence of str, bytes or
- * path-like objects (os.fsencode's rules); the bytes objects are kept in
- * `*keep` until the call is over. */
-static char **weft_py_strv(PyObject *seq, PyObject **keep, size_t *count)
-{
-    PyObject *fast = PySequence_Fast(seq, "a sequence of str, bytes or path-like objects is required");
-    if (fast == NULL)
-        return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
-    PyObject *list = PyList_New(0);
-    char **v = calloc((size_t)n + 1, sizeof(char *));
-    if (list == NULL || v == NULL) {
-        Py_DECREF(fast);
-        Py_XDECREF(list);
-        free(v);
-        PyErr_NoMemory();
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *b = NULL;
-        if (!PyUnicode_FSConverter(PySequence_Fast_GET_ITEM(fast, i), &b) || PyList_Append(list, b) < 0) {
-            Py_XDECREF(b);
-            Py_DECREF(fast);
-            Py_DECREF(list);
-            free(v);
-            return NULL;
-        }
-        v[i] = PyBytes_AS_STRING(b);
-        Py_DECREF(b); /* the list keeps it */
-    }
-    Py_DECREF(fast);
-    *keep = list;
-    if (count != NULL)
-        *count = (size_t)n;
-    return v;
-}
-
-static PyObject *weft_py_bytes(const char *data, size_t len)
-{
-    if (data == NULL)
-        Py_RETURN_NONE;
-    return PyBytes_FromStringAndSize(data, (Py_ssize_t)len);
-}
-%}
 
 /* Argument vectors and environments: any sequence of str/bytes/path-like. */
 %typemap(in) const char *const *argv (PyObject *keep = NULL), const char *const *envp (PyObject *keep = NULL) {
@@ -845,7 +432,7 @@ static PyObject *weft_py_bytes(const char *data, size_t len)
 }
 
 /* Bytes in: any bytes-like object, or None for no data. */
-%typemap(in) (const void *input, size_t input_len) (Py_buffer view) {
+%typemap(in) (const void *BYTES, size_t BYTES_LEN) (Py_buffer view) {
     view.obj = NULL;
     if ($input == Py_None) {
         $1 = NULL;
@@ -857,31 +444,29 @@ static PyObject *weft_py_bytes(const char *data, size_t len)
         $2 = (size_t)view.len;
     }
 }
-%typemap(freearg) (const void *input, size_t input_len) {
+%typemap(freearg) (const void *BYTES, size_t BYTES_LEN) {
     if (view$argnum.obj != NULL)
         PyBuffer_Release(&view$argnum);
 }
 
 /* Bytes out that the caller owns (freed with weft_free()): bytes, or None. */
-%typemap(in, numinputs=0) (char **out, size_t *out_len) (char *buf = NULL, size_t len = 0),
-                          (char **err, size_t *err_len) (char *buf = NULL, size_t len = 0),
-                          (char **output, size_t *output_len) (char *buf = NULL, size_t len = 0) {
+%typemap(in, numinputs=0) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) (char *buf = NULL, size_t len = 0) {
     $1 = &buf;
     $2 = &len;
 }
-%typemap(argout) (char **out, size_t *out_len), (char **err, size_t *err_len), (char **output, size_t *output_len) {
+%typemap(argout) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) {
     $result = weft_py_append($result, weft_py_bytes(*$1, *$2));
 }
-%typemap(freearg) (char **out, size_t *out_len), (char **err, size_t *err_len), (char **output, size_t *output_len) {
+%typemap(freearg) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) {
     weft_free(*$1);
 }
 
 /* Bytes out borrowed from an object: copied. */
-%typemap(in, numinputs=0) (const char **data, size_t *len) (const char *buf = NULL, size_t len = 0) {
+%typemap(in, numinputs=0) (const char **BYTES_VIEW, size_t *BYTES_VIEW_LEN) (const char *buf = NULL, size_t len = 0) {
     $1 = ($1_ltype)&buf;
     $2 = &len;
 }
-%typemap(argout) (const char **data, size_t *len) {
+%typemap(argout) (const char **BYTES_VIEW, size_t *BYTES_VIEW_LEN) {
     $result = weft_py_append($result, weft_py_bytes(*$1, *$2));
 }
 
@@ -910,87 +495,7 @@ static PyObject *weft_py_bytes(const char *data, size_t len)
 %ignore weft_startupinfo_set_handle_list;
 %ignore weft_startupinfo_handle_list;
 
-/* ---- orderings ------------------------------------------------------------ */
-
-%{
-/* An exception raised by a callback that returns a plain C value (a
- * priority queue's comparison, a scheduler's clock) cannot cross the C
- * call: it waits here, in the thread that made the call, for the package
- * to re-raise it (weft_py_take_error). */
-static _Thread_local PyObject *weft_py_callback_error;
-
-/* Keeps the first exception of the call (the others are dropped). */
-static void weft_py_stash_error(void)
-{
-    if (weft_py_callback_error != NULL) {
-        PyErr_Clear();
-        return;
-    }
-    PyObject *t, *v, *tb;
-    PyErr_Fetch(&t, &v, &tb);
-    PyErr_NormalizeException(&t, &v, &tb);
-    if (v != NULL && tb != NULL)
-        PyException_SetTraceback(v, tb);
-    Py_XDECREF(t);
-    Py_XDECREF(tb);
-    weft_py_callback_error = v;
-}
-
-/* Orders two Python objects with `<`, as heapq does. Runs in the thread
- * that put or got, under the container's lock. */
-static int weft_py_compare(const void *a, const void *b, void *arg)
-{
-    (void)arg;
-    if (!weft_py_alive())
-        return 0;
-    PyGILState_STATE g = weft_py_ensure();
-    int r = 0;
-    PyObject *x = a != NULL ? (PyObject *)a : Py_None, *y = b != NULL ? (PyObject *)b : Py_None;
-    int lt = PyObject_RichCompareBool(x, y, Py_LT);
-    if (lt > 0) {
-        r = -1;
-    } else if (lt == 0) {
-        int gt = PyObject_RichCompareBool(y, x, Py_LT);
-        r = gt > 0 ? 1 : 0;
-        lt = gt;
-    }
-    if (lt < 0)
-        weft_py_stash_error();
-    PyGILState_Release(g);
-    return r;
-}
-
-/* A scheduler's clock and wait, Python callables given as one tuple
- * (timefunc, delayfunc) that the scheduler's owner keeps alive. */
-static double weft_py_timefunc(void *arg)
-{
-    double t = 0.0;
-    if (arg == NULL || !weft_py_alive())
-        return t;
-    PyGILState_STATE g = weft_py_ensure();
-    PyObject *r = PyObject_CallNoArgs(PyTuple_GET_ITEM((PyObject *)arg, 0));
-    if (r != NULL) {
-        t = PyFloat_AsDouble(r);
-        Py_DECREF(r);
-    }
-    if (PyErr_Occurred())
-        weft_py_stash_error();
-    PyGILState_Release(g);
-    return t;
-}
-
-static void weft_py_delayfunc(void *arg, double seconds)
-{
-    if (arg == NULL || !weft_py_alive())
-        return;
-    PyGILState_STATE g = weft_py_ensure();
-    PyObject *r = PyObject_CallFunction(PyTuple_GET_ITEM((PyObject *)arg, 1), "d", seconds);
-    Py_XDECREF(r);
-    if (PyErr_Occurred())
-        weft_py_stash_error();
-    PyGILState_Release(g);
-}
-%}
+/* ---- orderings and clocks (C callbacks that run Python: runtime.c) -------- */
 
 /* None: weft's own clock and wakeable wait; else a (timefunc, delayfunc) tuple. */
 %typemap(in) (weft_sched_timefunc timefunc, weft_sched_delayfunc delayfunc, void *clock_arg) {
@@ -1009,20 +514,20 @@ static void weft_py_delayfunc(void *arg, double seconds)
     }
 }
 
-/* `(void **value, int *missing)`: a borrowed value, or a sentinel that is not
+/* `(void **OLD_VALUE, int *MISSING)`: a borrowed value, or a sentinel that is not
  * a Python object when `missing` is set (a token's old value). */
-%typemap(in, numinputs=0) (void **value, int *missing) (void *v = NULL, int m = 0) {
+%typemap(in, numinputs=0) (void **OLD_VALUE, int *MISSING) (void *v = NULL, int m = 0) {
     $1 = &v;
     $2 = &m;
 }
-%typemap(argout) (void **value, int *missing) {
+%typemap(argout) (void **OLD_VALUE, int *MISSING) {
     /* One (value, missing) pair: SWIG would drop a None appended first. */
     PyObject *o_ = (*$2 || *$1 == NULL) ? Py_None : (PyObject *)*$1;
     $result = weft_py_append($result, Py_BuildValue("(Oi)", o_, *$2));
 }
 
 /* `void *default_value`: a Python object lent for the call. */
-%typemap(in) void *default_value {
+%typemap(in) void *LENT {
     $1 = (void *)$input;
 }
 
@@ -1045,103 +550,25 @@ static void weft_py_delayfunc(void *arg, double seconds)
 
 /* Frees memory by address: meaningless from Python, and a crash if misused. */
 %ignore weft_free;
-/* C-level hooks: the binding owns them (weft_py_install_thread_hooks); the
- * Python-level settrace/setprofile/excepthook live in weft.threading. */
-%ignore weft_threading_settrace;
-%ignore weft_threading_setprofile;
-%ignore weft_threading_settrace_all_threads;
-%ignore weft_threading_setprofile_all_threads;
-%ignore weft_threading_gettrace;
-%ignore weft_threading_getprofile;
-%ignore weft_threading_deliver_hooks;
-%ignore weft_threading_set_excepthook;
-%ignore weft_threading_excepthook;
-%ignore weft_threading_default_excepthook;
-/* An outcome exists only during a C callable's call: never in Python. */
-%ignore weft_future_from_outcome;
-/* For C callers: a Python program binds with Context.run, and keeps a
- * variable's default itself (the binding never hands weft a default it
- * would own). */
-%ignore weft_context_bind;
+/* For C callers: a Python program keeps a variable's default itself (the
+ * binding never hands weft a default it would own). The C-level thread
+ * hooks are ignored for every language (weft.i): this binding installs its
+ * own (weft_py_install_thread_hooks), and the Python-level
+ * settrace/setprofile/excepthook live in weft.threading. */
 %ignore weft_context_missing;
 %ignore weft_context_var_new_default;
 
+/* Wrapped as they are: they take and give Python objects (runtime.c). */
+PyObject *weft_py_set_exception(int code, PyObject *cls);
+PyObject *weft_py_status_table(void);
+PyObject *weft_py_take_error(void);
+PyObject *weft_py_install_thread_hooks(PyObject *fn);
+PyObject *weft_py_raise_status(int code);
+
+/* The helpers that need SWIG's runtime (handle conversion). */
 %inline %{
-/* Sets the class raised for a status code (the package's adapters). */
-static PyObject *weft_py_set_exception(int code, PyObject *cls)
-{
-    if (!PyExceptionClass_Check(cls)) {
-        PyErr_SetString(PyExc_TypeError, "an exception class is required");
-        return NULL;
-    }
-    if (weft_py_exc_cache == NULL && (weft_py_exc_cache = PyDict_New()) == NULL)
-        return NULL;
-    PyObject *key = PyLong_FromLong(code);
-    if (key == NULL)
-        return NULL;
-    int rc = PyDict_SetItem(weft_py_exc_cache, key, cls);
-    Py_DECREF(key);
-    if (rc < 0)
-        return NULL;
-    Py_RETURN_NONE;
-}
-
-/* The status table as a list of (code, name, python exception, message). */
-static PyObject *weft_py_status_table(void)
-{
-    PyObject *list = PyList_New(0);
-    if (list == NULL)
-        return NULL;
-#define WEFT_PY_ROW(name, value, pyexc, message)                                         \
-    do {                                                                                 \
-        PyObject *row_ = Py_BuildValue("(isss)", value, "WEFT_" #name, pyexc, message); \
-        if (row_ == NULL || PyList_Append(list, row_) < 0) {                             \
-            Py_XDECREF(row_);                                                            \
-            Py_DECREF(list);                                                             \
-            return NULL;                                                                 \
-        }                                                                                \
-        Py_DECREF(row_);                                                                 \
-    } while (0);
-    WEFT_STATUS_MAP(WEFT_PY_ROW)
-#undef WEFT_PY_ROW
-    return list;
-}
-
-/* Raises, in the calling thread, the exception a comparison raised during
- * its last call into weft (None if there was none). */
-static PyObject *weft_py_take_error(void)
-{
-    PyObject *e = weft_py_callback_error;
-    weft_py_callback_error = NULL;
-    if (e == NULL)
-        Py_RETURN_NONE;
-    PyErr_SetObject((PyObject *)Py_TYPE(e), e);
-    Py_DECREF(e);
-    return NULL;
-}
-
-/* Installs the thread hooks (kept thread states) and the excepthook that
- * routes failures of weft threads to `fn(status, message, ident, exc)`
- * (exc: the Python exception, or None). A no-op without weft's threads. */
-static PyObject *weft_py_install_thread_hooks(PyObject *fn)
-{
-#ifdef WEFT_THREAD_START
-    if (fn != Py_None && !PyCallable_Check(fn)) {
-        PyErr_SetString(PyExc_TypeError, "a callable or None is required");
-        return NULL;
-    }
-    Py_XINCREF(fn == Py_None ? NULL : fn);
-    Py_XSETREF(weft_py_excepthook_fn, fn == Py_None ? NULL : fn);
-    weft_threading_settrace(weft_py_thread_hook, NULL);
-    weft_threading_set_excepthook(weft_py_excepthook, NULL);
-#else
-    (void)fn;
-#endif
-    Py_RETURN_NONE;
-}
-
-/* The address of the C object behind a handle, to recognise the same
- * object behind two shadow objects. */
+/* The handle's value, to recognise the same object behind two shadow
+ * objects (a handle is an opaque value: equal values, same object). */
 static PyObject *weft_py_handle_id(PyObject *h)
 {
     void *p = NULL;
@@ -1209,12 +636,3 @@ out:
 }
 %}
 %ignore weft_futures_wait;
-%inline %{
-
-/* Raises what a failed call with this code would raise (for tests). */
-static PyObject *weft_py_raise_status(int code)
-{
-    weft_py_raise(code);
-    return NULL;
-}
-%}

@@ -166,22 +166,23 @@ WEFT_API weft_status weft_context_token_free(weft_context_token *token);
 /**
  * @brief The variable that made the token, `Token.var`.
  * @param token the token.
- * @param var receives the variable, borrowed from the token.
- * @return `WEFT_OK`; `WEFT_EINVAL` for a bad handle or a NULL @p var.
+ * @param borrowed receives the variable, borrowed from the token (the
+ *        parameter's name marks a borrowed result for the bindings).
+ * @return `WEFT_OK`; `WEFT_EINVAL` for a bad handle or a NULL @p borrowed.
  */
-WEFT_API weft_status weft_context_token_var(weft_context_token *token, weft_context_var **var);
+WEFT_API weft_status weft_context_token_var(weft_context_token *token, weft_context_var **borrowed);
 
 /**
  * @brief The value the variable had before the set that made the token,
  *        `Token.old_value`.
  *
  * @param token the token.
- * @param value receives the old value (borrowed from the token), or
+ * @param old_value receives the old value (borrowed from the token), or
  *        #WEFT_CONTEXT_MISSING when the variable was not set (`Token.MISSING`).
  * @param missing receives 1 when the variable was not set, else 0; may be NULL.
- * @return `WEFT_OK`; `WEFT_EINVAL` for a bad handle or a NULL @p value.
+ * @return `WEFT_OK`; `WEFT_EINVAL` for a bad handle or a NULL @p old_value.
  */
-WEFT_API weft_status weft_context_token_old_value(weft_context_token *token, void **value, int *missing);
+WEFT_API weft_status weft_context_token_old_value(weft_context_token *token, void **old_value, int *missing);
 
 /* ---- contexts ---------------------------------------------------------- */
 
@@ -227,16 +228,16 @@ WEFT_API weft_status weft_context_free(weft_context *ctx);
  * @param ctx the context to enter.
  * @param fn the callable; @p arg stays the caller's.
  * @param arg its argument.
- * @param value receives the value @p fn reported (the caller owns it); may be
- *        NULL to discard it.
- * @param free_value receives the value's free function; may be NULL.
+ * @param result receives the value @p fn reported (the caller owns it); may
+ *        be NULL to discard it.
+ * @param free_result receives the value's free function; may be NULL.
  * @return `WEFT_OK`; `WEFT_RUNTIME` if @p ctx is already entered, in this
  *         thread or any other (Python's `RuntimeError`); `WEFT_EINVAL` for a
  *         bad handle or a NULL @p fn; the status @p fn reported as a
  *         failure, with its message.
  */
-WEFT_API weft_status weft_context_run(weft_context *ctx, weft_fn fn, void *arg, void **value,
-                                      weft_free_fn *free_value);
+WEFT_API weft_status weft_context_run(weft_context *ctx, weft_fn fn, void *arg, void **result,
+                                      weft_free_fn *free_result);
 
 /**
  * @brief Wraps a callable so that it runs in @p ctx wherever and whenever it
@@ -306,12 +307,14 @@ WEFT_API weft_status weft_context_iter_new(weft_context_iter **out, weft_context
 /**
  * @brief The next item of an iteration.
  * @param it the iterator.
- * @param var receives the variable (borrowed from the iterator); may be NULL.
+ * @param borrowed receives the variable (borrowed from the iterator; the
+ *        parameter's name marks a borrowed result for the bindings); may be
+ *        NULL.
  * @param value receives its value (borrowed from the iterator); may be NULL.
  * @return `WEFT_OK` with an item; `WEFT_EOF` when the items are exhausted
  *         (Python's `StopIteration`); `WEFT_EINVAL` for a bad handle.
  */
-WEFT_API weft_status weft_context_iter_next(weft_context_iter *it, weft_context_var **var, void **value);
+WEFT_API weft_status weft_context_iter_next(weft_context_iter *it, weft_context_var **borrowed, void **value);
 
 /**
  * @brief Ends an iteration; pointers it handed out are no longer valid

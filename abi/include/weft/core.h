@@ -9,6 +9,14 @@
  * - every function that can fail returns a #weft_status and hands results
  *   back through out-parameters; on failure the out-parameters are left
  *   untouched unless the function says otherwise;
+ * - a handle handed back through an out-parameter is a new reference the
+ *   caller drops, except where that parameter is named `borrowed`: such a
+ *   handle stays owned by the object it came from (the bindings read the
+ *   name, and take a reference of their own with weft_handle_ref());
+ * - likewise a `void **` value handed back is the caller's when the
+ *   parameter is named `item` or `result` (a queue's get, weft_call), and
+ *   stays the object's when it is named `value` or `payload` (a future's
+ *   result, a context's value);
  * - a NULL handle, a handle of the wrong type or one already freed gives
  *   `WEFT_EINVAL` and a message (weft_errmsg()), never a crash: a freed
  *   handle stays recognisable for the life of the process, whatever was
@@ -260,14 +268,14 @@ WEFT_API weft_status weft_outcome_set_error(weft_outcome *outcome, weft_status c
  *
  * @param fn the callable; must not be NULL.
  * @param arg its argument.
- * @param value receives the reported value (the caller owns it and frees it
- *        with @p free_value); may be NULL to discard (the value is freed).
- * @param free_value receives the value's free function; may be NULL.
+ * @param result receives the reported value (the caller owns it and frees it
+ *        with @p free_result); may be NULL to discard (the value is freed).
+ * @param free_result receives the value's free function; may be NULL.
  * @return `WEFT_OK` if the callable reported a value or nothing; the code it
  *         reported as a failure otherwise (its message is then weft_errmsg(),
  *         and its payload is freed); `WEFT_EINVAL` if @p fn is NULL.
  */
-WEFT_API weft_status weft_call(weft_fn fn, void *arg, void **value, weft_free_fn *free_value);
+WEFT_API weft_status weft_call(weft_fn fn, void *arg, void **result, weft_free_fn *free_result);
 
 #ifdef __cplusplus
 }

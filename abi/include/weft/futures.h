@@ -167,11 +167,13 @@ WEFT_API weft_status weft_future_add_done_callback(weft_future *f, weft_fn fn, v
  * @brief The future whose done callback is running, given the outcome that
  *        callback received.
  * @param outcome the outcome passed to the running done callback.
- * @param out receives the future, borrowed for the duration of the callback.
- * @return `WEFT_OK`; `WEFT_EINVAL` if @p out is NULL or @p outcome is not
- *         that of a done callback running in this thread.
+ * @param borrowed receives the future, borrowed for the duration of the
+ *        callback (the parameter's name marks a borrowed result for the
+ *        bindings).
+ * @return `WEFT_OK`; `WEFT_EINVAL` if @p borrowed is NULL or @p outcome is
+ *         not that of a done callback running in this thread.
  */
-WEFT_API weft_status weft_future_from_outcome(const weft_outcome *outcome, weft_future **out);
+WEFT_API weft_status weft_future_from_outcome(const weft_outcome *outcome, weft_future **borrowed);
 
 /**
  * @brief Marks the future running unless it was cancelled (Python's
@@ -261,13 +263,15 @@ WEFT_API weft_status weft_as_completed_new(weft_as_completed **out, weft_future 
  * As with Python's generator, after a timeout the iteration is over: later
  * calls give `WEFT_EOF`. Use the iterator from one thread at a time.
  * @param it the iterator.
- * @param out receives the future, borrowed: valid while the iterator lives.
+ * @param borrowed receives the future, borrowed: valid while the iterator
+ *        lives (the parameter's name marks a borrowed result for the
+ *        bindings).
  * @return `WEFT_OK`; `WEFT_EOF` when every future was yielded (or after a
  *         timeout); `WEFT_TIMEOUT` when the total timeout passed first (the
  *         message says how many are unfinished); `WEFT_EINVAL` for a bad
- *         handle or NULL @p out.
+ *         handle or NULL @p borrowed.
  */
-WEFT_API weft_status weft_as_completed_next(weft_as_completed *it, weft_future **out);
+WEFT_API weft_status weft_as_completed_next(weft_as_completed *it, weft_future **borrowed);
 
 /**
  * @brief Frees an as_completed iterator and its references on the futures.

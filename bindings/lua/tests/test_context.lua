@@ -67,7 +67,24 @@ return function(T)
     local v = weft.call(function() return require("weft").ContextVar("made there") end)
     weft.call(function() collectgarbage(); collectgarbage() end)
     T.eq(v:name(), "made there")
-    T.eq(weft.core._owned(v), false)
+    T.eq(weft.core._owned(v), true) -- its own reference, not a borrowed view
+  end)
+
+  T.test("a variable handed out borrowed owns a reference of its own", function()
+    -- weft_context_iter_next's `borrowed` result: the userdata takes its own
+    -- reference, so it outlives the iterator, the context and the original
+    local names = {}
+    local vars = {}
+    do
+      local ctx = weft.Context()
+      local a = weft.ContextVar("kept")
+      ctx:run(function() a:set(1) end)
+      for var in ctx:items() do vars[#vars + 1] = var end
+    end
+    collectgarbage(); collectgarbage()
+    for _, var in ipairs(vars) do names[#names + 1] = var:name() end
+    T.eq(#names, 1)
+    T.eq(names[1], "kept")
   end)
 
   T.test("a context is per OS thread: the worker state sees its own", function()

@@ -52,6 +52,28 @@ return function(T)
     T.eq(q:empty(), true)
   end)
 
+  T.test("a handle in a queue outlives its Lua owner", function()
+    local q = weft.Queue()
+    do local l = weft.Lock(); q:put(l) end
+    collectgarbage(); collectgarbage()
+    local l = q:get(0)
+    T.eq(l:acquire(0), true)
+    l:release()
+    -- the item and the copy taken out each held their own reference
+    do local e = weft.Event(); q:put(e); q:put(e) end
+    collectgarbage()
+    local a = q:get(0)
+    a = nil
+    collectgarbage()
+    local b = q:get(0)
+    b:set()
+    T.eq(b:is_set(), true)
+    -- an item never taken out releases its handle with the queue
+    do local e = weft.Event(); q:put(e) end
+    q = nil
+    collectgarbage()
+  end)
+
   T.test("task_done, join, shutdown", function()
     local q = weft.Queue()
     q:put(1)
@@ -92,6 +114,6 @@ return function(T)
     local got = outer:get()
     got:put("through")
     T.eq(inner:get(), "through")
-    T.eq(weft.core._owned(got), false)
+    T.eq(weft.core._owned(got), true) -- its own reference, not a borrowed view
   end)
 end

@@ -130,4 +130,39 @@ return function(T)
     T.eq(b:broken(), false)
     ex:shutdown()
   end)
+
+  T.test("a negative count is an error, not a huge number", function()
+    -- size_t parameters: EINVAL naming the parameter, never 2^64 - 1
+    local e = T.raises("EINVAL", weft.Semaphore, -1)
+    T.ok(tostring(e):find("must not be negative", 1, true), tostring(e))
+    T.raises("EINVAL", weft.BoundedSemaphore, -1)
+    T.raises("EINVAL", weft.Barrier, -1)
+    T.raises("EINVAL", weft.Queue, -5)
+    local s = weft.Semaphore(1)
+    T.raises("EINVAL", s.release, s, -2)
+    T.eq(s:acquire(0), true)
+    T.eq(s:acquire(0), false)
+  end)
+
+  T.test("freeing a handle while another thread is blocked on it", function()
+    -- The worker's copy of the lock holds its own reference: the main
+    -- state's free drops only its own, so the blocked acquire ends as it
+    -- would have (a timeout) and the lock is still there afterwards.
+    local ex = weft.ThreadPoolExecutor(1)
+    local l, started = weft.Lock(), weft.Event()
+    l:acquire()
+    local f = ex:submit(function(lock, ev)
+      ev:set()
+      local got = lock:acquire(0.4)
+      return got, lock:locked()
+    end, l, started)
+    T.eq(started:wait(5), true)
+    started:clear()
+    started:wait(0.1) -- let it block
+    l:free()
+    local got, locked = f:result()
+    T.eq(got, false)
+    T.eq(locked, true)
+    ex:shutdown()
+  end)
 end

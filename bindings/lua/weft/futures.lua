@@ -108,8 +108,9 @@ return function(M, core)
         if M.is_error(f, "EOF") then return nil end
         error(f, 0)
       end
-      -- Hand back the caller's own future object, not the borrowed one.
-      return f and (byptr[tostring(f):match("0x%x+")] or M._anchor(f, it))
+      -- Hand back the caller's own future object (f holds a reference of
+      -- its own, so it is safe on its own too).
+      return f and (byptr[tostring(f):match("0x%x+")] or f)
     end
   end
 end

@@ -97,20 +97,18 @@ return function(M, core)
     end
     return r
   end
-  M.subprocess_call = function(args, opts)
-    local o = options(opts)
-    local ok, rc = pcall(core.weft_subprocess_call, argv(args), o, T(opts and opts.timeout))
-    if o then o:free() end
-    if not ok then error(rc, 0) end
-    return rc
+  -- call and check_call: the returncode of fn(argv, options, timeout).
+  local function returncode(fn)
+    return function(args, opts)
+      local o = options(opts)
+      local ok, rc = pcall(fn, argv(args), o, T(opts and opts.timeout))
+      if o then o:free() end
+      if not ok then error(rc, 0) end
+      return rc
+    end
   end
-  M.check_call = function(args, opts)
-    local o = options(opts)
-    local ok, rc = pcall(core.weft_subprocess_check_call, argv(args), o, T(opts and opts.timeout))
-    if o then o:free() end
-    if not ok then error(rc, 0) end
-    return rc
-  end
+  M.subprocess_call = returncode(core.weft_subprocess_call)
+  M.check_call = returncode(core.weft_subprocess_check_call)
   --- check_output(args, [opts]): stdout as a string; raises CALLED_PROCESS on
   -- a non-zero exit.
   M.check_output = function(args, opts)

@@ -99,5 +99,5 @@ def test_len_and_iteration():
     ctx = wc.Context()
     assert len(ctx) == 0 and list(ctx) == []
     ctx.run(v.set, 1)
-    assert len(ctx) == 1 and list(ctx) == [v] and ctx.items() == [(v, 1)]
+    assert len(ctx) == 1 and list(ctx) == [v] and list(ctx.items()) == [(v, 1)]
     assert ctx.copy() == ctx

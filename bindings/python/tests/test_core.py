@@ -8,6 +8,9 @@ import sys
 import threading
 
 import pytest
+from conftest import require_weft
+
+require_weft()  # weft's own layer: nothing of it is a standard module
 
 import weft
 from weft import _weft

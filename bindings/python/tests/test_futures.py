@@ -1,5 +1,6 @@
 """weft.concurrent.futures against the standard concurrent.futures."""
 import concurrent.futures as std
+import concurrent.futures.thread  # std.thread, a submodule not imported by the package
 import threading
 import time
 

@@ -8,9 +8,13 @@ import time
 
 import pytest
 
-from conftest import require
+from conftest import require, weft_only
 
 wq = require("queue")
+
+# Queue.shutdown is new in Python 3.13: against an older standard module
+# those tests have nothing to run.
+needs_shutdown = pytest.mark.skipif(not hasattr(wq.Queue, "shutdown"), reason="queue.Queue.shutdown needs Python 3.13")
 
 PAIRS = [
     (queue.Queue, wq.Queue),
@@ -159,6 +163,7 @@ def test_blocked_gets_release_the_gil():
         assert not t.is_alive()
 
 
+@needs_shutdown
 def test_shutdown():
     q = wq.Queue()
     q.put(1)
@@ -172,6 +177,7 @@ def test_shutdown():
         assert wq.ShutDown is queue.ShutDown
 
 
+@needs_shutdown
 def test_shutdown_immediate_releases_items():
     q = wq.Queue()
     obj = object()
@@ -187,6 +193,7 @@ def test_shutdown_immediate_releases_items():
     assert sys.getrefcount(obj) == before
 
 
+@weft_only
 def test_wrong_types():
     with pytest.raises(TypeError):
         wq.Queue("big")
@@ -197,6 +204,7 @@ def test_wrong_types():
         q.get(timeout="soon")
 
 
+@needs_shutdown
 def test_stress_shutdown_while_busy():
     # Items freed by an immediate shutdown while other threads put and get
     # (their references are dropped without waiting for the GIL).
@@ -233,3 +241,13 @@ def test_stress_shutdown_while_busy():
     gc.collect()
     wq.Queue().qsize()  # drains the deferred releases
     assert sys.getrefcount(marker) == before
+
+
+def test_negative_maxsize_is_unbounded_like_python():
+    # Python's queues take maxsize <= 0 as "no limit" and keep the number.
+    for cls in (wq.Queue, wq.LifoQueue, wq.PriorityQueue):
+        q = cls(maxsize=-5)
+        assert q.maxsize == -5
+        for i in range(100):
+            q.put_nowait(i)
+        assert not q.full() and q.qsize() == 100

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import require
+from conftest import require, weft_only
 
 wsp = require("subprocess")
 
@@ -131,6 +131,7 @@ def test_pipeline():
     assert out == b"a\nb\nc\n"
 
 
+@weft_only
 def test_refused_arguments():
     with pytest.raises(ValueError):
         wsp.Popen(["true"], preexec_fn=lambda: None)

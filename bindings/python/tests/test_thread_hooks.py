@@ -3,6 +3,9 @@ and failures routed from weft's excepthook to threading.excepthook."""
 import threading
 
 import pytest
+from conftest import require_weft
+
+require_weft()  # weft's own layer: nothing of it is a standard module
 
 from weft import _weft
 

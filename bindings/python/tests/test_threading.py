@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import require
+from conftest import require, weft_only
 
 wt = require("threading")
 
@@ -306,6 +306,10 @@ def test_condition_with_own_lock():
     with cond:
         assert lk.locked()
     assert not lk.locked()
+
+
+@weft_only
+def test_condition_refuses_a_foreign_lock():
     with pytest.raises(TypeError):
         wt.Condition(threading.Lock())
 
@@ -369,6 +373,7 @@ def test_blocked_threads_release_the_gil():
         assert not t.is_alive()
 
 
+@weft_only
 def test_misuse_raises():
     with pytest.raises(TypeError):
         wt.Lock().acquire(timeout="x")
@@ -376,3 +381,17 @@ def test_misuse_raises():
         wt._c.weft_lock_acquire(wt.Event()._h, 0.0)
     with pytest.raises(ValueError):
         wt._c.weft_lock_acquire(None, 0.0)
+
+
+def test_negative_counts_like_python():
+    # Counts C takes as size_t: a negative one is ValueError where Python
+    # raises it, never a wrapped-around huge value.
+    for bad in (lambda: wt.Semaphore(-1), lambda: wt.BoundedSemaphore(-1),
+                lambda: wt.Semaphore(1).release(-3), lambda: wt.stack_size(-1)):
+        with pytest.raises(ValueError):
+            bad()
+    # ... and where Python accepts it, it means what it means there.
+    cond = wt.Condition()
+    with cond:
+        cond.notify(-1)  # wakes nobody
+    assert wt.Semaphore(0).acquire(timeout=0) is False

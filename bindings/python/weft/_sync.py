@@ -10,6 +10,7 @@ import threading as _std
 import time as _time
 
 from . import _weft as _c
+from ._timeout import FOREVER, RELEASE_GIL, seconds
 
 __all__ = ["Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Barrier",
            "BrokenBarrierError"]
@@ -27,57 +28,53 @@ def _lock_timeout(blocking, timeout):
             raise ValueError("can't specify a timeout for a non-blocking call")
         return 0.0
     if timeout == -1:
-        return -1.0
-    if isinstance(timeout, (str, bytes)) or not hasattr(timeout, "__float__"):
-        raise TypeError("timeout must be a real number, not %s" % type(timeout).__name__)
-    timeout = float(timeout)
-    if timeout < 0:
-        raise ValueError("timeout value must be a non-negative number")
-    if timeout > _c.WEFT_TIMEOUT_MAX:
-        raise OverflowError("timeout value is too large")
-    return timeout
+        return FOREVER
+    return seconds(timeout, negative="timeout value must be a non-negative number")
 
 
-def _wait_timeout(timeout):
-    """A wait's timeout (None: forever) as weft's seconds; negative is 0, as in Python."""
-    if timeout is None:
-        return -1.0
-    timeout = float(timeout)
-    return timeout if timeout > 0 else 0.0
+def _lock_methods(c_new, c_acquire, c_release, not_held):
+    """__init__, acquire and release of Lock and RLock, over their C
+    functions (closures: as fast as the module globals they replace)."""
+
+    def __init__(self):
+        self._h = c_new()
+
+    def acquire(self, blocking=True, timeout=-1):
+        """Acquire the lock, blocking or non-blocking, with an optional timeout
+        (an RLock again, if this thread owns it).
+
+        Returns True if the lock was acquired, False if not.
+        """
+        t = _lock_timeout(blocking, timeout)
+        try:
+            c_acquire(self._h, 0.0)
+            return True
+        except TimeoutError:
+            if t == 0.0:
+                return False
+        try:
+            c_acquire(self._h, t)
+            return True
+        except TimeoutError:
+            return False
+
+    def release(self):
+        """Release the lock (an RLock: undo one acquire); RuntimeError if it
+        is not locked (an RLock: not owned by this thread)."""
+        try:
+            c_release(self._h)
+        except RuntimeError:
+            raise RuntimeError(not_held) from None
+
+    return __init__, acquire, release
 
 
 class Lock:
     """A primitive lock: any thread may release it (threading.Lock)."""
 
     __slots__ = ("_h", "__weakref__")
-
-    def __init__(self):
-        self._h = _c.weft_lock_new()
-
-    def acquire(self, blocking=True, timeout=-1):
-        """Acquire the lock, blocking or non-blocking, with an optional timeout.
-
-        Returns True if the lock was acquired, False if not.
-        """
-        t = _lock_timeout(blocking, timeout)
-        try:
-            _c.weft_lock_acquire(self._h, 0.0)
-            return True
-        except TimeoutError:
-            if t == 0.0:
-                return False
-        try:
-            _c.weft_lock_acquire(self._h, t)
-            return True
-        except TimeoutError:
-            return False
-
-    def release(self):
-        """Release the lock; RuntimeError if it is not locked."""
-        try:
-            _c.weft_lock_release(self._h)
-        except RuntimeError:
-            raise RuntimeError("release unlocked lock") from None
+    __init__, acquire, release = _lock_methods(_c.weft_lock_new, _lock_acquire, _lock_release,
+                                               "release unlocked lock")
 
     def locked(self):
         """Return whether the lock is held."""
@@ -107,31 +104,8 @@ class RLock:
     """A re-entrant lock: the owning thread may acquire it again (threading.RLock)."""
 
     __slots__ = ("_h", "__weakref__")
-
-    def __init__(self):
-        self._h = _c.weft_rlock_new()
-
-    def acquire(self, blocking=True, timeout=-1):
-        """Acquire the lock (again, if this thread owns it); True on success."""
-        t = _lock_timeout(blocking, timeout)
-        try:
-            _c.weft_rlock_acquire(self._h, 0.0)
-            return True
-        except TimeoutError:
-            if t == 0.0:
-                return False
-        try:
-            _c.weft_rlock_acquire(self._h, t)
-            return True
-        except TimeoutError:
-            return False
-
-    def release(self):
-        """Undo one acquire; RuntimeError if this thread does not own the lock."""
-        try:
-            _c.weft_rlock_release(self._h)
-        except RuntimeError:
-            raise RuntimeError("cannot release un-acquired lock") from None
+    __init__, acquire, release = _lock_methods(_c.weft_rlock_new, _c.weft_rlock_acquire,
+                                               _c.weft_rlock_release, "cannot release un-acquired lock")
 
     __enter__ = acquire
 
@@ -178,7 +152,7 @@ class Condition:
         # lock without a time limit, and its holder may need the GIL to
         # release it.
         try:
-            _c.weft_condition_wait(self._h, _wait_timeout(timeout) or 1e-9)
+            _c.weft_condition_wait(self._h, seconds(timeout, at_least=RELEASE_GIL))
             return True
         except TimeoutError:
             return False
@@ -205,7 +179,8 @@ class Condition:
     def notify(self, n=1):
         """Wake up to n threads waiting on the condition; RuntimeError if the lock is not held."""
         try:
-            _c.weft_condition_notify(self._h, n)
+            # n <= 0 wakes nobody, as in Python (C refuses a negative count).
+            _c.weft_condition_notify(self._h, max(n, 0))
         except RuntimeError:
             raise RuntimeError("cannot notify on un-acquired lock") from None
 
@@ -243,7 +218,7 @@ class Semaphore:
             if not blocking:
                 return False
         try:
-            _c.weft_semaphore_acquire(self._h, _wait_timeout(timeout))
+            _c.weft_semaphore_acquire(self._h, seconds(timeout))
             return True
         except TimeoutError:
             return False
@@ -298,7 +273,7 @@ class Event:
     def wait(self, timeout=None):
         """Wait until the flag is set or the timeout passes; return the flag."""
         try:
-            _c.weft_event_wait(self._h, _wait_timeout(timeout))
+            _c.weft_event_wait(self._h, seconds(timeout))
             return True
         except TimeoutError:
             return False
@@ -321,7 +296,7 @@ class Barrier:
         self._action = action
         self._action_errors = {}
         act = self._run_action if action is not None else None
-        self._h = _c.weft_barrier_new(parties, act, -1.0 if timeout is None else max(float(timeout), 1e-9))
+        self._h = _c.weft_barrier_new(parties, act, seconds(timeout, at_least=RELEASE_GIL))
         self._parties = parties
 
     def _run_action(self):
@@ -339,7 +314,7 @@ class Barrier:
         # Never exactly 0, which would keep the GIL: the action runs under
         # the barrier's lock and needs the GIL, so a caller must not wait
         # for that lock while holding it.
-        t = -1.0 if timeout is None else max(float(timeout), 1e-9)
+        t = seconds(timeout, at_least=RELEASE_GIL)
         try:
             return _c.weft_barrier_wait(self._h, t)
         except BaseException as e:

@@ -9,6 +9,7 @@ release the GIL.
 import queue as _std
 
 from . import _weft as _c
+from ._timeout import RELEASE_GIL, seconds
 from ._errors import ShutDown
 
 __all__ = ["Empty", "Full", "ShutDown", "Queue", "PriorityQueue", "LifoQueue", "SimpleQueue"]
@@ -22,13 +23,20 @@ _put_nowait = _c.weft_queue_put_nowait
 _get_nowait = _c.weft_queue_get_nowait
 
 
-def _timeout(timeout):
-    """A Python timeout (None: forever) as weft's seconds (negative: forever)."""
-    if timeout is None:
-        return -1.0
-    if timeout < 0:  # a TypeError for a non-number, as in Python
-        raise ValueError("'timeout' must be a non-negative number")
-    return float(timeout)
+def _then(block, timeout):
+    """The wait of a put or get whose first try (timeout 0, keeping the GIL)
+    failed: re-raises that try's Full or Empty when the call may not wait,
+    else gives the timeout (negative is ValueError, as in Python)."""
+    if block:
+        t = seconds(timeout, negative="'timeout' must be a non-negative number")
+        if t != 0.0:
+            return t
+    raise  # the first try's exception, being handled by the caller
+
+
+def _ordered_timeout(timeout):
+    """A PriorityQueue's timeout: never 0, so the GIL is always released."""
+    return seconds(timeout, negative="'timeout' must be a non-negative number", at_least=RELEASE_GIL)
 
 
 class Queue:
@@ -80,14 +88,10 @@ class Queue:
         # A first try with timeout 0 keeps the GIL: the common case (room
         # available) then costs no thread switch.
         try:
-            _put(self._q, item, 0.0)
+            return _put(self._q, item, 0.0)
         except Full:
-            if not block:
-                raise
-            t = _timeout(timeout)
-            if t == 0.0:
-                raise
-            _put(self._q, item, t)
+            t = _then(block, timeout)
+        return _put(self._q, item, t)
 
     def get(self, block=True, timeout=None):
         """Remove and return an item from the queue.
@@ -101,11 +105,7 @@ class Queue:
         try:
             return _get(self._q, 0.0)
         except Empty:
-            if not block:
-                raise
-            t = _timeout(timeout)
-            if t == 0.0:
-                raise
+            t = _then(block, timeout)
         return _get(self._q, t)
 
     def put_nowait(self, item):
@@ -152,7 +152,7 @@ class PriorityQueue(Queue):
             if not block:
                 _put_nowait(self._q, item)
             else:
-                _put(self._q, item, _timeout(timeout))
+                _put(self._q, item, _ordered_timeout(timeout))
         finally:
             _c.weft_py_take_error()
 
@@ -160,7 +160,7 @@ class PriorityQueue(Queue):
         try:
             if not block:
                 return _get_nowait(self._q)
-            return _get(self._q, _timeout(timeout))
+            return _get(self._q, _ordered_timeout(timeout))
         finally:
             _c.weft_py_take_error()
 
@@ -189,11 +189,7 @@ class SimpleQueue:
         try:
             return _c.weft_simple_queue_get(self._q, 0.0)
         except Empty:
-            if not block:
-                raise
-            t = _timeout(timeout)
-            if t == 0.0:
-                raise
+            t = _then(block, timeout)
         return _c.weft_simple_queue_get(self._q, t)
 
     def get_nowait(self):

@@ -18,6 +18,7 @@ import subprocess as _std
 import warnings as _warnings
 
 from . import _weft as _c
+from ._timeout import seconds
 
 __all__ = ["Popen", "PIPE", "STDOUT", "DEVNULL", "call", "check_call", "getstatusoutput", "getoutput",
            "check_output", "run", "CalledProcessError", "CompletedProcess", "SubprocessError",
@@ -220,7 +221,7 @@ class Popen:
         """
         if self.returncode is not None:
             return self.returncode
-        t = -1.0 if timeout is None else max(float(timeout), 0.0)
+        t = seconds(timeout)
         try:
             rc = _c.weft_popen_wait(self._h, t)
         except TimeoutError:
@@ -244,7 +245,7 @@ class Popen:
             except BrokenPipeError:
                 pass
         self._communication_started = True
-        t = -1.0 if timeout is None else max(float(timeout), 0.0)
+        t = seconds(timeout)
         try:
             out, err = _c.weft_popen_communicate(self._h, input, t)
         except TimeoutError:

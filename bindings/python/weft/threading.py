@@ -15,6 +15,7 @@ import _thread as _std_thread
 import threading as _std
 
 from . import _weft as _c
+from ._timeout import seconds
 from ._sync import (Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, RLock,
                     Semaphore)
 
@@ -165,7 +166,7 @@ class Thread:
             raise RuntimeError("cannot join thread before it is started")
         if self is current_thread():
             raise RuntimeError("cannot join current thread")
-        t = -1.0 if timeout is None else max(float(timeout), 0.0)
+        t = seconds(timeout)
         try:
             _c.weft_thread_join(self._h, t)
         except TimeoutError:
@@ -276,26 +277,9 @@ class _HandleThread(Thread):
         self._stderr = _sys.stderr
         self._initialized = True
 
-    @property
-    def name(self):
-        return self._name
-
-    @name.setter
-    def name(self, name):
-        self._name = str(name)
-        _c.weft_thread_set_name(self._h, self._name)
-
     def start(self):
         raise RuntimeError("threads can only be started once")
 
-    def join(self, timeout=None):
-        if self is current_thread():
-            raise RuntimeError("cannot join current thread")
-        t = -1.0 if timeout is None else max(float(timeout), 0.0)
-        try:
-            _c.weft_thread_join(self._h, t)
-        except TimeoutError:
-            pass
 
 
 class _MainThread(_HandleThread):
@@ -379,24 +363,25 @@ def setprofile(func):
     _profile_hook = func
 
 
-def settrace_all_threads(func):
-    """Set a trace function for all threads, running ones included (where Python can)."""
-    settrace(func)
-    f = getattr(_std, "settrace_all_threads", None)
+def _all_threads(ours, name, this_thread, func):
+    """ours(func) for threads started from here, then the standard module's
+    `name` for the running ones (Python 3.12+), else this_thread(func)."""
+    ours(func)
+    f = getattr(_std, name, None)
     if f is not None:
         f(func)
     else:
-        _sys.settrace(func)
+        this_thread(func)
+
+
+def settrace_all_threads(func):
+    """Set a trace function for all threads, running ones included (where Python can)."""
+    _all_threads(settrace, "settrace_all_threads", _sys.settrace, func)
 
 
 def setprofile_all_threads(func):
     """Set a profile function for all threads, running ones included (where Python can)."""
-    setprofile(func)
-    f = getattr(_std, "setprofile_all_threads", None)
-    if f is not None:
-        f(func)
-    else:
-        _sys.setprofile(func)
+    _all_threads(setprofile, "setprofile_all_threads", _sys.setprofile, func)
 
 
 def gettrace():

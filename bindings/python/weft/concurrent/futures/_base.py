@@ -6,6 +6,7 @@ from concurrent.futures import (ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION,
 from concurrent.futures._base import DoneAndNotDoneFutures
 
 from ... import _errors
+from ..._timeout import seconds
 from ... import _weft as _c
 
 LOGGER = _logging.getLogger("concurrent.futures")
@@ -20,12 +21,6 @@ _result = _c.weft_future_result
 _exception = _c.weft_future_exception
 
 
-def _seconds(timeout):
-    """A Python timeout (None: forever) as weft's seconds (negative: forever)."""
-    if timeout is None:
-        return -1.0
-    timeout = float(timeout)
-    return timeout if timeout > 0 else 0.0
 
 
 class Future:
@@ -98,7 +93,7 @@ class Future:
             pass
         err = None
         try:
-            return _result(h, _seconds(timeout))
+            return _result(h, seconds(timeout))
         except CancelledError:
             raise CancelledError() from None
         except BaseException as e:
@@ -124,7 +119,7 @@ class Future:
         as result() does.
         """
         try:
-            code, _, payload = _exception(self._h, _seconds(timeout))
+            code, _, payload = _exception(self._h, seconds(timeout))
         except CancelledError:
             raise CancelledError() from None
         if not code:
@@ -169,7 +164,7 @@ def as_completed(fs, timeout=None):
     """
     fs = list(dict.fromkeys(fs))
     by_id = {_c.weft_py_handle_id(f._h): f for f in fs}
-    it = _c.weft_as_completed_new([f._h for f in fs], _seconds(timeout))
+    it = _c.weft_as_completed_new([f._h for f in fs], seconds(timeout))
     yielded = 0
     while True:
         try:
@@ -193,7 +188,7 @@ def wait(fs, timeout=None, return_when=ALL_COMPLETED):
     except KeyError:
         raise ValueError("Invalid return condition: %r" % (return_when,)) from None
     order = list(fs)
-    flags = _c.weft_py_futures_wait([f._h for f in order], how, _seconds(timeout))
+    flags = _c.weft_py_futures_wait([f._h for f in order], how, seconds(timeout))
     done = {f for f, d in zip(order, flags) if d}
     return DoneAndNotDoneFutures(done, fs - done)
 
