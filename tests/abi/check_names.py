@@ -205,7 +205,7 @@ def go_declarations(folder, package):
     """Every exported name the Go files of `folder` declare, as package.Name and
     package.Type.Name (methods and struct fields), and the type aliases
     {package.Name: other.Type}."""
-    names, aliases = set(), {}
+    names, aliases, embeds = set(), {}, []
     for path in glob.glob(os.path.join(folder, "*.go")):
         if path.endswith("_test.go"):
             continue
@@ -218,9 +218,16 @@ def go_declarations(folder, package):
             aliases[f"{package}.{m.group(1)}"] = m.group(2)
         for m in re.finditer(r"^(?:type|const|var)\s*\((.*?)^\)", text, re.M | re.S):
             names.update(f"{package}.{n}" for n in re.findall(r"^\t([A-Z]\w*)", m.group(1), re.M))
+        for m in re.finditer(r"^type\s+(\w+)\s+struct\s*\{\s*\*?(\w+)\s*\}", text, re.M):
+            embeds.append((m.group(1), m.group(2)))  # type T struct{ handle }
         for m in re.finditer(r"^type\s+(\w+)\s+struct\s*\{(.*?)^\}", text, re.M | re.S):
+            embeds.extend((m.group(1), e) for e in re.findall(r"^\t\*?(\w+)\s*$", m.group(2), re.M))
             for fields in re.findall(r"^\t([A-Z]\w*(?:\s*,\s*[A-Z]\w*)*)\s", m.group(2), re.M):
                 names.update(f"{package}.{m.group(1)}.{f.strip()}" for f in fields.split(","))
+    # Methods and fields of an embedded type are the embedding type's too.
+    for outer, inner in embeds:
+        prefix = f"{package}.{inner}."
+        names |= {f"{package}.{outer}.{n[len(prefix):]}" for n in list(names) if n.startswith(prefix)}
     return names, aliases
 
 
