@@ -32,6 +32,13 @@ extern const unsigned weft__os_features;
 /* The kernel's id of the calling thread (Python's get_native_id). */
 uint64_t weft__os_thread_native_id(void);
 
+/* True in the process's main thread (the one that ran main(), or the
+ * forking thread in a child of fork). */
+bool weft__os_is_main_thread(void);
+
+/* In a child of fork: the calling (forking) thread is the main thread now. */
+void weft__os_main_thread_reset(void);
+
 /* Names the calling thread for debuggers and ps, cut to what the system
  * keeps (at a UTF-8 character boundary); a no-op where names are not kept. */
 void weft__os_thread_set_name(const char *name);

@@ -31,3 +31,13 @@ int weft__os_signal_main_thread(uint64_t main_ident, int sig)
     /* The main thread's TID is the process id. */
     return syscall(SYS_tgkill, getpid(), getpid(), sig) == 0 ? 0 : errno;
 }
+
+bool weft__os_is_main_thread(void)
+{
+    /* The main thread's kernel id is the process id. */
+    return (pid_t)syscall(SYS_gettid) == getpid();
+}
+
+void weft__os_main_thread_reset(void)
+{
+}

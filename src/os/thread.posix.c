@@ -16,6 +16,30 @@ uint64_t weft__os_thread_native_id(void)
 #endif
 }
 
+/* The thread that loaded the library, normally the main thread; a child of
+ * fork records its forking thread (thread/registry.c's fork handler runs
+ * weft__os_main_thread_reset). */
+static pthread_t weft__os_main;
+
+__attribute__((constructor)) static void weft__os_main_record(void)
+{
+    weft__os_main = pthread_self();
+}
+
+void weft__os_main_thread_reset(void)
+{
+    weft__os_main = pthread_self();
+}
+
+bool weft__os_is_main_thread(void)
+{
+#ifdef SYS_gettid
+    return (pid_t)syscall(SYS_gettid) == getpid();
+#else
+    return pthread_equal(pthread_self(), weft__os_main) != 0;
+#endif
+}
+
 void weft__os_thread_set_name(const char *name)
 {
     (void)name; /* a debugging aid only */

@@ -1,11 +1,11 @@
 /* The registry of alive threads: the main thread, dummy threads for foreign
  * threads, enumerate, and the shutdown that joins non-daemon threads. */
 #include "thread/thread_internal.h"
+#include "os/os.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 static pthread_mutex_t weft__registry_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -59,10 +59,6 @@ void weft__registry_each_locked(void (*fn)(weft_thread *t, void *ctx), void *ctx
         fn(t, ctx);
 }
 
-static bool weft__is_main_os_thread(void)
-{
-    return (pid_t)syscall(SYS_gettid) == getpid();
-}
 
 /* ---- the main thread ------------------------------------------------------- */
 
@@ -115,7 +111,7 @@ static void weft__atfork_child(void);
 
 __attribute__((constructor)) static void weft__registry_load(void)
 {
-    if (weft__is_main_os_thread())
+    if (weft__os_is_main_thread())
         weft__main_adopt();
     pthread_atfork(weft__atfork_prepare, weft__atfork_parent, weft__atfork_child);
 }
@@ -159,7 +155,7 @@ static weft_status weft__dummy_new(weft_thread **out)
     d->kind = WEFT__KIND_DUMMY;
     atomic_init(&d->state, WEFT__T_ALIVE);
     atomic_init(&d->ident, (uint64_t)(uintptr_t)pthread_self());
-    atomic_init(&d->native_id, (uint64_t)syscall(SYS_gettid));
+    atomic_init(&d->native_id, weft__os_thread_native_id());
     atomic_init(&d->native_ready, 1);
     atomic_init(&d->any_pending, false);
     pthread_mutex_init(&d->mu, NULL);
@@ -187,7 +183,7 @@ weft_status weft_threading_current_thread(weft_thread **out)
     WEFT__OUT(out);
     weft_thread *t = weft__current;
     if (t == NULL) {
-        if (weft__is_main_os_thread()) {
+        if (weft__os_is_main_thread()) {
             weft__main_adopt();
             t = weft__current;
         } else {
@@ -205,7 +201,7 @@ weft_status weft_threading_main_thread(weft_thread **out)
 {
     WEFT__OUT(out);
     weft_thread *m = weft__main_thread();
-    if (weft__current == NULL && weft__is_main_os_thread())
+    if (weft__current == NULL && weft__os_is_main_thread())
         weft__main_adopt();
     weft__ref_caller(m);
     *out = weft__handle(m);
@@ -321,7 +317,7 @@ void weft_threading_shutdown(void)
         (void)weft_thread_join(t, -1);
         weft__unref(t);
     }
-    if (weft__is_main_os_thread()) {
+    if (weft__os_is_main_thread()) {
         weft_thread *m = weft__main_thread();
         weft__registry_lock();
         weft__registry_remove_locked(m);
@@ -379,6 +375,7 @@ static void weft__atfork_parent(void)
  * may have been mid-update. */
 static void weft__atfork_child(void)
 {
+    weft__os_main_thread_reset();
     weft_thread *self = weft__current;
     weft_thread *m = weft__main_obj;
     atomic_fetch_add(&weft__fork_gen, 1);

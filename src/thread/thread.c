@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 _Thread_local weft_thread *weft__current;
@@ -71,10 +70,6 @@ static char *weft__default_name(weft_fn fn)
     return weft__strdup(buf);
 }
 
-static bool weft__is_main_os_thread(void)
-{
-    return (pid_t)syscall(SYS_gettid) == getpid();
-}
 
 /* Python: a new thread inherits the creating thread's daemon flag; the main
  * thread is not a daemon, dummy (foreign) threads are. */
@@ -87,7 +82,7 @@ static bool weft__inherited_daemon(void)
         pthread_mutex_unlock(&cur->mu);
         return d;
     }
-    return !weft__is_main_os_thread();
+    return !weft__os_is_main_thread();
 }
 
 weft_status weft__thread_create(weft_thread **out, const char *name, weft_fn name_fn, weft_fn fn, void *arg,
@@ -278,7 +273,7 @@ weft_status weft_thread_join(weft_thread *t, double timeout)
         return weft__fail(WEFT_RUNTIME, "%s: cannot join a dummy thread", __func__);
     if (atomic_load(&t->state) == WEFT__T_NEW)
         return weft__fail(WEFT_RUNTIME, "%s: cannot join thread before it is started", __func__);
-    if (weft__current == t || (t->kind == WEFT__KIND_MAIN && weft__is_main_os_thread()))
+    if (weft__current == t || (t->kind == WEFT__KIND_MAIN && weft__os_is_main_thread()))
         return weft__fail(WEFT_RUNTIME, "%s: cannot join current thread", __func__);
     weft__deadline d;
     if ((st = weft__deadline_init(&d, timeout, "weft_thread_join: timeout")) != WEFT_OK)

@@ -64,7 +64,7 @@
  * `#ifdef WEFT_ENABLE_EXPERIMENTAL` block. They are exported under the version
  * node `WEFT_EXPERIMENTAL` of `abi/weft.map`, which no stable node inherits; a
  * function leaves it for a stable node (and `WEFT_API`) once its shape is
- * settled. See @ref guide-conventions "Conventions".
+ * settled. The conventions guide (docs/conventions.md) says more.
  */
 #define WEFT_EXPERIMENTAL_API WEFT_API
 #if defined(WEFT_BUILDING_SHARED) && !defined(WEFT_ENABLE_EXPERIMENTAL)
