@@ -16,5 +16,4 @@ echo "* Build-Depends-Package: libweft-dev"
 nm -D --defined-only "$lib" | awk -v full="$full" '
   { split($3, a, "@"); name = a[1]; node = a[length(a)]
     if (node == "WEFT_EXPERIMENTAL") { print " (optional)" name "@" node " " full; next }
-    if (name == node) { print " " name "@" node " 1.0.0"; next }
     if (node ~ /^WEFT_/) { v = substr(node, 6); if (v ~ /^[0-9]+\.[0-9]+$/) v = v ".0"; print " " name "@" node " " v } }' | LC_ALL=C sort

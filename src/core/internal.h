@@ -267,6 +267,34 @@ int64_t weft__deadline_left_ns(const weft__deadline *d);
 /* Monotonic time in nanoseconds. */
 int64_t weft__now_ns(void);
 
+/* ---- interruptible waits ------------------------------------------------
+ * With weft_threading_set_interruptible() on, a wait of a public blocking
+ * call (one with a deadline, never the library's internal locks) that a
+ * signal handler cut short is reported as a timeout to the code around it,
+ * which undoes the wait as it would for a timeout; the flag below then turns
+ * the timeout the call reports into WEFT_INTERRUPTED. Every deadline starts
+ * with the flag clear. */
+extern _Thread_local bool weft__interruptible;
+extern _Thread_local bool weft__interrupted;
+
+/* A system call waiting on behalf of `d` returned EINTR: true when that
+ * ends the wait (the caller then acts as if `d` had passed). */
+static inline bool weft__note_interrupt(const weft__deadline *d)
+{
+    if (d == NULL || !weft__interruptible)
+        return false;
+    weft__interrupted = true;
+    return true;
+}
+
+/* How a blocking call reports the end of a wait that did not succeed: as
+ * WEFT_INTERRUPTED when a signal ended it, otherwise as the call's own
+ * failure. `fn` names the call. */
+#define WEFT__WAIT_FAILED(fn, ...) (weft__interrupted ? weft__fail_interrupted(fn) : weft__fail(__VA_ARGS__))
+
+/* WEFT_INTERRUPTED for `fn`, and the flag cleared. */
+weft_status weft__fail_interrupted(const char *fn);
+
 /* ---- parking (futex on Linux, hashed condition variables elsewhere) ---- */
 
 /* Blocks while `*addr == expected`, until woken or until `d` passes (NULL: no

@@ -16,6 +16,7 @@ weft_status weft__deadline_init(weft__deadline *d, double timeout, const char *w
 {
     d->forever = false;
     d->once = false;
+    weft__interrupted = false;
     if (isnan(timeout))
         return weft__fail(WEFT_EINVAL, "%s: timeout is NaN", what);
     if (timeout < 0) {
@@ -53,4 +54,13 @@ int64_t weft__deadline_left_ns(const weft__deadline *d)
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t left = ((int64_t)d->at.tv_sec - now.tv_sec) * WEFT__NS + (d->at.tv_nsec - now.tv_nsec);
     return left > 0 ? left : 0;
+}
+
+_Thread_local bool weft__interruptible;
+_Thread_local bool weft__interrupted;
+
+weft_status weft__fail_interrupted(const char *fn)
+{
+    weft__interrupted = false;
+    return weft__fail(WEFT_INTERRUPTED, "%s: interrupted by a signal", fn);
 }

@@ -345,7 +345,7 @@ static weft_status weft__await(weft_future *f, double timeout, const char *fn, u
         int rc = weft__park(&f->state, s | WEFT__F_PARKED, &d);
         s = atomic_load_explicit(&f->state, memory_order_acquire);
         if (rc == ETIMEDOUT && !weft__state_done(s))
-            return weft__fail(WEFT_TIMEOUT, "%s: future not done within %g s", fn, timeout);
+            return WEFT__WAIT_FAILED(fn, WEFT_TIMEOUT, "%s: future not done within %g s", fn, timeout);
     }
 }
 

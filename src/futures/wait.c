@@ -175,6 +175,8 @@ weft_status weft_futures_wait(weft_future *const *fs, size_t n, int return_when,
             done[i] = is_done;
     }
     free(all);
+    if (weft__interrupted)
+        return WEFT__WAIT_FAILED(fn, WEFT_TIMEOUT, "%s: timed out", fn);
     if (n_done != NULL)
         *n_done = count;
     return WEFT_OK;
@@ -284,6 +286,7 @@ weft_status weft_as_completed_next(weft_as_completed *it, weft_future **out)
     WEFT__OUT(out);
     if (it->over || it->yielded == it->n)
         return weft__fail(WEFT_EOF, "%s: every future was yielded", fn);
+    weft__interrupted = false; /* the deadline was set up at creation */
     for (;;) {
         weft__wl_lock(&it->lock);
         if (it->head < it->tail) {
@@ -301,6 +304,8 @@ weft_status weft_as_completed_next(weft_as_completed *it, weft_future **out)
             weft__wl_unlock(&it->lock);
             if (any)
                 continue;
+            if (weft__interrupted) /* not the end: the caller may go on */
+                return WEFT__WAIT_FAILED(fn, WEFT_TIMEOUT, "%s: timed out", fn);
             it->over = true;
             return weft__fail(WEFT_TIMEOUT, "%s: %zu (of %zu) futures unfinished", fn, it->n - it->yielded,
                               it->n);

@@ -20,6 +20,8 @@ int weft__park(atomic_uint *addr, unsigned expected, const weft__deadline *d)
                       FUTEX_BITSET_MATCH_ANY);
     if (rc == -1 && errno == ETIMEDOUT)
         return ETIMEDOUT;
+    if (rc == -1 && errno == EINTR && weft__note_interrupt(d))
+        return ETIMEDOUT; /* an interruptible wait ends with the signal */
     return 0; /* woken, value changed (EAGAIN) or interrupted (EINTR): re-check */
 }
 

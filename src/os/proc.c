@@ -129,6 +129,8 @@ static weft_status weft__wait_exit(weft__os_proc *p, void *owner, const weft__de
     while (st == WEFT_OK && !p->exited && p->returncode == WEFT_SUBPROCESS_RUNNING) {
         int err = d->forever ? pthread_cond_wait(&p->cond, &p->lock)
                              : pthread_cond_timedwait(&p->cond, &p->lock, &d->at);
+        /* Condition variables are not interrupted by signals: without a
+         * pidfd a child's wait runs its course. */
         if (err == ETIMEDOUT && !p->exited && p->returncode == WEFT_SUBPROCESS_RUNNING)
             st = WEFT_TIMEOUT;
     }
@@ -149,8 +151,9 @@ weft_status weft__os_proc_wait(weft__os_proc *p, void *owner, const weft__deadli
                 *returncode = rc;
             return WEFT_OK;
         }
-        if (d->once || weft__deadline_left_ns(d) == 0)
-            return weft__fail(WEFT_TIMEOUT, "%s: pid %d still running after the timeout", fn, (int)p->pid);
+        if (d->once || weft__deadline_left_ns(d) == 0 || weft__interrupted)
+            return WEFT__WAIT_FAILED(fn, WEFT_TIMEOUT, "%s: pid %d still running after the timeout", fn,
+                                     (int)p->pid);
         weft_status st = weft__wait_exit(p, owner, d, fn);
         if (st == WEFT_TIMEOUT)
             continue; /* one last look, then the deadline check above */

@@ -33,6 +33,8 @@ int weft__os_wait_readable(int fd, const weft__deadline *d)
             return r > 0;
         if (errno != EINTR)
             return -1;
+        if (weft__note_interrupt(d))
+            return 0;
     }
 }
 
@@ -156,6 +158,10 @@ weft_status weft__os_pump(weft__os_stream *s, size_t n, weft__os_watch *watch, c
         struct timespec ts;
         int r = ppoll(pfd, np, weft__poll_timeout(d, &ts), NULL);
         if (r < 0) {
+            if (errno == EINTR && weft__note_interrupt(d)) {
+                st = WEFT_TIMEOUT;
+                break;
+            }
             if (errno == EINTR)
                 continue;
             st = weft__fail_os(errno, "%s: ppoll", fn);

@@ -377,8 +377,10 @@ static weft_status weft__queue_put_impl(weft_queue *q, int64_t key, void *item, 
     size_t limit = weft__queue_limit(q);
     bool spun = false, timed_out = false;
     for (;;) {
-        if (timeout == 0 || timed_out)
+        if (timeout == 0)
             return weft__fail(WEFT_FULL, "%s: the queue is full", fn);
+        if (timed_out)
+            return WEFT__WAIT_FAILED(fn, WEFT_FULL, "%s: the queue is full", fn);
         if (!spun) {
             /* Spin until a few slots are free, not just one: retrying for a
              * single slot makes producer and consumer trade the same cache
@@ -446,8 +448,10 @@ static weft_status weft__queue_get_impl(weft_queue *q, double timeout, void **it
             return WEFT_OK;
         if (shut)
             return weft__fail(WEFT_SHUTDOWN, "%s: the queue is shut down", fn);
-        if (timeout == 0 || timed_out)
+        if (timeout == 0)
             return weft__fail(WEFT_EMPTY, "%s: the queue is empty", fn);
+        if (timed_out)
+            return WEFT__WAIT_FAILED(fn, WEFT_EMPTY, "%s: the queue is empty", fn);
         if (!have_deadline) {
             (void)weft__deadline_init(&d, timeout, fn);
             have_deadline = true;
@@ -530,7 +534,7 @@ weft_status weft_queue_join(weft_queue *q, double timeout)
         if (left == 0)
             return WEFT_OK;
         if (d.once || timed_out)
-            return weft__fail(WEFT_TIMEOUT, "%s: %zu tasks still unfinished", __func__, left);
+            return WEFT__WAIT_FAILED(__func__, WEFT_TIMEOUT, "%s: %zu tasks still unfinished", __func__, left);
         weft__waiter w;
         weft__wait_enqueue(&q->joiners, &w);
         if (weft__queue_unfinished(q) == 0)

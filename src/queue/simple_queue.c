@@ -282,8 +282,10 @@ static weft_status weft__sq_get(weft_simple_queue *q, double timeout, void **ite
                 weft__sq_wake(q); /* pass the wake on */
             return WEFT_OK;
         }
-        if (timeout == 0 || timed_out)
+        if (timeout == 0)
             return weft__fail(WEFT_EMPTY, "%s: the queue is empty", fn);
+        if (timed_out)
+            return WEFT__WAIT_FAILED(fn, WEFT_EMPTY, "%s: the queue is empty", fn);
         if (!have_deadline) {
             (void)weft__deadline_init(&d, timeout, fn);
             have_deadline = true;

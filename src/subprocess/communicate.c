@@ -99,7 +99,7 @@ weft_status weft__popen_communicate(weft_popen *p, const void *input, size_t inp
     weft_status st = weft__pump(p, d, fn);
     if (st == WEFT_TIMEOUT) {
         weft_status k = weft__keep_input(p, fn);
-        return k != WEFT_OK ? k : weft__fail(WEFT_TIMEOUT, "%s: timed out", fn);
+        return k != WEFT_OK ? k : WEFT__WAIT_FAILED(fn, WEFT_TIMEOUT, "%s: timed out", fn);
     }
     if (p->input != p->input_own)
         p->input = NULL;

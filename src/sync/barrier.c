@@ -147,11 +147,17 @@ weft_status weft_barrier_wait(weft_barrier *barrier, double timeout, size_t *ind
     } else {
         while (weft__state(b) == WEFT__B_FILLING) {
             if (weft__barrier_sleep(b, &d) == ETIMEDOUT && weft__state(b) == WEFT__B_FILLING) {
+                if (weft__interrupted) {
+                    /* A signal: leave the round, as Python's wait() leaves
+                     * when an exception unwinds it, without breaking it. */
+                    st = weft__fail_interrupted(__func__);
+                    break;
+                }
                 weft__barrier_break(b); /* a timed-out waiter breaks the barrier for all */
                 break;
             }
         }
-        if (weft__state(b) < 0)
+        if (st == WEFT_OK && weft__state(b) < 0)
             st = weft__fail(WEFT_BROKEN, "%s: the barrier was broken, aborted, reset or timed out", __func__);
     }
 

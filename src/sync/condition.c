@@ -140,7 +140,7 @@ weft_status weft_condition_wait(weft_condition *cond, double timeout)
     if (!weft__condition_owned(cond))
         return weft__fail(WEFT_RUNTIME, "%s: cannot wait on un-acquired lock", __func__);
     if (!weft__condition_wait(cond, &d))
-        return weft__fail(WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
+        return WEFT__WAIT_FAILED(__func__, WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
     return WEFT_OK;
 }
 
@@ -166,7 +166,7 @@ weft_status weft_condition_wait_for(weft_condition *cond, weft_pred_fn pred, voi
     if (result != NULL)
         *result = r;
     if (!r)
-        return weft__fail(WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
+        return WEFT__WAIT_FAILED(__func__, WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
     return WEFT_OK;
 }
 

@@ -106,5 +106,5 @@ weft_status weft_event_wait(weft_event *event, double timeout)
     }
     if (weft__event_fired(atomic_load_explicit(&event->word, memory_order_acquire), gen))
         return WEFT_OK;
-    return weft__fail(WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
+    return WEFT__WAIT_FAILED(__func__, WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
 }

@@ -28,7 +28,7 @@ weft_status weft__lock_acquire_in(weft_lock *l, double timeout, const char *fn)
     if (st != WEFT_OK)
         return st;
     if (weft__mutex_lock_slow(&l->m, &d) != 0)
-        return weft__fail(WEFT_TIMEOUT, "%s: timed out after %g s", fn, timeout);
+        return WEFT__WAIT_FAILED(fn, WEFT_TIMEOUT, "%s: timed out after %g s", fn, timeout);
     return WEFT_OK;
 }
 

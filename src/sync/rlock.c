@@ -51,7 +51,7 @@ weft_status weft__rlock_acquire_in(weft_rlock *r, double timeout, const char *fn
         return WEFT_OK;
     }
     if (!weft__mutex_trylock(&r->m) && weft__mutex_lock_slow(&r->m, &d) != 0)
-        return weft__fail(WEFT_TIMEOUT, "%s: timed out after %g s", fn, timeout);
+        return WEFT__WAIT_FAILED(fn, WEFT_TIMEOUT, "%s: timed out after %g s", fn, timeout);
     weft__rlock_take(r, me, 1);
     return WEFT_OK;
 }

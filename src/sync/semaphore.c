@@ -92,7 +92,7 @@ weft_status weft_semaphore_acquire(weft_semaphore *sem, double timeout)
     } else if (weft__semaphore_try(sem)) {
         return WEFT_OK;
     }
-    return weft__fail(WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
+    return WEFT__WAIT_FAILED(__func__, WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
 }
 
 weft_status weft_semaphore_release(weft_semaphore *sem, size_t n)

@@ -105,3 +105,11 @@ weft_status weft_threading_interrupt_main(int signum)
         return weft__fail_os(err, "%s: signal %d", __func__, signum);
     return WEFT_OK;
 }
+
+weft_status weft_threading_set_interruptible(int enable, int *previous)
+{
+    if (previous != NULL)
+        *previous = weft__interruptible;
+    weft__interruptible = enable != 0;
+    return WEFT_OK;
+}

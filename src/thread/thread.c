@@ -286,7 +286,7 @@ weft_status weft_thread_join(weft_thread *t, double timeout)
         }
         if (s == WEFT__T_NEW)
             return weft__fail(WEFT_RUNTIME, "%s: the thread failed to start", __func__);
-        if (d.forever && t->kind == WEFT__KIND_THREAD && t->fork_gen == weft__fork_generation() &&
+        if (d.forever && !weft__interruptible && t->kind == WEFT__KIND_THREAD && t->fork_gen == weft__fork_generation() &&
             atomic_load(&t->ident) != 0 && !atomic_load(&t->reaped)) {
             /* Waiting for good: the OS join is the cheapest wait, one wake-up. */
             weft__thread_reap(t, true);
@@ -297,7 +297,7 @@ weft_status weft_thread_join(weft_thread *t, double timeout)
                 weft__thread_reap(t, true);
                 return WEFT_OK;
             }
-            return weft__fail(WEFT_TIMEOUT, "%s: thread still alive after %g s", __func__, timeout);
+            return WEFT__WAIT_FAILED(__func__, WEFT_TIMEOUT, "%s: thread still alive after %g s", __func__, timeout);
         }
     }
 }

@@ -47,7 +47,8 @@
     XX(CLOSED, 22, "ValueError", "object is closed")                                             \
     XX(BUFFER_TOO_SHORT, 23, "multiprocessing.BufferTooShort", "buffer too short")               \
     XX(PROCESS, 24, "multiprocessing.ProcessError", "process error")                             \
-    XX(OVERFLOW, 25, "OverflowError", "value out of range")
+    XX(OVERFLOW, 25, "OverflowError", "value out of range")                                      \
+    XX(INTERRUPTED, 26, "InterruptedError", "interrupted by a signal")
 
 /** @brief Expands one row of #WEFT_STATUS_MAP into an enumerator `WEFT_<NAME> = value`. */
 #define WEFT_STATUS_ENUM_ROW(name, value, pyexc, message) WEFT_##name = value,

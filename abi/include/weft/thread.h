@@ -305,6 +305,31 @@ WEFT_API weft_status weft_threading_stack_size(size_t size, size_t *old);
 WEFT_API size_t weft_threading_get_stack_size(void);
 
 /**
+ * @brief Lets a signal cut the calling thread's blocking calls short.
+ *
+ * By default a blocking call (a lock's acquire, a queue's get, an event's
+ * wait, a future's result, a thread's join, a child's wait, ...) waits out its
+ * timeout whatever signals arrive: a handler runs and the wait goes on. An
+ * interpreter whose signal handlers must run in the waiting thread (Python's
+ * KeyboardInterrupt) turns this on: a blocking call in which a signal handler
+ * ran then returns `WEFT_INTERRUPTED` as soon as the handler has returned,
+ * having undone its wait as a timeout would (a timed-out lock is not held, a
+ * queue's item is not taken, a condition's lock is held again, a barrier is
+ * left without breaking it). The caller runs what the signal asked for and,
+ * if it goes on, calls again with what is left of its timeout.
+ *
+ * Waits that a signal can interrupt are those that sleep in the kernel on a
+ * futex or in poll: on systems built without futexes (WEFT_PORTABLE) locks,
+ * conditions and queues wait on condition variables, which signals do not
+ * interrupt, and only child-process waits are cut short there.
+ * @param enable non-zero to turn interruption on, 0 to turn it off.
+ * @param previous receives the previous setting; may be NULL.
+ * @return `WEFT_OK`; never fails.
+ * @since 1.1
+ */
+WEFT_API weft_status weft_threading_set_interruptible(int enable, int *previous);
+
+/**
  * @brief Waits for every non-daemon weft thread to end: what Python does at
  *        interpreter exit (`threading._shutdown`).
  *
