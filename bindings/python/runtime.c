@@ -63,6 +63,36 @@ PyObject *weft_py_append(PyObject *result, PyObject *obj)
  * read and reset by %exception. Only touched with the GIL held. */
 int weft_py_keep_gil;
 
+_Thread_local weft_py_wait weft_py_wait_cur;
+
+static double weft_py_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void weft_py_wait_register(double *slot)
+{
+    weft_py_wait_cur.slot = slot;
+    weft_py_wait_cur.deadline = *slot > 0 ? weft_py_monotonic() + *slot : 0;
+}
+
+int weft_py_wait_again(void)
+{
+    weft_py_wait w = weft_py_wait_take();
+    if (PyErr_CheckSignals() < 0)
+        return -1;
+    if (w.slot != NULL && *w.slot > 0) {
+        double left = w.deadline - weft_py_monotonic();
+        *w.slot = left > 0 ? left : 0;
+        if (*w.slot == 0)
+            weft_py_keep_gil = 1;
+    }
+    weft_py_wait_cur = w; /* the next round of %exception takes it again */
+    return 0;
+}
+
 static int weft_py_alive(void)
 {
 #if PY_VERSION_HEX >= 0x030D0000

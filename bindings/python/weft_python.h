@@ -25,6 +25,30 @@ PyObject *weft_py_append(PyObject *result, PyObject *obj);
  * (timeout 0): %exception then keeps the GIL. GIL held. */
 extern int weft_py_keep_gil;
 
+/* Signals (PEP 475). The main thread, where Python runs its signal
+ * handlers, makes its blocking calls interruptible: a call a signal cut
+ * short returns WEFT_INTERRUPTED, the wrapper runs the handlers (GIL held)
+ * and raises what they raised (KeyboardInterrupt), or makes the call again
+ * with what is left of its timeout. The `double timeout` typemap registers
+ * the timeout here; %exception keeps it across the call, since a Python
+ * callback may run wrappers of its own meanwhile. */
+typedef struct weft_py_wait {
+    double *slot;    /* the call's timeout argument; NULL: none registered */
+    double deadline; /* monotonic seconds, for a positive timeout */
+} weft_py_wait;
+extern _Thread_local weft_py_wait weft_py_wait_cur;
+void weft_py_wait_register(double *slot);
+static inline weft_py_wait weft_py_wait_take(void)
+{
+    weft_py_wait w = weft_py_wait_cur;
+    weft_py_wait_cur.slot = NULL;
+    return w;
+}
+/* After WEFT_INTERRUPTED, GIL held: runs the signal handlers; 0 when the
+ * call is to be made again (its timeout shortened), -1 with an exception
+ * set when a handler raised. */
+int weft_py_wait_again(void);
+
 /* Objects whose reference a thread without the GIL had to drop wait on a
  * lock-free list; every wrapper drains it on entry (WEFT_PY_FLUSH). */
 typedef struct weft_py_pending {

@@ -33,8 +33,12 @@
 
 /* ---- the GIL ------------------------------------------------------------- */
 
+/* weft_py_again_ is where a call that a signal interrupted starts over
+ * (the weft_status out typemap jumps back to it). */
 %exception {
+weft_py_again_: __attribute__((unused));
     WEFT_PY_FLUSH();
+    weft_py_wait weft_py_wait_ = weft_py_wait_take();
     if (weft_py_keep_gil) {
         weft_py_keep_gil = 0;
         $action
@@ -43,15 +47,18 @@
         $action
         PyEval_RestoreThread(weft_py_save_);
     }
+    weft_py_wait_cur = weft_py_wait_;
 }
 /* Calls that never block and take no lock that a Python callback could be
  * waiting behind keep the GIL too: SimpleQueue's put is documented
  * reentrant and async-signal-safe. */
 %exception weft_simple_queue_put {
+weft_py_again_: __attribute__((unused));
     WEFT_PY_FLUSH();
     $action
 }
 %exception weft_simple_queue_put_nowait {
+weft_py_again_: __attribute__((unused));
     WEFT_PY_FLUSH();
     $action
 }
@@ -59,6 +66,7 @@
 %typemap(check) double timeout {
     if ($1 == 0.0)
         weft_py_keep_gil = 1;
+    weft_py_wait_register(&$1);
 }
 
 /* ---- status -> exception ---------------------------------------------- */
@@ -66,6 +74,12 @@
 /* The C functions that give text about a status cannot fail: they keep
  * their int parameters. Every other weft_status result raises. */
 %typemap(out) weft_status {
+    if ($1 == WEFT_INTERRUPTED) {
+        if (weft_py_wait_again() < 0)
+            SWIG_fail;
+        goto weft_py_again_;
+    }
+    weft_py_wait_cur.slot = NULL;
     if ($1 != WEFT_OK) {
         weft_py_raise((int)$1);
         SWIG_fail;
@@ -607,13 +621,23 @@ static PyObject *weft_py_futures_wait(PyObject *fs, int return_when, double seco
         arr[i] = p;
     }
     weft_status st;
-    if (seconds == 0.0) {
-        st = weft_futures_wait(arr, (size_t)n, return_when, seconds, done, NULL);
-    } else {
-        Py_BEGIN_ALLOW_THREADS
-        st = weft_futures_wait(arr, (size_t)n, return_when, seconds, done, NULL);
-        Py_END_ALLOW_THREADS
+    weft_py_wait_register(&seconds);
+    for (;;) {
+        weft_py_wait w = weft_py_wait_take();
+        if (seconds == 0.0) {
+            st = weft_futures_wait(arr, (size_t)n, return_when, seconds, done, NULL);
+        } else {
+            Py_BEGIN_ALLOW_THREADS
+            st = weft_futures_wait(arr, (size_t)n, return_when, seconds, done, NULL);
+            Py_END_ALLOW_THREADS
+        }
+        weft_py_wait_cur = w;
+        if (st != WEFT_INTERRUPTED)
+            break;
+        if (weft_py_wait_again() < 0)
+            goto out;
     }
+    weft_py_wait_cur.slot = NULL;
     if (st != WEFT_OK) {
         weft_py_raise((int)st);
         goto out;

@@ -15,6 +15,14 @@ from . import _exit
 
 __all__ = ["version", "version_string", "status_table"]
 
+# Python runs signal handlers in the main thread only: there, a blocking
+# call that a signal interrupts comes back so that KeyboardInterrupt (or any
+# handler's exception) is raised at once, as the standard modules do.
+import threading as _std_threading
+if _std_threading.current_thread() is _std_threading.main_thread():
+    _weft.weft_threading_set_interruptible(1)
+del _std_threading
+
 #: The loaded library's version string, such as "1.0.0".
 __version__ = _weft.weft_version_string()
 
