@@ -134,6 +134,25 @@ static inline void weft__spin_result(weft__spin *s, bool won)
  *                     not reach other processes, so the release exchanges,
  *                     and sleepers park on a non-private futex. */
 enum { WEFT__WL_FREE = 0, WEFT__WL_LOCKED = 1 };
+
+/* True while the process has a single thread (glibc's __libc_single_threaded,
+ * which never turns true again once a second thread was made): no other
+ * thread can then contend for a lock or sleep on it, and an ASYM lock is
+ * taken and released with plain loads and stores, as glibc's own mutexes
+ * are. A locked instruction costs more than the rest of the uncontended
+ * path on some CPUs. */
+#ifdef WEFT_HAVE_LIBC_SINGLE_THREADED
+#include <sys/single_threaded.h>
+static inline bool weft__single_threaded(void)
+{
+    return __libc_single_threaded != 0;
+}
+#else
+static inline bool weft__single_threaded(void)
+{
+    return false;
+}
+#endif
 enum { WEFT__WL_PRIVATE = 0, WEFT__WL_ASYM = 1, WEFT__WL_SHARED = 2 };
 
 typedef struct weft__wordlock {
@@ -170,6 +189,12 @@ static inline void weft__wordlock_lock(weft__wordlock *l, int mode)
  * caller hands the wake-up to weft__wordlock_wake(). */
 static inline int weft__wordlock_unlock_fast(weft__wordlock *l, int mode)
 {
+    if (mode == WEFT__WL_ASYM && weft__single_threaded()) {
+        if (WEFT__UNLIKELY(atomic_load_explicit(&l->word, memory_order_relaxed) == WEFT__WL_FREE))
+            return 0;
+        atomic_store_explicit(&l->word, WEFT__WL_FREE, memory_order_relaxed);
+        return 1; /* nobody else exists to sleep on it */
+    }
     if (mode == WEFT__WL_ASYM && WEFT__LIKELY(weft__asym_fence)) {
         if (WEFT__UNLIKELY(atomic_load_explicit(&l->word, memory_order_relaxed) == WEFT__WL_FREE))
             return 0;

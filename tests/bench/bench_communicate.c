@@ -154,7 +154,7 @@ static bench_result cpython(int runs)
     for (int i = 0; i < runs; i++)
         t[i] = cpython_once();
     qsort(t, (size_t)runs, sizeof t[0], bench_cmp_double);
-    bench_result r = { "CPython Popen.communicate", t[runs / 2], t[0], t[runs - 1], 1 };
+    bench_result r = { .name = "CPython Popen.communicate", .median = t[runs / 2], .min = t[0], .max = t[runs - 1], .ops = 1 };
     printf("%-44s %12.1f ns/op  %14.0f op/s  (median of %d; min %.1f, max %.1f)\n", r.name, r.median,
            1e9 / r.median, runs, r.min, r.max);
     return r;

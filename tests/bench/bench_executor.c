@@ -188,7 +188,7 @@ enum { MAX_PEERS = 4 };
 
 static bench_result cpython_throughput(long ops)
 {
-    bench_result r = { "CPython ThreadPoolExecutor (python3)", 0, 0, 0, ops };
+    bench_result r = { .name = "CPython ThreadPoolExecutor (python3)", .ops = ops };
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "/usr/bin/python3 -c '\n"

@@ -114,6 +114,62 @@ static double grecmutex_pair(void *ctx, long ops)
 }
 #endif
 
+/* One interleaved set of every variant and the ratios; `how` says whether
+ * another thread is alive: glibc (and weft) take and release locks without
+ * a locked instruction while a process has one thread, so both cases are
+ * measured, the second being the one a program with threads sees. */
+static void measure(const char *how, long ops, weft_lock *l, weft_rlock *r, pthread_mutex_t *m,
+                    pthread_mutex_t *rm, void *gm, void *grm)
+{
+    printf("uncontended acquire+release, %s (ns per pair)\n", how);
+    enum { CAS_ST, CAS_X, CAS_C, WL, WR, PM, PRM, GL, GRL, N };
+    const bench_variant v[N] = {
+        { "atomic CAS + store (floor)", cas_store, NULL },
+        { "atomic CAS + exchange (floor)", cas_exchange, NULL },
+        { "atomic CAS + store as two calls", cas_store_calls, NULL },
+        { "weft Lock acquire+release", weft_lock_pair, l },
+        { "weft RLock acquire+release", weft_rlock_pair, r },
+        { "pthread_mutex lock+unlock", pthread_pair, m },
+        { "pthread recursive mutex lock+unlock", pthread_pair, rm },
+#ifdef WEFT_BENCH_HAVE_GLIB
+        { "GLib GMutex lock+unlock", gmutex_pair, gm },
+        { "GLib GRecMutex lock+unlock", grecmutex_pair, grm },
+#endif
+    };
+    bench_result res[N];
+#ifdef WEFT_BENCH_HAVE_GLIB
+    bench_interleaved(v, res, N, ops, RUNS);
+#else
+    (void)gm;
+    (void)grm;
+    bench_interleaved(v, res, GL, ops, RUNS);
+#endif
+    bench_ratio(res[WL], res[CAS_ST]);
+    bench_ratio(res[WL], res[CAS_C]);
+    bench_ratio(res[WL], res[CAS_X]);
+    bench_ratio(res[WL], res[PM]);
+    bench_ratio(res[WR], res[PRM]);
+    bench_ratio(res[WR], res[PM]);
+#ifdef WEFT_BENCH_HAVE_GLIB
+    bench_ratio(res[WL], res[GL]);
+    bench_ratio(res[WR], res[GRL]);
+#endif
+}
+
+static pthread_mutex_t idle_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;
+static int idle_stop;
+
+static void *idle(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&idle_mu);
+    while (!idle_stop)
+        pthread_cond_wait(&idle_cv, &idle_mu);
+    pthread_mutex_unlock(&idle_mu);
+    return NULL;
+}
+
 int main(void)
 {
     long ops = bench_scaled(OPS);
@@ -129,31 +185,27 @@ int main(void)
     pthread_mutex_init(&rm, &attr);
     pthread_mutexattr_destroy(&attr);
 
-    printf("uncontended acquire+release, one thread (ns per pair)\n");
-    bench_result cas_st = bench_run("atomic CAS + store (floor)", cas_store, NULL, ops, RUNS);
-    bench_result cas_x = bench_run("atomic CAS + exchange (floor)", cas_exchange, NULL, ops, RUNS);
-    bench_result cas_c = bench_run("atomic CAS + store as two calls", cas_store_calls, NULL, ops, RUNS);
-    bench_result wl = bench_run("weft Lock acquire+release", weft_lock_pair, l, ops, RUNS);
-    bench_result wr = bench_run("weft RLock acquire+release", weft_rlock_pair, r, ops, RUNS);
-    bench_result pm = bench_run("pthread_mutex lock+unlock", pthread_pair, &m, ops, RUNS);
-    bench_result prm = bench_run("pthread recursive mutex lock+unlock", pthread_pair, &rm, ops, RUNS);
+    bench_pin(0);
 #ifdef WEFT_BENCH_HAVE_GLIB
     GMutex gm;
     GRecMutex grm;
     g_mutex_init(&gm);
     g_rec_mutex_init(&grm);
-    bench_result gl = bench_run("GLib GMutex lock+unlock", gmutex_pair, &gm, ops, RUNS);
-    bench_result grl = bench_run("GLib GRecMutex lock+unlock", grecmutex_pair, &grm, ops, RUNS);
+    void *gmp = &gm, *grmp = &grm;
+#else
+    void *gmp = NULL, *grmp = NULL;
 #endif
-    bench_ratio(wl, cas_st);
-    bench_ratio(wl, cas_c);
-    bench_ratio(wl, cas_x);
-    bench_ratio(wl, pm);
-    bench_ratio(wr, prm);
-    bench_ratio(wr, pm);
+    measure("one thread in the process", ops, l, r, &m, &rm, gmp, grmp);
+    pthread_t other;
+    if (pthread_create(&other, NULL, idle, NULL) == 0) {
+        measure("another thread alive (asleep)", ops, l, r, &m, &rm, gmp, grmp);
+        pthread_mutex_lock(&idle_mu);
+        idle_stop = 1;
+        pthread_cond_signal(&idle_cv);
+        pthread_mutex_unlock(&idle_mu);
+        pthread_join(other, NULL);
+    }
 #ifdef WEFT_BENCH_HAVE_GLIB
-    bench_ratio(wl, gl);
-    bench_ratio(wr, grl);
     g_mutex_clear(&gm);
     g_rec_mutex_clear(&grm);
 #endif

@@ -95,7 +95,8 @@ typedef struct run_ctx {
 
 static void wait_go(run_ctx *c)
 {
-    atomic_fetch_add(&c->ready, 1);
+    /* Threads take CPUs in turn when pinned: producer and consumer apart. */
+    bench_pin(atomic_fetch_add(&c->ready, 1));
     while (!atomic_load_explicit(&c->go, memory_order_acquire))
         ;
 }
@@ -202,40 +203,47 @@ static double run_once(void *ctx, long ops)
     return t1 - t0;
 }
 
-static bench_result measure(const char *name, kind k, int p, int cons, size_t maxsize, long items)
+static void check_bad(const run_ctx *c, const char *name)
 {
-    run_ctx c = { .k = k, .producers = p, .consumers = cons, .maxsize = maxsize };
-    bench_result r = bench_run(name, run_once, &c, items, 5);
-    if (atomic_load(&c.bad) != 0)
-        printf("  !! %ld failed operations in %s\n", atomic_load(&c.bad), name);
-    return r;
+    if (atomic_load(&c->bad) != 0)
+        printf("  !! %ld failed operations in %s\n", atomic_load(&c->bad), name);
 }
 
+/* Every variant of a scenario runs in turns (bench_interleaved), so a change
+ * in the machine's load weighs on all of them alike. */
 static void scenario(int p, int cons, long items)
 {
-    char name[7][64];
-    snprintf(name[0], 64, "weft Queue unbounded %dP->%dC", p, cons);
-    snprintf(name[1], 64, "weft Queue maxsize=1024 %dP->%dC", p, cons);
-    snprintf(name[2], 64, "weft Queue +task_done %dP->%dC", p, cons);
-    snprintf(name[3], 64, "weft SimpleQueue %dP->%dC", p, cons);
-    snprintf(name[4], 64, "mutex+condvar ring 1024 %dP->%dC", p, cons);
-    snprintf(name[5], 64, "GAsyncQueue %dP->%dC", p, cons);
-    bench_result unb = measure(name[0], K_WEFT, p, cons, 0, items);
-    bench_result bnd = measure(name[1], K_WEFT, p, cons, 1024, items);
-    bench_result tsk = measure(name[2], K_WEFT_TASKS, p, cons, 0, items);
-    bench_result smp = measure(name[3], K_SIMPLE, p, cons, 0, items);
-    bench_result rng = measure(name[4], K_RING, p, cons, 1024, items);
-    bench_ratio(unb, rng);
-    bench_ratio(bnd, rng);
-    bench_ratio(smp, rng);
+    enum { UNB, BND, TSK, SMP, RNG, GLB, N };
+    static const char *label[N] = { "weft Queue unbounded", "weft Queue maxsize=1024", "weft Queue +task_done",
+                                    "weft SimpleQueue", "mutex+condvar ring 1024", "GAsyncQueue" };
+    static const kind kinds[N] = { K_WEFT, K_WEFT, K_WEFT_TASKS, K_SIMPLE, K_RING, K_GLIB };
+    static const size_t maxsize[N] = { 0, 1024, 0, 0, 1024, 0 };
+    char name[N][64];
+    run_ctx c[N];
+    bench_variant v[N];
+    bench_result r[N];
 #ifdef WEFT_BENCH_HAVE_GLIB
-    bench_result gl = measure(name[5], K_GLIB, p, cons, 0, items);
-    bench_ratio(unb, gl);
-    bench_ratio(bnd, gl);
-    bench_ratio(tsk, gl);
-    bench_ratio(smp, gl);
+    int n = N;
 #else
-    (void)tsk;
+    int n = N - 1;
+#endif
+    for (int k = 0; k < n; k++) {
+        snprintf(name[k], sizeof name[k], "%s %dP->%dC", label[k], p, cons);
+        c[k] = (run_ctx){ .k = kinds[k], .producers = p, .consumers = cons, .maxsize = maxsize[k] };
+        v[k] = (bench_variant){ name[k], run_once, &c[k] };
+    }
+    bench_interleaved(v, r, n, items, 5);
+    for (int k = 0; k < n; k++)
+        check_bad(&c[k], name[k]);
+    bench_ratio(r[UNB], r[RNG]);
+    bench_ratio(r[BND], r[RNG]);
+    bench_ratio(r[SMP], r[RNG]);
+#ifdef WEFT_BENCH_HAVE_GLIB
+    bench_ratio(r[UNB], r[GLB]);
+    bench_ratio(r[BND], r[GLB]);
+    bench_ratio(r[TSK], r[GLB]);
+    bench_ratio(r[SMP], r[GLB]);
+#else
     printf("  (GLib not found: GAsyncQueue skipped)\n");
 #endif
 }

@@ -120,7 +120,7 @@ static bench_result cpython(long ops, int runs)
     for (int i = 0; i < runs; i++)
         t[i] = run_cpython_once(ops);
     qsort(t, (size_t)runs, sizeof t[0], bench_cmp_double);
-    bench_result r = { "CPython subprocess.run", t[runs / 2], t[0], t[runs - 1], ops };
+    bench_result r = { .name = "CPython subprocess.run", .median = t[runs / 2], .min = t[0], .max = t[runs - 1], .ops = ops };
     printf("%-44s %12.1f ns/op  %14.0f op/s  (median of %d; min %.1f, max %.1f)\n", r.name, r.median,
            1e9 / r.median, runs, r.min, r.max);
     return r;
