@@ -152,3 +152,24 @@ def test_pipe_outlives_popen_object():
     gc.collect()
     assert out.read() == b"kept"
     out.close()
+
+
+# ---- issue 9 --------------------------------------------------------------
+
+@pytest.mark.parametrize("mod", MODULES, ids=["std", "weft"])
+def test_run_timeout_with_a_grandchild_holding_the_pipes(mod, tmp_path):
+    # The grandchild keeps stdout and stderr open after the child is killed:
+    # run() must raise TimeoutExpired without waiting for it (POSIX CPython).
+    pidfile = tmp_path / "grandchild"
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(mod.TimeoutExpired) as info:
+            mod.run(["sh", "-c", "sleep 30 & echo $! > %s; echo hi; wait" % pidfile],
+                    capture_output=True, timeout=0.5)
+        assert time.monotonic() - t0 < 20  # not the grandchild's 30 s
+        assert info.value.timeout == 0.5
+    finally:
+        try:
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass

@@ -308,10 +308,12 @@ def run(*popenargs, input=None, capture_output=False, timeout=None, check=False,
     with Popen(*popenargs, **kwargs) as process:
         try:
             stdout, stderr = process.communicate(input, timeout=timeout)
-        except TimeoutExpired as exc:
+        except TimeoutExpired:
+            # As CPython does on POSIX: kill the child, reap it and raise.
+            # Reading the pipes to their end (its Windows branch) would wait
+            # for any grandchild that still holds them.
             process.kill()
-            out, err = process.communicate()
-            exc.stdout, exc.stderr = out, err
+            process.wait()
             raise
         except BaseException:
             process.kill()
