@@ -547,6 +547,7 @@ struct TYPE {};
 %noexception weft_py_install_thread_hooks;
 %noexception weft_py_handle_id;
 %noexception weft_py_futures_wait;
+%noexception weft_py_message;
 
 /* Frees memory by address: meaningless from Python, and a crash if misused. */
 %ignore weft_free;
@@ -564,6 +565,7 @@ PyObject *weft_py_status_table(void);
 PyObject *weft_py_take_error(void);
 PyObject *weft_py_install_thread_hooks(PyObject *fn);
 PyObject *weft_py_raise_status(int code);
+const char *weft_py_message(const char *msg);
 
 /* The helpers that need SWIG's runtime (handle conversion). */
 %inline %{
