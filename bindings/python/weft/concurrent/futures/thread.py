@@ -68,7 +68,7 @@ class ThreadPoolExecutor(Executor):
         try:
             return _wrap(_submit(self._h, fn))
         except BrokenThreadPool:
-            raise BrokenThreadPool("A thread initializer failed, the thread pool is not usable anymore") from None
+            raise BrokenThreadPool(_base._BROKEN_BY_INITIALIZER) from None
         except RuntimeError as e:
             if "shutdown" in str(e) or "shut down" in str(e):
                 raise RuntimeError("cannot schedule new futures after shutdown") from None
