@@ -7,7 +7,7 @@ from concurrent.futures import (ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION,
 from concurrent.futures._base import DoneAndNotDoneFutures
 
 from ... import _errors
-from ..._timeout import seconds
+from ..._timeout import FOREVER, seconds
 from ... import _weft as _c
 
 LOGGER = _logging.getLogger("concurrent.futures")
@@ -231,7 +231,8 @@ class _Waiter:
 
 
 def _deadline(timeout):
-    return None if timeout is None else _time.monotonic() + seconds(timeout)
+    t = seconds(timeout)
+    return None if t == FOREVER else _time.monotonic() + t
 
 
 def _left(deadline):

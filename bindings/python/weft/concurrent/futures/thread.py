@@ -40,6 +40,14 @@ class ThreadPoolExecutor(Executor):
     """
 
     def __init__(self, max_workers=None, thread_name_prefix="", initializer=None, initargs=()):
+        """Make a pool of at most max_workers threads.
+
+        max_workers defaults to min(32, os.cpu_count() + 4) and must be
+        positive. thread_name_prefix names the workers (prefix_0,
+        prefix_1, ...). initializer, a callable, runs as
+        initializer(*initargs) first in each worker; if it raises, the pool
+        is broken (BrokenThreadPool).
+        """
         if max_workers is None:
             max_workers = min(32, (_os.cpu_count() or 1) + 4)
         if max_workers <= 0:
