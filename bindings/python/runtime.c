@@ -376,6 +376,23 @@ void weft_py_trampoline(void *arg, weft_outcome *outcome)
     PyGILState_Release(g);
 }
 
+/* Python's preexec_fn, which weft calls in the forked child just before
+ * exec. The parent forked holding the GIL (weft_py_popen_new_holding_gil),
+ * so the child's only thread holds it too: it runs Python's at-fork child
+ * hooks, then the callable, as CPython's _posixsubprocess does. A failure is
+ * reported in CPython's words, which the parent raises as SubprocessError. */
+void weft_py_preexec(void *arg, weft_outcome *outcome)
+{
+    PyOS_AfterFork_Child();
+    PyObject *r = PyObject_CallNoArgs((PyObject *)arg);
+    if (r == NULL) {
+        PyErr_Clear();
+        (void)weft_outcome_set_error(outcome, WEFT_FAILED, "Exception occurred in preexec_fn.", NULL, NULL);
+        return;
+    }
+    Py_DECREF(r);
+}
+
 /* A value the library hands back: our own Python object (the reference
  * passes to the caller), None for NULL, or a capsule that frees a foreign
  * C value when collected. */
