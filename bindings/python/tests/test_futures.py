@@ -426,3 +426,24 @@ def test_no_references_to_finished_work():
         time.sleep(0.01)
     assert [r() for r in refs] == [None] * len(refs)
     ex.shutdown()
+
+
+def test_dropped_executor_does_not_wait_for_its_work():
+    # Dropping a saturated executor neither blocks the dropping thread nor
+    # loses the queued work; a map() over a temporary executor times out.
+    gate = threading.Event()
+
+    def saturate():
+        ex = wf.ThreadPoolExecutor(2)
+        return [ex.submit(gate.wait, 10) for _ in range(4)]
+
+    fs = saturate()
+    gc.collect()
+    assert not any(f.done() for f in fs)
+    gate.set()
+    assert [f.result(timeout=10) for f in fs] == [True] * 4
+
+    gate = threading.Event()
+    with pytest.raises(wf.TimeoutError):
+        list(wf.ThreadPoolExecutor(1).map(gate.wait, [10], timeout=0.05))
+    gate.set()
