@@ -141,3 +141,15 @@ def test_reprs():
     assert repr(wc.Token.MISSING) == "<Token.MISSING>"
     ctx = wc.Context()
     assert repr(ctx) == "<%s.Context object at %#x>" % (type(ctx).__module__, id(ctx))
+
+
+def test_error_messages_as_python():
+    v = wc.ContextVar("v")
+    token = wc.copy_context().run(v.set, 1)
+    with pytest.raises(ValueError) as info:
+        v.reset(token)
+    assert str(info.value) == "%r was created in a different Context" % (token,)
+    ctx = wc.Context()
+    with pytest.raises(RuntimeError) as info:
+        ctx.run(ctx.run, lambda: None)
+    assert str(info.value) == "cannot enter context: %r is already entered" % (ctx,)

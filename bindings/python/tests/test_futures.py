@@ -447,3 +447,18 @@ def test_dropped_executor_does_not_wait_for_its_work():
     with pytest.raises(wf.TimeoutError):
         list(wf.ThreadPoolExecutor(1).map(gate.wait, [10], timeout=0.05))
     gate.set()
+
+
+def test_set_running_or_notify_cancel_as_python(caplog):
+    f = wf.Future()
+    assert f.cancel()
+    assert f.set_running_or_notify_cancel() is False
+    with pytest.raises(RuntimeError) as info:
+        f.set_running_or_notify_cancel()
+    assert str(info.value) == "Future in unexpected state"
+    g = wf.Future()
+    assert g.set_running_or_notify_cancel() is True
+    with pytest.raises(RuntimeError, match="^Future in unexpected state$"):
+        g.set_running_or_notify_cancel()
+    states = [r.getMessage().rpartition(": ")[2] for r in caplog.records if "unexpected state" in r.getMessage()]
+    assert states == ["CANCELLED_AND_NOTIFIED", "RUNNING"]

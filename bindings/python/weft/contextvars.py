@@ -85,7 +85,10 @@ class ContextVar:
             raise ValueError("%r was created by a different ContextVar" % token)
         if token._used:
             raise RuntimeError("%r has already been used once" % token)
-        _c.weft_context_var_reset(self._h, token._h)
+        try:
+            _c.weft_context_var_reset(self._h, token._h)
+        except ValueError:
+            raise ValueError("%r was created in a different Context" % (token,)) from None
         token._used = True
 
     def __repr__(self):
@@ -176,6 +179,9 @@ class Context:
 
         try:
             return _c.weft_context_run(self._h, call)
+        except RuntimeError:
+            if not box:  # refused before the call: CPython's words
+                raise RuntimeError("cannot enter context: %r is already entered" % (self,)) from None
         except BaseException:
             if not box:
                 raise

@@ -163,8 +163,12 @@ class Future:
         """Mark the future running (True) or, if cancelled, notify waiters (False)."""
         try:
             return bool(_c.weft_future_set_running_or_notify_cancel(self._h))
-        except _errors.STATUS[_c.WEFT_INVALID_STATE][1] as e:
-            raise RuntimeError("Future in unexpected state") from e
+        except (InvalidStateError, RuntimeError):
+            state = self._state()
+            if state == "CANCELLED":
+                state = "CANCELLED_AND_NOTIFIED"  # the only cancelled state that refuses
+            LOGGER.critical("Future %s in unexpected state: %s", id(self), state)
+            raise RuntimeError("Future in unexpected state") from None
 
     def set_result(self, result):
         """Complete the future with a value; InvalidStateError if it is done."""
