@@ -214,12 +214,29 @@ static PyObject *weft_py_exc_class(int code)
     return cls;
 }
 
+/* The message of a failure as a Python user should read it: weft's messages
+ * start with the C function that failed ("weft_queue_get: the queue is
+ * empty"), a name that means nothing to a Python program, so every leading
+ * "weft_<name>: " is skipped and the informative rest kept. */
+const char *weft_py_message(const char *msg)
+{
+    while (msg != NULL && strncmp(msg, "weft_", 5) == 0) {
+        const char *p = msg + 5;
+        while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')
+            p++;
+        if (p[0] != ':' || p[1] != ' ')
+            break;
+        msg = p + 2;
+    }
+    return msg;
+}
+
 /* Raises the Python exception for a failed call, with the thread's message.
  * WEFT_OS becomes OSError(errno, message), which Python turns into the
  * matching subclass (FileNotFoundError, ...). */
 void weft_py_raise(int code)
 {
-    const char *msg = weft_errmsg();
+    const char *msg = weft_py_message(weft_errmsg());
     if (msg == NULL || *msg == '\0')
         msg = weft_strerror(code);
     PyObject *cls = weft_py_exc_class(code);
@@ -337,7 +354,7 @@ static void weft_py_excepthook(void *arg, weft_thread *thread, weft_status statu
      * if the trampoline made it. */
     PyObject *exc = payload != NULL && weft_py_payload_known(payload, 0) ? (PyObject *)payload : Py_None;
     PyObject *r = PyObject_CallFunction(weft_py_excepthook_fn, "isKO", (int)status,
-                                        message != NULL ? message : weft_strerror(status),
+                                        message != NULL ? weft_py_message(message) : weft_strerror(status),
                                         (unsigned long long)ident, exc);
     if (r == NULL)
         PyErr_WriteUnraisable(weft_py_excepthook_fn);
@@ -387,6 +404,23 @@ void weft_py_trampoline(void *arg, weft_outcome *outcome)
         Py_XDECREF(s);
     }
     PyGILState_Release(g);
+}
+
+/* Python's preexec_fn, which weft calls in the forked child just before
+ * exec. The parent forked holding the GIL (weft_py_popen_new_holding_gil),
+ * so the child's only thread holds it too: it runs Python's at-fork child
+ * hooks, then the callable, as CPython's _posixsubprocess does. A failure is
+ * reported in CPython's words, which the parent raises as SubprocessError. */
+void weft_py_preexec(void *arg, weft_outcome *outcome)
+{
+    PyOS_AfterFork_Child();
+    PyObject *r = PyObject_CallNoArgs((PyObject *)arg);
+    if (r == NULL) {
+        PyErr_Clear();
+        (void)weft_outcome_set_error(outcome, WEFT_FAILED, "Exception occurred in preexec_fn.", NULL, NULL);
+        return;
+    }
+    Py_DECREF(r);
 }
 
 /* A value the library hands back: our own Python object (the reference

@@ -75,6 +75,10 @@ void weft_py_trampoline(void *arg, weft_outcome *outcome);
 PyObject *weft_py_take_value(void *v, weft_free_fn f);
 /* Raises the Python exception for a failed call, with the thread's message. */
 void weft_py_raise(int code);
+/* A weft message without its leading "weft_<function>: " names. */
+const char *weft_py_message(const char *msg);
+/* The weft_fn that runs a Python preexec_fn in a forked child. */
+void weft_py_preexec(void *arg, weft_outcome *outcome);
 
 /* ---- bytes and string vectors ------------------------------------------------ */
 

@@ -561,6 +561,9 @@ struct TYPE {};
 %noexception weft_py_install_thread_hooks;
 %noexception weft_py_handle_id;
 %noexception weft_py_futures_wait;
+%noexception weft_py_message;
+%noexception weft_py_popen_opts_set_preexec;
+%noexception weft_py_popen_new_holding_gil;
 
 /* Frees memory by address: meaningless from Python, and a crash if misused. */
 %ignore weft_free;
@@ -578,6 +581,7 @@ PyObject *weft_py_status_table(void);
 PyObject *weft_py_take_error(void);
 PyObject *weft_py_install_thread_hooks(PyObject *fn);
 PyObject *weft_py_raise_status(int code);
+const char *weft_py_message(const char *msg);
 
 /* The helpers that need SWIG's runtime (handle conversion). */
 %inline %{
@@ -658,5 +662,75 @@ out:
     return NULL;
 #endif
 }
+
+/* preexec_fn (weft.subprocess): the callable runs in the forked child with
+ * the GIL that the forking thread held, so that Popen is started without
+ * releasing it, between Python's own before- and after-fork steps
+ * (PyOS_BeforeFork, PyOS_AfterFork_Parent; the child runs
+ * PyOS_AfterFork_Child in weft_py_preexec), as CPython's _posixsubprocess
+ * does. Other threads wait for the GIL until the child has exec'd. */
+#ifdef WEFT_SUBPROCESS_PIPE
+static PyObject *weft_py_popen_opts_set_preexec(PyObject *opts, PyObject *fn)
+{
+    void *o = NULL;
+    if (!SWIG_IsOK(SWIG_ConvertPtr(opts, &o, SWIG_TypeQuery("weft_popen_opts *"), 0)) || o == NULL) {
+        PyErr_SetString(PyExc_TypeError, "a weft_popen_opts is required");
+        return NULL;
+    }
+    if (!PyCallable_Check(fn)) {
+        PyErr_SetString(PyExc_TypeError, "preexec_fn must be callable");
+        return NULL;
+    }
+    Py_INCREF(fn);
+    weft_status st = weft_popen_opts_set_preexec((weft_popen_opts *)o, weft_py_preexec, fn, weft_py_decref);
+    if (st != WEFT_OK) {
+        Py_DECREF(fn);
+        weft_py_raise((int)st);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *weft_py_popen_new_holding_gil(PyObject *argv, PyObject *opts)
+{
+    void *o = NULL;
+    if (!SWIG_IsOK(SWIG_ConvertPtr(opts, &o, SWIG_TypeQuery("weft_popen_opts *"), 0)) || o == NULL) {
+        PyErr_SetString(PyExc_TypeError, "a weft_popen_opts is required");
+        return NULL;
+    }
+    PyObject *keep = NULL;
+    char **v = weft_py_strv(argv, &keep, NULL);
+    if (v == NULL)
+        return NULL;
+    weft_popen *p = NULL;
+    PyOS_BeforeFork();
+    weft_status st = weft_popen_new(&p, (const char *const *)v, (const weft_popen_opts *)o);
+    PyOS_AfterFork_Parent();
+    free(v);
+    Py_XDECREF(keep);
+    if (st != WEFT_OK) {
+        weft_py_raise((int)st);
+        return NULL;
+    }
+    /* (SWIG_NewPointerObj wants a wrapper's `self`, used only by constructors.) */
+    return SWIG_Python_NewPointerObj(NULL, p, SWIG_TypeQuery("weft_popen *"), SWIG_POINTER_OWN);
+}
+#else
+static PyObject *weft_py_popen_opts_set_preexec(PyObject *opts, PyObject *fn)
+{
+    (void)opts;
+    (void)fn;
+    PyErr_SetString(PyExc_NotImplementedError, "weft has no subprocesses");
+    return NULL;
+}
+
+static PyObject *weft_py_popen_new_holding_gil(PyObject *argv, PyObject *opts)
+{
+    (void)argv;
+    (void)opts;
+    PyErr_SetString(PyExc_NotImplementedError, "weft has no subprocesses");
+    return NULL;
+}
+#endif
 %}
 %ignore weft_futures_wait;

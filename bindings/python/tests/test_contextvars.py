@@ -101,3 +101,55 @@ def test_len_and_iteration():
     ctx.run(v.set, 1)
     assert len(ctx) == 1 and list(ctx) == [v] and list(ctx.items()) == [(v, 1)]
     assert ctx.copy() == ctx
+
+
+# ---- issue 9: constructors, final types and reprs as CPython's ------------
+
+def test_constructor_messages():
+    with pytest.raises(TypeError, match=r"^Context\(\) does not accept any arguments$"):
+        wc.Context(1)
+    with pytest.raises(TypeError, match=r"^Context\(\) does not accept any arguments$"):
+        wc.Context(a=1)
+    with pytest.raises(TypeError, match=r"^ContextVar\(\) takes exactly 1 positional argument \(0 given\)$"):
+        wc.ContextVar()
+    with pytest.raises(TypeError, match=r"^ContextVar\(\) takes at most 1 positional argument \(2 given\)$"):
+        wc.ContextVar("a", 1)
+    with pytest.raises(TypeError, match=r"^context variable name must be a str$"):
+        wc.ContextVar(1)
+    with pytest.raises(TypeError):
+        wc.ContextVar(name="kw")
+    assert wc.ContextVar("kw", default=2).get() == 2
+
+
+@pytest.mark.parametrize("name", ["Context", "Token", "ContextVar"])
+def test_types_are_final(name):
+    with pytest.raises(TypeError, match=r"^type '[\w.]*%s' is not an acceptable base type$" % name):
+        type("Sub", (getattr(wc, name),), {})
+
+
+def test_reprs():
+    v = wc.ContextVar("a")
+    assert repr(v) == "<ContextVar name='a' at %#x>" % id(v)
+    d = wc.ContextVar("b", default=[1])
+    assert repr(d) == "<ContextVar name='b' default=[1] at %#x>" % id(d)
+    t = d.set(3)
+    assert repr(t) == "<Token var=%r at %#x>" % (d, id(t))
+    d.reset(t)
+    assert repr(t) == "<Token used var=%r at %#x>" % (d, id(t))
+    with pytest.raises(RuntimeError, match=r"^<Token used var=.* has already been used once$"):
+        d.reset(t)
+    assert repr(wc.Token.MISSING) == "<Token.MISSING>"
+    ctx = wc.Context()
+    assert repr(ctx) == "<%s.Context object at %#x>" % (type(ctx).__module__, id(ctx))
+
+
+def test_error_messages_as_python():
+    v = wc.ContextVar("v")
+    token = wc.copy_context().run(v.set, 1)
+    with pytest.raises(ValueError) as info:
+        v.reset(token)
+    assert str(info.value) == "%r was created in a different Context" % (token,)
+    ctx = wc.Context()
+    with pytest.raises(RuntimeError) as info:
+        ctx.run(ctx.run, lambda: None)
+    assert str(info.value) == "cannot enter context: %r is already entered" % (ctx,)

@@ -86,8 +86,18 @@ def test_called_process_error_adapter():
 
 
 def test_failed_call_carries_message():
-    with pytest.raises(ValueError, match="weft_outcome_set_value: outcome is NULL"):
+    # The message without the C function's name, which means nothing to a
+    # Python program (issue 9).
+    with pytest.raises(ValueError) as info:
         _weft.weft_outcome_set_value(None, 1)
+    assert str(info.value) == "outcome is NULL"
+
+
+def test_messages_lose_c_function_names():
+    assert _weft.weft_py_message("weft_queue_get: the queue is empty") == "the queue is empty"
+    assert _weft.weft_py_message("weft_a: weft_b_c: nested") == "nested"
+    assert _weft.weft_py_message("weft_x:no space") == "weft_x:no space"
+    assert _weft.weft_py_message("plain: text") == "plain: text"
 
 
 def test_call_returns_value():

@@ -229,3 +229,236 @@ def test_wait_with_zero_timeout_leaves_later_calls_releasing_the_gil():
     q.put(1)
     t.join(5)
     assert not t.is_alive()
+
+
+# ---- issue 9 --------------------------------------------------------------
+
+import gc  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import weakref  # noqa: E402
+
+from conftest import weft_only  # noqa: E402
+
+
+@weft_only  # the standard `concurrent` package needs `import concurrent.futures`
+def test_import_package_exposes_futures():
+    r = subprocess.run([sys.executable, "-c", "import weft.concurrent as c; print(c.futures.ThreadPoolExecutor.__name__)"],
+                       capture_output=True, text=True)
+    assert r.stdout.strip() == "ThreadPoolExecutor", r.stderr
+
+
+def _kinds_of_futures(ex):
+    """A future of the executor, one made by hand, and one of the standard
+    library's own concurrent.futures, completed later by another thread."""
+    gate = threading.Event()
+    by_pool = ex.submit(gate.wait, 5)
+    by_hand = wf.Future()
+    standard = std.Future()
+
+    def complete():
+        gate.set()
+        time.sleep(0.02)
+        by_hand.set_result("hand")
+        time.sleep(0.02)
+        standard.set_exception(KeyError("std"))
+    threading.Timer(0.05, complete).start()
+    return [by_pool, by_hand, standard]
+
+
+def test_wait_and_as_completed_accept_any_future():
+    with wf.ThreadPoolExecutor(2) as ex:
+        fs = _kinds_of_futures(ex)
+        done, not_done = wf.wait(fs, timeout=0)
+        assert done == set() and not_done == set(fs)
+        done, not_done = wf.wait(fs, return_when=wf.FIRST_COMPLETED, timeout=10)
+        assert fs[0] in done
+        done, not_done = wf.wait(fs, return_when=wf.FIRST_EXCEPTION, timeout=10)
+        assert done == set(fs) and not not_done
+        assert wf.wait(fs, timeout=10) == (set(fs), set())
+
+        fs = _kinds_of_futures(ex)
+        seen = list(wf.as_completed(fs + fs[:1], timeout=10))
+        assert len(seen) == 3 and set(seen) == set(fs)
+        assert seen[0] is fs[0]
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["own", "mixed"])
+def test_as_completed_timeout_counts_unfinished(mixed):
+    never = [wf.Future(), wf.Future()]
+    if mixed:
+        never.append(std.Future())
+    finished = wf.Future()
+    finished.set_result(1)
+    fs = never + [finished]
+    it = wf.as_completed(fs, timeout=0.05)
+    assert next(it) is finished
+    with pytest.raises(wf.TimeoutError) as info:
+        next(it)
+    assert str(info.value) == "%d (of %d) futures unfinished" % (len(never), len(fs))
+
+
+def test_exception_messages_as_python():
+    f = wf.Future()
+    with pytest.raises(wf.TimeoutError) as info:
+        f.result(timeout=0.01)
+    assert info.value.args == ()
+    with pytest.raises(wf.TimeoutError) as info:
+        f.exception(timeout=0)
+    assert info.value.args == ()
+    f.set_result(3)
+    with pytest.raises(wf.InvalidStateError) as info:
+        f.set_result(4)
+    assert str(info.value) == "FINISHED: %r" % (f,)
+    assert repr(f) == "<Future at %#x state=finished returned int>" % id(f)
+    with pytest.raises(wf.InvalidStateError) as info:
+        f.set_exception(ValueError())
+    assert str(info.value) == "FINISHED: %r" % (f,)
+
+
+def test_initializer_failure_breaks_pool_as_python(caplog):
+    broken = "A thread initializer failed, the thread pool is not usable anymore"
+
+    def bad():
+        raise ValueError("no")
+
+    ex = wf.ThreadPoolExecutor(2, initializer=bad)
+    fs = []
+    try:
+        for _ in range(3):
+            fs.append(ex.submit(int, "1"))
+    except wf.thread.BrokenThreadPool as e:  # broken already
+        assert str(e) == broken
+    assert fs
+    for f in fs:
+        with pytest.raises(wf.thread.BrokenThreadPool) as info:
+            f.result(timeout=10)
+        assert str(info.value) == broken
+    deadline = time.monotonic() + 10
+    while True:  # the pool breaks in the worker: wait until it has
+        try:
+            ex.submit(int, "1").result(timeout=10)
+        except wf.thread.BrokenThreadPool as e:
+            assert str(e) == broken
+            break
+        assert time.monotonic() < deadline
+    ex.shutdown()
+
+
+def test_saturated_pool_runs_everything_once_released():
+    gate = threading.Event()
+    ex = wf.ThreadPoolExecutor(2)
+    fs = [ex.submit(gate.wait, 10) for _ in range(6)]
+    done, not_done = wf.wait(fs, timeout=0.1)
+    assert not done and len(not_done) == 6
+    assert sum(f.running() for f in fs) <= 2
+    gate.set()
+    ex.shutdown(wait=True)
+    assert [f.result(0) for f in fs] == [True] * 6
+
+
+def test_shutdown_wait_while_running_and_submitting():
+    ex = wf.ThreadPoolExecutor(2)
+    later = []
+
+    def chain(n):
+        time.sleep(0.02)
+        if n:
+            try:
+                later.append(ex.submit(chain, n - 1))
+            except RuntimeError as e:
+                later.append(str(e))
+        return n
+
+    first = ex.submit(chain, 5)
+    time.sleep(0.005)
+    ex.shutdown(wait=True)
+    assert first.result(0) == 5
+    assert later[-1] == "cannot schedule new futures after shutdown"
+
+    # Other threads submitting while shutdown(wait=True) runs: they get
+    # RuntimeError from then on; what was accepted runs.
+    ex = wf.ThreadPoolExecutor(2)
+    accepted, refused = [], []
+
+    def submitter():
+        while True:
+            try:
+                accepted.append(ex.submit(int, "7"))
+            except RuntimeError:
+                refused.append(1)
+                return
+            time.sleep(0.0005)
+    threads = [threading.Thread(target=submitter) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.05)
+    ex.shutdown(wait=True)
+    for t in threads:
+        t.join(10)
+    assert len(refused) == 3
+    assert all(f.done() for f in accepted)
+
+
+def test_no_references_to_finished_work():
+    class Obj:
+        pass
+
+    class Failure(Exception):
+        pass
+
+    def fail(x):
+        raise Failure(x)
+
+    ex = wf.ThreadPoolExecutor(2)
+    arg, arg2, mapped = Obj(), Obj(), [Obj(), Obj()]
+    f = ex.submit(lambda x: Obj(), arg)
+    res = f.result()
+    g = ex.submit(fail, arg2)
+    err = g.exception()
+    g.add_done_callback(lambda fut: None)
+    out = list(ex.map(lambda o: Obj(), mapped))
+    refs = [weakref.ref(o) for o in [arg, arg2, res, f, g, err] + mapped + out]
+    del arg, arg2, mapped, f, res, g, err, out
+    deadline = time.monotonic() + 10
+    while any(r() is not None for r in refs) and time.monotonic() < deadline:
+        gc.collect()
+        time.sleep(0.01)
+    assert [r() for r in refs] == [None] * len(refs)
+    ex.shutdown()
+
+
+def test_dropped_executor_does_not_wait_for_its_work():
+    # Dropping a saturated executor neither blocks the dropping thread nor
+    # loses the queued work; a map() over a temporary executor times out.
+    gate = threading.Event()
+
+    def saturate():
+        ex = wf.ThreadPoolExecutor(2)
+        return [ex.submit(gate.wait, 10) for _ in range(4)]
+
+    fs = saturate()
+    gc.collect()
+    assert not any(f.done() for f in fs)
+    gate.set()
+    assert [f.result(timeout=10) for f in fs] == [True] * 4
+
+    gate = threading.Event()
+    with pytest.raises(wf.TimeoutError):
+        list(wf.ThreadPoolExecutor(1).map(gate.wait, [10], timeout=0.05))
+    gate.set()
+
+
+def test_set_running_or_notify_cancel_as_python(caplog):
+    f = wf.Future()
+    assert f.cancel()
+    assert f.set_running_or_notify_cancel() is False
+    with pytest.raises(RuntimeError) as info:
+        f.set_running_or_notify_cancel()
+    assert str(info.value) == "Future in unexpected state"
+    g = wf.Future()
+    assert g.set_running_or_notify_cancel() is True
+    with pytest.raises(RuntimeError, match="^Future in unexpected state$"):
+        g.set_running_or_notify_cancel()
+    states = [r.getMessage().rpartition(": ")[2] for r in caplog.records if "unexpected state" in r.getMessage()]
+    assert states == ["CANCELLED_AND_NOTIFIED", "RUNNING"]

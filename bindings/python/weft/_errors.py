@@ -13,7 +13,12 @@ import subprocess as _subprocess
 
 from . import _weft
 
-__all__ = ["ShutDown", "CalledProcessError", "exception_class", "STATUS"]
+__all__ = ["ShutDown", "CalledProcessError", "exception_class", "message", "STATUS"]
+
+#: A weft message as a Python user reads it, without the C function names
+#: weft puts first ("weft_queue_get: the queue is empty" -> "the queue is
+#: empty"): the rule every exception the extension raises follows.
+message = _weft.weft_py_message
 
 
 if hasattr(_queue, "ShutDown"):
@@ -71,6 +76,12 @@ for _code, _name, _pyexc, _msg in _weft.weft_py_status_table():
         # Resolved here only to be listed; the extension resolves lazily.
         _cls = _resolve(_pyexc) if _pyexc.partition(".")[0] in ("queue", "concurrent", "threading", "subprocess") or "." not in _pyexc else None
     STATUS[_code] = (_name, _cls)
+
+
+def exception(code, text=None):
+    """The exception a failure with this code and weft message stands for."""
+    cls = exception_class(code) or RuntimeError
+    return cls(message(text) if text else _weft.weft_strerror(code))
 
 
 def exception_class(code):

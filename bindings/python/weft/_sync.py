@@ -29,7 +29,7 @@ def _lock_timeout(blocking, timeout):
         return 0.0
     if timeout == -1:
         return FOREVER
-    return seconds(timeout, negative="timeout value must be a non-negative number")
+    return seconds(timeout, negative="timeout value must be a non-negative number", infinite=False)
 
 
 def _lock_methods(c_new, c_acquire, c_release, not_held):

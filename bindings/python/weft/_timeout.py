@@ -12,13 +12,17 @@ FOREVER = -1.0
 RELEASE_GIL = 1e-9
 
 _MAX = _c.WEFT_TIMEOUT_MAX
+_INF = float("inf")
 
 
-def seconds(timeout, *, negative=None, at_least=0.0):
+def seconds(timeout, *, negative=None, at_least=0.0, infinite=True):
     """timeout (None: forever) as weft's seconds.
 
-    A non-number is TypeError and a value above TIMEOUT_MAX OverflowError, as
-    in Python. A negative timeout means "don't wait" (Python's waits:
+    A non-number is TypeError and a finite value above TIMEOUT_MAX
+    OverflowError, as in Python. An infinite timeout waits forever, as
+    Python's waits that accept it do (Event.wait, Queue.get, Future.result,
+    Thread.join, Popen.wait, ...); `infinite=False` makes it OverflowError
+    too, as Lock.acquire raises. A negative timeout means "don't wait" (Python's waits:
     Event.wait, Thread.join, Future.result, Popen.wait, ...) unless
     `negative` is given, the message of the ValueError to raise instead
     (queue's put and get, Lock.acquire). A finite result is at least
@@ -34,6 +38,8 @@ def seconds(timeout, *, negative=None, at_least=0.0):
     if 0.0 <= t <= _MAX:  # the usual case, in one comparison
         return t if t >= at_least else at_least
     if t > _MAX:
+        if t == _INF and infinite:
+            return FOREVER
         raise OverflowError("timeout value is too large")
     if t != t:
         return t  # NaN: weft reports it (ValueError)

@@ -18,6 +18,11 @@ _MISSING = object()
 _vars = _weakref.WeakValueDictionary()
 
 
+def _final(cls):
+    # CPython's ContextVar, Token and Context are final C types.
+    raise TypeError("type '%s.%s' is not an acceptable base type" % (cls.__module__, cls.__qualname__))
+
+
 class _Missing:
     __slots__ = ()
 
@@ -30,7 +35,14 @@ class ContextVar:
 
     __slots__ = ("_h", "_name", "_default", "__weakref__")
 
-    def __init__(self, name, *, default=_MISSING):
+    def __init__(self, *args, default=_MISSING):
+        # CPython's checks and messages (ContextVar is a C type there, its
+        # name positional only).
+        if len(args) != 1:
+            if args:
+                raise TypeError("ContextVar() takes at most 1 positional argument (%d given)" % len(args))
+            raise TypeError("ContextVar() takes exactly 1 positional argument (0 given)")
+        name = args[0]
         if not isinstance(name, str):
             raise TypeError("context variable name must be a str")
         self._name = name
@@ -39,7 +51,7 @@ class ContextVar:
         _vars[_c.weft_py_handle_id(self._h)] = self
 
     def __init_subclass__(cls, **kwargs):
-        raise TypeError("type 'ContextVar' is not an acceptable base type")
+        _final(ContextVar)
 
     @property
     def name(self):
@@ -71,7 +83,13 @@ class ContextVar:
             raise TypeError("expected an instance of Token, got %r" % type(token).__name__)
         if token._var is not self:
             raise ValueError("%r was created by a different ContextVar" % token)
-        _c.weft_context_var_reset(self._h, token._h)
+        if token._used:
+            raise RuntimeError("%r has already been used once" % token)
+        try:
+            _c.weft_context_var_reset(self._h, token._h)
+        except ValueError:
+            raise ValueError("%r was created in a different Context" % (token,)) from None
+        token._used = True
 
     def __repr__(self):
         d = "" if self._default is _MISSING else " default=%r" % (self._default,)
@@ -86,18 +104,22 @@ class ContextVar:
 class Token:
     """What ContextVar.set() returns, to undo that set() (contextvars.Token)."""
 
-    __slots__ = ("_h", "_var")
+    __slots__ = ("_h", "_var", "_used")
 
     MISSING = _Missing()
 
-    def __init__(self):
+    def __init__(self, *args, **kwargs):
         raise RuntimeError("Tokens can only be created by ContextVars")
+
+    def __init_subclass__(cls, **kwargs):
+        _final(Token)
 
     @classmethod
     def _make(cls, var, h):
         t = object.__new__(cls)
         t._var = var
         t._h = h
+        t._used = False
         return t
 
     @property
@@ -112,7 +134,7 @@ class Token:
         return Token.MISSING if missing else value
 
     def __repr__(self):
-        return "<Token var=%r at %#x>" % (self._var, id(self))
+        return "<Token%s var=%r at %#x>" % (" used" if self._used else "", self._var, id(self))
 
     __class_getitem__ = classmethod(lambda cls, item: cls)
 
@@ -126,8 +148,13 @@ class Context:
 
     __slots__ = ("_h",)
 
-    def __init__(self):
+    def __init__(self, *args, **kwargs):
+        if args or kwargs:
+            raise TypeError("Context() does not accept any arguments")
         self._h = _c.weft_context_new()
+
+    def __init_subclass__(cls, **kwargs):
+        _final(Context)
 
     @classmethod
     def _from_handle(cls, h):
@@ -152,6 +179,9 @@ class Context:
 
         try:
             return _c.weft_context_run(self._h, call)
+        except RuntimeError:
+            if not box:  # refused before the call: CPython's words
+                raise RuntimeError("cannot enter context: %r is already entered" % (self,)) from None
         except BaseException:
             if not box:
                 raise

@@ -7,14 +7,16 @@ universal_newlines included) and raise the standard exceptions
 FileNotFoundError for a program that cannot start). Children are started
 by weft with vfork and every wait (wait, communicate) releases the GIL.
 
-Not supported: preexec_fn (weft would call it in a forked child, where the
-interpreter cannot run safely), and the Windows-only startupinfo and
-creationflags, refused as Python refuses them on POSIX.
+preexec_fn runs in the child as in Python (weft then forks instead of
+using vfork, and, as CPython does, keeps the GIL until the child has
+exec'd). The Windows-only startupinfo and creationflags are refused as
+Python refuses them on POSIX.
 """
 import io as _io
 import os as _os
 import signal as _signal
 import subprocess as _std
+import types as _types
 import warnings as _warnings
 
 from . import _weft as _c
@@ -35,6 +37,49 @@ TimeoutExpired = _std.TimeoutExpired
 CalledProcessError = _std.CalledProcessError
 CompletedProcess = _std.CompletedProcess
 list2cmdline = _std.list2cmdline
+
+
+def _user_id(user):
+    if isinstance(user, str):
+        import pwd
+        uid = pwd.getpwnam(user).pw_uid
+    elif isinstance(user, int):
+        uid = user
+    else:
+        raise TypeError("User must be a string or an integer")
+    if uid < 0:
+        raise ValueError(f"User ID cannot be negative, got {uid}")
+    return uid
+
+
+def _group_id(group, what):
+    # what: "Group" for `group`, None for an item of `extra_groups`.
+    if isinstance(group, str):
+        import grp
+        gid = grp.getgrnam(group).gr_gid
+    elif isinstance(group, int):
+        gid = group
+    elif what is None:
+        raise TypeError("Items in extra_groups must be a string or integer, not %r" % (type(group),))
+    else:
+        raise TypeError("Group must be a string or an integer, not %r" % (type(group),))
+    if gid < 0:
+        raise ValueError(f"Group ID cannot be negative, got {gid}")
+    return gid
+
+
+def _start_error(e, program, cwd):
+    """The OSError of a child that could not start, as CPython raises it:
+    errno, os.strerror(errno), and the program (or the working directory
+    that could not be entered) as filename."""
+    text = str(e.strerror or "")
+    if e.errno is None:
+        return e
+    if text.startswith("cannot change to directory"):
+        return OSError(e.errno, _os.strerror(e.errno), cwd)
+    if text.startswith("cannot execute"):
+        return OSError(e.errno, _os.strerror(e.errno), program)
+    return OSError(e.errno, _os.strerror(e.errno))
 
 
 def _stream(value, name):
@@ -93,8 +138,9 @@ class Popen:
             bufsize = -1
         if not isinstance(bufsize, int):
             raise TypeError("bufsize must be an integer")
-        if preexec_fn is not None:
-            raise ValueError("preexec_fn is not supported by weft.subprocess")
+        if pass_fds and not close_fds:
+            _warnings.warn("pass_fds overriding close_fds.", RuntimeWarning)
+            close_fds = True
         if startupinfo is not None:
             raise ValueError("startupinfo is only supported on Windows platforms")
         if creationflags != 0:
@@ -113,7 +159,23 @@ class Popen:
 
         # A string is the program (or, with shell, the command line); with
         # shell a sequence runs as /bin/sh -c argv[0] argv[1:], as in Python.
-        argv = [args] if isinstance(args, (str, bytes, _os.PathLike)) else list(args)
+        if isinstance(args, (str, bytes)):
+            argv = [args]
+        elif isinstance(args, _os.PathLike):
+            if shell:
+                raise TypeError("path-like args is not allowed when shell is true")
+            argv = [args]
+        else:
+            argv = list(args)
+        if bufsize == 1 and not self.text_mode:
+            # What io.open says, which CPython's Popen calls here.
+            _warnings.warn("line buffering (buffering=1) isn't supported in binary mode, "
+                           "the default buffer size will be used", RuntimeWarning)
+        uid = _user_id(user) if user is not None else None
+        gid = _group_id(group, "Group") if group is not None else None
+        gids = None
+        if extra_groups is not None:
+            gids = [_group_id(g, None) for g in extra_groups]
 
         opts = _c.weft_popen_opts_new()
         if executable is not None:
@@ -141,16 +203,31 @@ class Popen:
         _c.weft_popen_opts_set_restore_signals(opts, 1 if restore_signals else 0)
         if umask >= 0:
             _c.weft_popen_opts_set_umask(opts, umask)
-        if user is not None:
-            _c.weft_popen_opts_set_user(opts, str(user))
-        if group is not None:
-            _c.weft_popen_opts_set_group(opts, str(group))
-        if extra_groups is not None:
-            _c.weft_popen_opts_set_extra_groups(opts, [str(g) for g in extra_groups])
+        # Ids resolved here, as Python does (its KeyError for an unknown
+        # name); weft takes them as decimal strings.
+        if uid is not None:
+            _c.weft_popen_opts_set_user(opts, str(uid))
+        if gid is not None:
+            _c.weft_popen_opts_set_group(opts, str(gid))
+        if gids is not None:
+            _c.weft_popen_opts_set_extra_groups(opts, [str(g) for g in gids])
         if pipesize != -1:
             _c.weft_popen_opts_set_pipesize(opts, pipesize)
+        if preexec_fn is not None:
+            _c.weft_py_popen_opts_set_preexec(opts, preexec_fn)
 
-        h = _c.weft_popen_new(argv, opts)
+        try:
+            if preexec_fn is None:
+                h = _c.weft_popen_new(argv, opts)
+            else:
+                h = _c.weft_py_popen_new_holding_gil(argv, opts)
+        except OSError as e:
+            raise _start_error(e, argv[0] if executable is None and not shell else
+                               executable if executable is not None else "/bin/sh", cwd) from None
+        except Exception as e:
+            if preexec_fn is not None and "Exception occurred in preexec_fn." in str(e):
+                raise SubprocessError("Exception occurred in preexec_fn.") from None
+            raise
         self._h = h
         self.pid = _c.weft_popen_pid(h)
         self._communication_started = False
@@ -286,7 +363,7 @@ class Popen:
         """Kill the child (SIGKILL)."""
         self.send_signal(_signal.SIGKILL)
 
-    __class_getitem__ = classmethod(lambda cls, item: cls)
+    __class_getitem__ = classmethod(_types.GenericAlias)
 
 
 def run(*popenargs, input=None, capture_output=False, timeout=None, check=False, **kwargs):
@@ -308,10 +385,12 @@ def run(*popenargs, input=None, capture_output=False, timeout=None, check=False,
     with Popen(*popenargs, **kwargs) as process:
         try:
             stdout, stderr = process.communicate(input, timeout=timeout)
-        except TimeoutExpired as exc:
+        except TimeoutExpired:
+            # As CPython does on POSIX: kill the child, reap it and raise.
+            # Reading the pipes to their end (its Windows branch) would wait
+            # for any grandchild that still holds them.
             process.kill()
-            out, err = process.communicate()
-            exc.stdout, exc.stderr = out, err
+            process.wait()
             raise
         except BaseException:
             process.kill()

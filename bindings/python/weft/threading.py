@@ -73,6 +73,15 @@ class Thread:
     _initialized = False
 
     def __init__(self, group=None, target=None, name=None, args=(), kwargs=None, *, daemon=None):
+        """Make a thread object; start() runs it. Pass the arguments by keyword.
+
+        group must be None (kept for compatibility). target is called as
+        target(*args, **kwargs) by run(); None calls nothing. name defaults
+        to "Thread-N" ("Thread-N (target)" with a target). daemon, if not
+        None, says whether the thread is a daemon; by default it is one if
+        the creating thread is. A subclass that overrides __init__ must call
+        Thread.__init__ before anything else.
+        """
         assert group is None, "group argument must be None for now"
         if kwargs is None:
             kwargs = {}

@@ -1,6 +1,8 @@
 """ThreadPoolExecutor over weft's thread pool (concurrent.futures.thread)."""
 import functools as _functools
 import os as _os
+import queue as _queue
+import threading as _std_threading
 import weakref as _weakref
 from concurrent.futures.thread import BrokenThreadPool
 
@@ -25,9 +27,47 @@ def _shutdown_all():
             ex.shutdown(wait=True)
         except Exception:
             pass
+    # Executors dropped without shutdown(): their work still runs, and the
+    # interpreter waits for it at exit, as CPython joins their workers.
+    with _reaper_lock:
+        reaper = _reaper[0]
+    if reaper is not None:
+        _dropped.put(None)
+        reaper.join()
 
 
 _exit.register(_shutdown_all)
+
+# weft frees an executor handle only once its workers are done (the free
+# waits for them). An executor that the program drops while its work still
+# runs or waits must not make the dropping thread wait, as CPython's does
+# not: its handle goes to one reaper thread that frees it there.
+_dropped = _queue.SimpleQueue()
+_reaper = [None]
+_reaper_lock = _std_threading.Lock()
+
+
+def _reap():
+    while True:
+        h = _dropped.get()
+        if h is None:
+            return
+        # Wait here (GIL released) for the workers, so that whichever thread
+        # drops the last reference frees a pool that is already joined.
+        try:
+            _c.weft_executor_shutdown(h, 1, 0)
+        except Exception:
+            pass
+        del h
+
+
+def _drop(h):
+    _dropped.put(h)
+    with _reaper_lock:
+        if _reaper[0] is None:
+            t = _std_threading.Thread(target=_reap, name="weft-executor-reaper", daemon=True)
+            t.start()
+            _reaper[0] = t
 
 
 class ThreadPoolExecutor(Executor):
@@ -40,6 +80,14 @@ class ThreadPoolExecutor(Executor):
     """
 
     def __init__(self, max_workers=None, thread_name_prefix="", initializer=None, initargs=()):
+        """Make a pool of at most max_workers threads.
+
+        max_workers defaults to min(32, os.cpu_count() + 4) and must be
+        positive. thread_name_prefix names the workers (prefix_0,
+        prefix_1, ...). initializer, a callable, runs as
+        initializer(*initargs) first in each worker; if it raises, the pool
+        is broken (BrokenThreadPool).
+        """
         if max_workers is None:
             max_workers = min(32, (_os.cpu_count() or 1) + 4)
         if max_workers <= 0:
@@ -68,7 +116,7 @@ class ThreadPoolExecutor(Executor):
         try:
             return _wrap(_submit(self._h, fn))
         except BrokenThreadPool:
-            raise BrokenThreadPool("A thread initializer failed, the thread pool is not usable anymore") from None
+            raise BrokenThreadPool(_base._BROKEN_BY_INITIALIZER) from None
         except RuntimeError as e:
             if "shutdown" in str(e) or "shut down" in str(e):
                 raise RuntimeError("cannot schedule new futures after shutdown") from None
@@ -80,6 +128,18 @@ class ThreadPoolExecutor(Executor):
         With cancel_futures, pending work that has not started is cancelled.
         """
         _c.weft_executor_shutdown(self._h, 1 if wait else 0, 1 if cancel_futures else 0)
+
+    def __del__(self):
+        # Dropped: no new work; queued work still runs (as in CPython) and
+        # the handle is freed by the reaper, not by the dropping thread.
+        h = self.__dict__.pop("_h", None)
+        if h is None:
+            return
+        try:
+            _c.weft_executor_shutdown(h, 0, 0)
+            _drop(h)
+        except Exception:
+            pass
 
 
 def _initialize(initializer, initargs):
