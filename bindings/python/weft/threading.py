@@ -10,6 +10,7 @@ A failure in a thread goes to `excepthook`, whose default hands it to the
 standard `threading.excepthook` (so replacing either one is seen).
 """
 import itertools as _itertools
+import os as _os
 import sys as _sys
 import _thread as _std_thread
 import threading as _std
@@ -500,6 +501,27 @@ def _local_delattr(self, name):
 local.__getattribute__ = _local_getattribute
 local.__setattr__ = _local_setattr
 local.__delattr__ = _local_delattr
+
+
+def _after_fork():
+    # In a forked child only the forking thread exists: the others are
+    # forgotten (weft's C registry forgets them too, and their join()
+    # returns at once), the forking thread becomes the main thread, and the
+    # lock another thread may have held at the fork is made anew.
+    global _active_lock, _main
+    _active_lock = _std_thread.allocate_lock()
+    ident = get_ident()
+    current = _active.get(ident)
+    _active.clear()
+    _others.clear()
+    _main = None
+    if current is not None:
+        _active[ident] = current
+        _main = current
+
+
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork)
 
 
 def _thread_for_ident(ident):
