@@ -624,3 +624,11 @@ PyObject *weft_py_raise_status(int code)
     weft_py_raise(code);
     return NULL;
 }
+
+/* True in the main interpreter, the only one the binding supports: its
+ * threads, hooks and callbacks are bound to the main interpreter's GIL
+ * state. The package refuses to import elsewhere. */
+PyObject *weft_py_main_interpreter(void)
+{
+    return PyBool_FromLong(PyInterpreterState_Get() == PyInterpreterState_Main());
+}
