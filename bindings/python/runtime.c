@@ -309,11 +309,50 @@ static void weft_py_payload_free(void *p)
 static _Thread_local int weft_py_weft_thread;
 static _Thread_local PyThreadState *weft_py_kept_state;
 
+/* Fork. CPython 3.11's child deletes the other threads' states under the
+ * interpreter's thread-list lock before it re-initialises that lock, so a
+ * child forked while another thread held it hangs for good. CPython's own
+ * threads take that lock only with the GIL, which the forking thread holds;
+ * a weft thread makes its thread state before it has the GIL. It does so
+ * under weft_py_fork_mu, which fork takes first (pthread_atfork), so that no
+ * thread is inside that step when the process forks. The payload list's
+ * lock is held across fork for the same reason. */
+static pthread_mutex_t weft_py_fork_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void weft_py_fork_prepare(void)
+{
+    pthread_mutex_lock(&weft_py_fork_mu);
+    pthread_mutex_lock(&weft_py_payloads_lock);
+}
+
+static void weft_py_fork_parent(void)
+{
+    pthread_mutex_unlock(&weft_py_payloads_lock);
+    pthread_mutex_unlock(&weft_py_fork_mu);
+}
+
+static void weft_py_fork_child(void)
+{
+    pthread_mutex_init(&weft_py_payloads_lock, NULL);
+    pthread_mutex_init(&weft_py_fork_mu, NULL);
+}
+
+static pthread_once_t weft_py_fork_once = PTHREAD_ONCE_INIT;
+
+static void weft_py_fork_register(void)
+{
+    (void)pthread_atfork(weft_py_fork_prepare, weft_py_fork_parent, weft_py_fork_child);
+}
+
 static PyGILState_STATE weft_py_ensure(void)
 {
     if (weft_py_weft_thread && weft_py_kept_state == NULL && PyGILState_GetThisThreadState() == NULL) {
-        (void)PyGILState_Ensure(); /* this count is dropped by the end hook */
-        weft_py_kept_state = PyEval_SaveThread();
+        /* The kept state (its count is dropped by the end hook), made
+         * without the GIL (PyThreadState_New does not need it) and never
+         * across a fork. */
+        pthread_mutex_lock(&weft_py_fork_mu);
+        weft_py_kept_state = PyThreadState_New(PyInterpreterState_Main());
+        pthread_mutex_unlock(&weft_py_fork_mu);
     }
     return PyGILState_Ensure();
 }
@@ -625,6 +664,7 @@ PyObject *weft_py_take_error(void)
  * (exc: the Python exception, or None). A no-op without weft's threads. */
 PyObject *weft_py_install_thread_hooks(PyObject *fn)
 {
+    (void)pthread_once(&weft_py_fork_once, weft_py_fork_register);
 #ifdef WEFT_THREAD_START
     if (fn != Py_None && !PyCallable_Check(fn)) {
         PyErr_SetString(PyExc_TypeError, "a callable or None is required");
@@ -647,4 +687,12 @@ PyObject *weft_py_raise_status(int code)
 {
     weft_py_raise(code);
     return NULL;
+}
+
+/* True in the main interpreter, the only one the binding supports: its
+ * threads, hooks and callbacks are bound to the main interpreter's GIL
+ * state. The package refuses to import elsewhere. */
+PyObject *weft_py_main_interpreter(void)
+{
+    return PyBool_FromLong(PyInterpreterState_Get() == PyInterpreterState_Main());
 }

@@ -101,5 +101,6 @@ PyObject *weft_py_status_table(void);
 PyObject *weft_py_take_error(void);
 PyObject *weft_py_install_thread_hooks(PyObject *fn);
 PyObject *weft_py_raise_status(int code);
+PyObject *weft_py_main_interpreter(void);
 
 #endif /* WEFT_PYTHON_H */

@@ -559,6 +559,7 @@ struct TYPE {};
 %noexception weft_py_raise_status;
 %noexception weft_py_take_error;
 %noexception weft_py_install_thread_hooks;
+%noexception weft_py_main_interpreter;
 %noexception weft_py_handle_id;
 %noexception weft_py_futures_wait;
 %noexception weft_py_message;
@@ -582,6 +583,17 @@ PyObject *weft_py_take_error(void);
 PyObject *weft_py_install_thread_hooks(PyObject *fn);
 PyObject *weft_py_raise_status(int code);
 const char *weft_py_message(const char *msg);
+PyObject *weft_py_main_interpreter(void);
+
+/* Only the main interpreter: the binding's threads and callbacks use the
+ * main interpreter's GIL state (weft/__init__.py checks again, since a
+ * subinterpreter may get a copy of this module without running this). */
+%init %{
+    if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+        PyErr_SetString(PyExc_ImportError, "weft cannot be imported in a subinterpreter");
+        return NULL;
+    }
+%}
 
 /* The helpers that need SWIG's runtime (handle conversion). */
 %inline %{

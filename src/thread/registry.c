@@ -370,9 +370,11 @@ static void weft__atfork_parent(void)
 
 /* Only the forking thread exists in the child: every other thread has
  * ended (joins return at once, enumerate no longer lists them), and the
- * forking thread is now the process's main thread. The objects of the
- * vanished threads are left as they are (their memory is kept), since they
- * may have been mid-update. */
+ * forking thread is now the process's main thread. A weft thread that
+ * forks stays listed as itself, once: the main object takes its identity
+ * (main_thread() is the calling thread) but is not listed beside it. The
+ * objects of the vanished threads are left as they are (their memory is
+ * kept), since they may have been mid-update. */
 static void weft__atfork_child(void)
 {
     weft__os_main_thread_reset();
@@ -393,7 +395,10 @@ static void weft__atfork_child(void)
         atomic_store(&m->ident, (uint64_t)(uintptr_t)pthread_self());
         atomic_store(&m->native_id, (uint64_t)getpid());
         atomic_store(&m->state, WEFT__T_ALIVE);
-        weft__registry_add_locked(m);
+        if (self == NULL || self == m)
+            weft__registry_add_locked(m);
+        else
+            weft__registry_remove_locked(m);
         if (self == NULL)
             weft__current = m;
     }

@@ -407,12 +407,18 @@ static int child_checks(weft_thread *stuck, bool from_main)
     weft_thread_free(main);
     if (id != weft_threading_get_ident() || !alive)
         return 12;
+    /* Listed once, as Python lists it: the forking weft thread stands for
+     * itself, the main object (which took its identity) is not beside it. */
     weft_thread **all;
     size_t n;
     weft_threading_enumerate(&all, &n);
+    uint64_t listed_id = 0;
+    if (n == 1)
+        weft_thread_ident(all[0], &listed_id);
     weft_thread_list_free(all, n);
-    if (n != (from_main ? 1u : 2u)) /* main, and the forking weft thread */
+    if (n != 1 || listed_id != weft_threading_get_ident() || weft_threading_active_count() != 1)
         return 13;
+    (void)from_main;
 #ifndef __SANITIZE_THREAD__ /* TSan refuses new threads after a multi-threaded fork */
     /* Threads still start and join in the child. */
     weft_thread *t;

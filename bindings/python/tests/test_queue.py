@@ -251,3 +251,137 @@ def test_negative_maxsize_is_unbounded_like_python():
         for i in range(100):
             q.put_nowait(i)
         assert not q.full() and q.qsize() == 100
+
+
+# ---- issue 9: timeouts, storage hooks, bare exceptions ----------------------
+
+@pytest.mark.parametrize("name", ["Queue", "LifoQueue", "PriorityQueue"])
+def test_negative_timeout_of_a_blocking_call_is_valueerror(name):
+    Q = getattr(wq, name)
+    q = Q(2)
+    q.put(1)
+    with pytest.raises(ValueError):
+        q.get(True, -1)  # even with an item there, as Python checks first
+    with pytest.raises(ValueError):
+        q.put(2, True, -0.5)  # a bounded queue, even with room
+    assert q.get(False) == 1
+    with pytest.raises(ValueError):
+        q.get(timeout=-1)
+    Q().put(3, True, -1)  # unbounded: put never looks at the timeout
+    with pytest.raises(ValueError):
+        wq.SimpleQueue().get(True, -1)
+
+
+def test_empty_and_full_carry_no_message():
+    q = wq.Queue(1)
+    for call in (lambda: q.get(False), lambda: q.get(timeout=0.001), q.get_nowait):
+        with pytest.raises(wq.Empty) as e:
+            call()
+        assert e.value.args == () and str(e.value) == ""
+    q.put(1)
+    for call in (lambda: q.put(2, False), lambda: q.put(2, timeout=0.001), lambda: q.put_nowait(2)):
+        with pytest.raises(wq.Full) as e:
+            call()
+        assert e.value.args == () and str(e.value) == ""
+    with pytest.raises(wq.Empty) as e:
+        wq.SimpleQueue().get(timeout=0.001)
+    assert e.value.args == ()
+
+
+def test_subclass_storage_hooks_define_the_queue():
+    calls = []
+
+    class Stack(wq.Queue):
+        def _init(self, maxsize):
+            calls.append(("init", maxsize))
+            self.queue = []
+
+        def _qsize(self):
+            return len(self.queue)
+
+        def _put(self, item):
+            calls.append(("put", item))
+            self.queue.append(item)
+
+        def _get(self):
+            return self.queue.pop()
+
+    s = Stack(3)
+    assert isinstance(s, wq.Queue)
+    for i in range(3):
+        s.put(i)
+    assert s.full() and s.qsize() == 3
+    with pytest.raises(wq.Full):
+        s.put(9, timeout=0.01)
+    assert [s.get() for _ in range(3)] == [2, 1, 0]
+    assert s.empty()
+    with pytest.raises(wq.Empty):
+        s.get(timeout=0.01)
+    assert calls == [("init", 3), ("put", 0), ("put", 1), ("put", 2)]
+    s.task_done()  # three puts, so far one task done
+    assert s.unfinished_tasks == 2
+
+    class Deeper(Stack):  # a subclass of the subclass keeps its storage
+        pass
+
+    d = Deeper()
+    d.put("a")
+    d.put("b")
+    assert d.get() == "b"
+
+
+def test_subclass_hooks_of_lifo_and_priority_queues():
+    class Doubling(wq.PriorityQueue):
+        def _put(self, item):
+            super()._put(item * 2)
+
+    p = Doubling()
+    for x in (3, 1, 2):
+        p.put(x)
+    assert [p.get() for _ in range(3)] == [2, 4, 6]
+
+    class Counting(wq.LifoQueue):
+        def _get(self):
+            self.gets = getattr(self, "gets", 0) + 1
+            return super()._get()
+
+    c = Counting()
+    c.put(1)
+    c.put(2)
+    assert [c.get(), c.get(), c.gets] == [2, 1, 2]
+
+
+def test_subclass_queue_between_threads():
+    class Fifo(wq.Queue):
+        def _init(self, maxsize):
+            self.queue = []
+
+        def _qsize(self):
+            return len(self.queue)
+
+        def _put(self, item):
+            self.queue.append(item)
+
+        def _get(self):
+            return self.queue.pop(0)
+
+    q = Fifo(4)
+    out = []
+
+    def consume():
+        while True:
+            x = q.get()
+            if x is None:
+                break
+            out.append(x)
+            q.task_done()
+        q.task_done()
+
+    t = threading.Thread(target=consume)
+    t.start()
+    for i in range(200):
+        q.put(i)
+    q.put(None)
+    q.join()
+    t.join()
+    assert out == list(range(200))

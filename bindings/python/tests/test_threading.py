@@ -308,12 +308,6 @@ def test_condition_with_own_lock():
     assert not lk.locked()
 
 
-@weft_only
-def test_condition_refuses_a_foreign_lock():
-    with pytest.raises(TypeError):
-        wt.Condition(threading.Lock())
-
-
 def test_barrier_like_python():
     for mod in (threading, wt):
         actions = []

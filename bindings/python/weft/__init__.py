@@ -10,6 +10,12 @@ after changing only its imports::
 The SWIG extension ``weft._weft`` holds the C functions themselves.
 """
 from . import _weft
+
+# The binding's threads, hooks and callbacks belong to the main
+# interpreter: refuse a subinterpreter at once, before anything is set up.
+if not _weft.weft_py_main_interpreter():
+    raise ImportError("weft cannot be imported in a subinterpreter")
+
 from . import _errors
 from . import _exit
 

@@ -10,9 +10,10 @@ import threading as _std
 import time as _time
 
 from . import _weft as _c
+from ._weft import weft_threading_get_ident as _get_ident
 from ._timeout import FOREVER, RELEASE_GIL, seconds
 
-__all__ = ["Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Barrier",
+__all__ = ["Lock", "LockType", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Barrier",
            "BrokenBarrierError"]
 
 BrokenBarrierError = _std.BrokenBarrierError
@@ -69,12 +70,19 @@ def _lock_methods(c_new, c_acquire, c_release, not_held):
     return __init__, acquire, release
 
 
-class Lock:
-    """A primitive lock: any thread may release it (threading.Lock)."""
+class lock:
+    """A primitive lock: any thread may release it (_thread.LockType).
+
+    Made by threading.Lock() or _thread.allocate_lock(); the type itself
+    cannot be instantiated, as Python's cannot.
+    """
 
     __slots__ = ("_h", "__weakref__")
-    __init__, acquire, release = _lock_methods(_c.weft_lock_new, _lock_acquire, _lock_release,
-                                               "release unlocked lock")
+    acquire, release = _lock_methods(_c.weft_lock_new, _lock_acquire, _lock_release,
+                                     "release unlocked lock")[1:]
+
+    def __new__(cls, *args, **kw):
+        raise TypeError("cannot create '%s.%s' instances" % (cls.__module__, cls.__qualname__))
 
     def locked(self):
         """Return whether the lock is held."""
@@ -95,43 +103,120 @@ class Lock:
     release_lock = release
     locked_lock = locked
 
+    def _at_fork_reinit(self):
+        # After a fork: a new, unlocked lock (the old one may be held by a
+        # thread that exists only in the parent).
+        self._h = _c.weft_lock_new()
+
     def __repr__(self):
-        return "<%s %s object at %#x>" % ("locked" if self.locked() else "unlocked",
-                                          type(self).__name__, id(self))
+        return "<%s _thread.lock object at %#x>" % ("locked" if self.locked() else "unlocked", id(self))
+
+
+lock.__module__ = "weft._thread"
+LockType = lock
+_new_object = object.__new__
+
+
+def Lock():
+    """Return a new primitive lock (threading.Lock, _thread.allocate_lock)."""
+    self = _new_object(LockType)
+    self._h = _c.weft_lock_new()
+    return self
 
 
 class RLock:
     """A re-entrant lock: the owning thread may acquire it again (threading.RLock)."""
 
-    __slots__ = ("_h", "__weakref__")
-    __init__, acquire, release = _lock_methods(_c.weft_rlock_new, _c.weft_rlock_acquire,
-                                               _c.weft_rlock_release, "cannot release un-acquired lock")
+    __slots__ = ("_h", "_owner", "_count", "__weakref__")
+    _acquire, _release = _lock_methods(_c.weft_rlock_new, _c.weft_rlock_acquire,
+                                       _c.weft_rlock_release, "cannot release un-acquired lock")[1:]
+
+    def __init__(self):
+        self._h = _c.weft_rlock_new()
+        self._owner = 0
+        self._count = 0
+
+    def acquire(self, blocking=True, timeout=-1):
+        """Acquire the lock, blocking or non-blocking, with an optional timeout;
+        again, if this thread owns it. Returns True if it was acquired."""
+        if self._acquire(blocking, timeout):
+            # Only the owner writes these, while it holds the lock.
+            self._owner = _get_ident()
+            self._count += 1
+            return True
+        return False
+
+    def release(self):
+        """Undo one acquire; RuntimeError if this thread does not own the lock."""
+        if self._owner != _get_ident() or not self._count:
+            raise RuntimeError("cannot release un-acquired lock")
+        self._count -= 1
+        if not self._count:
+            self._owner = 0
+        try:
+            self._release()
+        except BaseException:
+            self._count += 1
+            self._owner = _get_ident()
+            raise
 
     __enter__ = acquire
 
     def __exit__(self, *exc):
         self.release()
 
+    # The Condition protocol (as Python's RLock has it).
+    def _is_owned(self):
+        return self._owner == _get_ident() and self._count > 0
+
+    def _release_save(self):
+        if not self._is_owned():
+            raise RuntimeError("cannot release un-acquired lock")
+        state = (self._count, self._owner)
+        for _ in range(self._count):
+            self.release()
+        return state
+
+    def _acquire_restore(self, state):
+        count, owner = state
+        self.acquire()
+        for _ in range(count - 1):
+            self.acquire()
+
+    def _at_fork_reinit(self):
+        self._h = _c.weft_rlock_new()
+        self._owner = 0
+        self._count = 0
+
     def __repr__(self):
-        return "<%s.%s object at %#x>" % (type(self).__module__, type(self).__name__, id(self))
+        owner = self._owner
+        return "<%s %s.%s object owner=%r count=%d at %#x>" % (
+            "locked" if self._count else "unlocked", "_thread", "RLock", owner, self._count, id(self))
 
 
 class Condition:
-    """A condition variable over a Lock or RLock of weft (threading.Condition).
+    """A condition variable (threading.Condition).
 
-    With no lock, the condition makes its own RLock, as Python's does.
+    With no lock, the condition makes its own RLock, as Python's does. Over
+    a Lock or RLock of weft it waits in C; over any other lock it runs
+    Python's algorithm, using the lock's _is_owned, _release_save and
+    _acquire_restore where it has them.
     """
+
+    def __new__(cls, lock=None):
+        if cls is Condition and lock is not None and not isinstance(lock, (RLock, LockType)):
+            cls = _PyCondition
+        return object.__new__(cls)
 
     def __init__(self, lock=None):
         if lock is None:
             lock = RLock()
+        self._rlock = None
         if isinstance(lock, RLock):
             self._h = _c.weft_condition_new_with_rlock(lock._h)
-        elif isinstance(lock, Lock):
-            self._h = _c.weft_condition_new_with_lock(lock._h)
+            self._rlock = lock
         else:
-            raise TypeError("Condition() needs a weft.threading Lock or RLock, not %s"
-                            % type(lock).__name__)
+            self._h = _c.weft_condition_new_with_lock(lock._h)
         self._lock = lock
         self.acquire = lock.acquire
         self.release = lock.release
@@ -142,6 +227,14 @@ class Condition:
     def __exit__(self, *exc):
         return self._lock.__exit__(*exc)
 
+    def _is_owned(self):
+        if self._rlock is not None:
+            return self._rlock._is_owned()
+        if self._lock.acquire(False):
+            self._lock.release()
+            return False
+        return True
+
     def wait(self, timeout=None):
         """Release the lock, wait until notified or the timeout passes, re-acquire.
 
@@ -151,13 +244,25 @@ class Condition:
         # Never exactly 0, which would keep the GIL: waking re-acquires the
         # lock without a time limit, and its holder may need the GIL to
         # release it.
+        t = seconds(timeout, at_least=RELEASE_GIL)
+        lk = self._rlock
+        if lk is not None:
+            # The RLock's owner and count follow it through the wait.
+            if not lk._is_owned():
+                raise RuntimeError("cannot wait on un-acquired lock")
+            saved = lk._owner, lk._count
+            lk._owner = 0
+            lk._count = 0
         try:
-            _c.weft_condition_wait(self._h, seconds(timeout, at_least=RELEASE_GIL))
+            _c.weft_condition_wait(self._h, t)
             return True
         except TimeoutError:
             return False
         except RuntimeError:
             raise RuntimeError("cannot wait on un-acquired lock") from None
+        finally:
+            if lk is not None:
+                lk._owner, lk._count = saved
 
     def wait_for(self, predicate, timeout=None):
         """Wait until predicate() is true, or the timeout passes; return its last value."""
@@ -194,7 +299,89 @@ class Condition:
     notifyAll = notify_all
 
     def __repr__(self):
-        return "<Condition(%s)>" % (self._lock,)
+        return "<Condition(%s, %d)>" % (self._lock, self._nwaiters())
+
+    def _nwaiters(self):
+        return 0  # weft's condition keeps its waiters in C
+
+
+class _PyCondition(Condition):
+    """Python's Condition algorithm over a lock that is not weft's (any
+    object with acquire and release): each waiter waits on a weft Lock of
+    its own."""
+
+    def __init__(self, lock=None):
+        from collections import deque
+        self._lock = lock
+        self.acquire = lock.acquire
+        self.release = lock.release
+        for name in ("_release_save", "_acquire_restore", "_is_owned"):
+            f = getattr(lock, name, None)
+            if f is not None:
+                setattr(self, name, f)
+        self._waiters = deque()
+
+    def _release_save(self):
+        self._lock.release()
+
+    def _acquire_restore(self, state):
+        self._lock.acquire()
+
+    def _is_owned(self):
+        if self._lock.acquire(False):
+            self._lock.release()
+            return False
+        return True
+
+    def wait(self, timeout=None):
+        if not self._is_owned():
+            raise RuntimeError("cannot wait on un-acquired lock")
+        waiter = Lock()
+        waiter.acquire()
+        self._waiters.append(waiter)
+        saved = self._release_save()
+        gotit = False
+        try:
+            if timeout is None:
+                waiter.acquire()
+                gotit = True
+            elif timeout > 0:
+                gotit = waiter.acquire(True, timeout)
+            else:
+                gotit = waiter.acquire(False)
+            return gotit
+        finally:
+            self._acquire_restore(saved)
+            if not gotit:
+                try:
+                    self._waiters.remove(waiter)
+                except ValueError:
+                    pass
+
+    def notify(self, n=1):
+        if not self._is_owned():
+            raise RuntimeError("cannot notify on un-acquired lock")
+        waiters = self._waiters
+        while waiters and n > 0:
+            waiter = waiters[0]
+            try:
+                waiter.release()
+            except RuntimeError:
+                pass
+            else:
+                n -= 1
+            try:
+                waiters.remove(waiter)
+            except ValueError:
+                pass
+
+    def notify_all(self):
+        self.notify(len(self._waiters))
+
+    notifyAll = notify_all
+
+    def _nwaiters(self):
+        return len(self._waiters)
 
 
 class Semaphore:
@@ -278,8 +465,16 @@ class Event:
         except TimeoutError:
             return False
 
+    def _at_fork_reinit(self):
+        # After a fork: a new event, with the same flag (its waiters exist
+        # only in the parent).
+        was_set = self.is_set()
+        self._h = _c.weft_event_new()
+        if was_set:
+            _c.weft_event_set(self._h)
+
     def __repr__(self):
-        return "<%s.%s at %#x: %s>" % (type(self).__module__, type(self).__name__, id(self),
+        return "<%s.%s at %#x: %s>" % (type(self).__module__, type(self).__qualname__, id(self),
                                        "set" if self.is_set() else "unset")
 
 
@@ -349,3 +544,14 @@ class Barrier:
     def broken(self):
         """True if the barrier is broken."""
         return bool(_c.weft_barrier_broken(self._h))
+
+    def __repr__(self):
+        where = "<%s.%s at %#x" % (type(self).__module__, type(self).__qualname__, id(self))
+        if self.broken:
+            return where + ": broken>"
+        return where + ": waiters=%d/%d>" % (self.n_waiting, self.parties)
+
+
+for _cls in (Condition, Semaphore, BoundedSemaphore, Event, Barrier):
+    _cls.__module__ = "weft.threading"
+del _cls

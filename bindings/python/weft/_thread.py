@@ -3,12 +3,13 @@ import signal as _signal
 import sys as _sys
 
 from . import _weft as _c
-from ._sync import Lock as LockType
+from ._sync import Lock as _new_lock
+from ._sync import LockType
 from ._sync import RLock
 
 __all__ = ["error", "LockType", "RLock", "start_new_thread", "start_new", "interrupt_main", "exit",
            "exit_thread", "allocate_lock", "allocate", "get_ident", "get_native_id", "stack_size",
-           "TIMEOUT_MAX"]
+           "TIMEOUT_MAX", "_count"]
 
 error = RuntimeError
 TIMEOUT_MAX = _c.WEFT_TIMEOUT_MAX
@@ -16,12 +17,23 @@ get_ident = _c.weft_threading_get_ident
 get_native_id = _c.weft_threading_get_native_id
 
 
-def allocate_lock():
-    """Create a new lock object (LockType), initially unlocked."""
-    return LockType()
-
-
+# A staticmethod object: callable as it is and, like Python's built-in
+# function, not turned into a method when stored as a class attribute
+# (`locktype = _thread.allocate_lock`).
+allocate_lock = staticmethod(_new_lock)
+allocate_lock.__doc__ = "Create a new lock object (LockType), initially unlocked."
 allocate = allocate_lock
+
+def _count():
+    """Return the number of threads started by weft that are still running
+    (not the main thread, nor foreign threads weft only saw), as
+    _thread._count() counts Python's."""
+    main = _c.weft_thread_ident(_c.weft_threading_main_thread())
+    n = 0
+    for h in _c.weft_threading_enumerate():
+        if _c.weft_thread_ident(h) != main and not (_c.weft_thread_name(h) or "").startswith("Dummy-"):
+            n += 1
+    return n
 
 
 def start_new_thread(function, args, kwargs=None, /):
@@ -46,6 +58,10 @@ def start_new_thread(function, args, kwargs=None, /):
         except BaseException as e:
             _sys.unraisablehook(_UnraisableArgs(type(e), e, e.__traceback__,
                                                 "Exception ignored in thread started by", function))
+        finally:
+            wt = _sys.modules.get("weft.threading")
+            if wt is not None:
+                wt._forget_dummy(get_ident())
 
     try:
         return _c.weft_threading_start_new_thread(run)

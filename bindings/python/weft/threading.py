@@ -10,6 +10,7 @@ A failure in a thread goes to `excepthook`, whose default hands it to the
 standard `threading.excepthook` (so replacing either one is seen).
 """
 import itertools as _itertools
+import os as _os
 import sys as _sys
 import _thread as _std_thread
 import threading as _std
@@ -24,9 +25,10 @@ __all__ = ["get_ident", "get_native_id", "active_count", "current_thread", "enum
            "settrace_all_threads", "setprofile_all_threads", "gettrace", "getprofile",
            "stack_size", "excepthook", "ExceptHookArgs", "Lock", "RLock", "Condition",
            "Semaphore", "BoundedSemaphore", "Event", "Barrier", "BrokenBarrierError",
-           "activeCount", "currentThread"]
+           "activeCount", "currentThread", "ThreadError"]
 
 TIMEOUT_MAX = _c.WEFT_TIMEOUT_MAX
+ThreadError = _std_thread.error
 ExceptHookArgs = _std.ExceptHookArgs
 __excepthook__ = _std.__excepthook__
 
@@ -56,10 +58,13 @@ def _call_excepthook(thread):
     hook = globals().get("excepthook") or _std.excepthook
     try:
         hook(ExceptHookArgs([exc_type, exc_value, exc_tb, thread]))
-    except SystemExit:
-        pass
-    except BaseException:
-        _sys.excepthook(*_sys.exc_info())
+    except Exception as exc:
+        # As Python reports a hook that fails.
+        exc.__suppress_context__ = True
+        del exc
+        stderr = _sys.stderr if _sys.stderr is not None else thread._stderr
+        print("Exception in threading.excepthook:", file=stderr, flush=True)
+        (_sys.excepthook or _sys.__excepthook__)(*_sys.exc_info())
     finally:
         exc_type = exc_value = exc_tb = None
 
@@ -150,6 +155,9 @@ class Thread:
         self._ident = ident
         with _active_lock:
             _active[ident] = self
+        # The standard threading module sees this thread too, under its
+        # name (logging's threadName, threading.current_thread()).
+        view = _std_view(self, ident)
         try:
             if _trace_hook is not None:
                 _sys.settrace(_trace_hook)
@@ -160,6 +168,7 @@ class Thread:
             except BaseException:
                 _call_excepthook(self)
         finally:
+            _std_forget(view, ident)
             with _active_lock:
                 self._ended = True
                 _active.pop(ident, None)
@@ -256,6 +265,50 @@ class Thread:
         return "<%s(%s, %s)>" % (type(self).__name__, self._name, status)
 
 
+class _StdThread(_std._DummyThread):
+    """What the standard threading module lists for a running weft thread
+    (in threading._active, under its ident, as Python's own threads are):
+    a thread it did not start, with the weft thread's name and daemon flag."""
+
+    def __init__(self, thread, ident):
+        _std.Thread.__init__(self, name=thread._name, daemon=thread._daemonic)
+        self._weft_thread = thread
+        self._started.set()
+        self._ident = ident
+        set_native = getattr(self, "_set_native_id", None)
+        if set_native is not None:
+            set_native()
+
+    @property
+    def name(self):
+        return self._weft_thread._name
+
+    @name.setter
+    def name(self, name):
+        self._weft_thread.name = name
+
+
+def _std_view(thread, ident):
+    try:
+        view = _StdThread(thread, ident)
+        with _std._active_limbo_lock:
+            _std._active[ident] = view
+        return view
+    except Exception:  # a standard module without these internals: not listed
+        return None
+
+
+def _std_forget(view, ident):
+    if view is None:
+        return
+    try:
+        with _std._active_limbo_lock:
+            if _std._active.get(ident) is view:
+                del _std._active[ident]
+    except Exception:
+        pass
+
+
 def _caller_daemon():
     # A new thread inherits the daemon flag of the thread creating it.
     t = _active.get(get_ident())
@@ -315,18 +368,25 @@ def main_thread():
 def _wrap(h):
     ident = _c.weft_thread_ident(h)
     t = _active.get(ident)
-    if t is not None:
+    if t is not None and (not isinstance(t, _HandleThread) or t.is_alive()):
         return t
     m = main_thread()
     if ident == m._ident:
         return m
-    t = _others.get(ident)
-    if t is None or not t.is_alive():
-        daemon = bool(_c.weft_thread_daemon(h))
-        name = _c.weft_thread_name(h) or ""
-        t = (_DummyThread if name.startswith("Dummy-") else _HandleThread)(h, daemon)
-        _others[ident] = t
+    # A thread Python did not start (_thread.start_new_thread, C code, a
+    # foreign thread): a _DummyThread, listed in _active while it runs, as
+    # Python's threading lists its dummies.
+    t = _DummyThread(h, bool(_c.weft_thread_daemon(h)))
+    with _active_lock:
+        _active[ident] = t
     return t
+
+
+def _forget_dummy(ident):
+    """A thread of _thread.start_new_thread ends: its dummy leaves _active."""
+    with _active_lock:
+        if isinstance(_active.get(ident), _HandleThread):
+            del _active[ident]
 
 
 def current_thread():
@@ -509,6 +569,27 @@ def _local_delattr(self, name):
 local.__getattribute__ = _local_getattribute
 local.__setattr__ = _local_setattr
 local.__delattr__ = _local_delattr
+
+
+def _after_fork():
+    # In a forked child only the forking thread exists: the others are
+    # forgotten (weft's C registry forgets them too, and their join()
+    # returns at once), the forking thread becomes the main thread, and the
+    # lock another thread may have held at the fork is made anew.
+    global _active_lock, _main
+    _active_lock = _std_thread.allocate_lock()
+    ident = get_ident()
+    current = _active.get(ident)
+    _active.clear()
+    _others.clear()
+    _main = None
+    if current is not None:
+        _active[ident] = current
+        _main = current
+
+
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork)
 
 
 def _thread_for_ident(ident):

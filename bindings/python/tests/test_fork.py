@@ -1,0 +1,105 @@
+"""Forking a process that runs threads (os.fork), as the standard threading
+module documents it: only the forking thread exists in the child, it becomes
+the child's main thread, and the child's exit does not wait for threads that
+exist only in the parent. Each scenario runs many times in a child
+interpreter, bounded in time, since the failure it guards against (a child
+hanging at exit) is intermittent."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import STDLIB, require
+
+require("threading")  # skips when weft's threads are not built
+MODULE = "threading" if STDLIB else "weft.threading"
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+PRELUDE = textwrap.dedent("""
+    import os, sys, importlib
+    threading = importlib.import_module(%r)
+    stop = False
+
+    def churn():
+        # Threads starting and ending all the time: the forks below land in
+        # the middle of that bookkeeping.
+        while not stop:
+            t = threading.Thread(target=lambda: None)
+            t.start()
+            t.join()
+
+    def child_checks(parent_threads):
+        me = threading.current_thread()
+        ok = threading.main_thread() is me
+        ok = ok and threading.enumerate() == [me] and threading.active_count() == 1
+        ok = ok and not any(t.is_alive() for t in parent_threads)
+        for t in parent_threads:
+            t.join()  # forgotten in the child: returns at once
+        ts = [threading.Thread(target=lambda: None) for _ in range(3)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        return ok and not any(t.is_alive() for t in ts)
+
+    def wait_child(pid):
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+""") % MODULE
+
+
+def run(body, rounds):
+    code = PRELUDE + textwrap.dedent(body).replace("ROUNDS", str(rounds))
+    p = subprocess.run([sys.executable, "-W", "ignore::DeprecationWarning", "-c", code],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "done", (p.stdout, p.stderr)
+
+
+def test_fork_from_a_non_main_thread_while_threads_run():
+    run("""
+        churners = [threading.Thread(target=churn) for _ in range(3)]
+        for c in churners:
+            c.start()
+
+        def forker():
+            for i in range(ROUNDS):
+                pid = os.fork()
+                if pid == 0:
+                    ok = child_checks(churners)
+                    if i % 2 or not ok:
+                        os._exit(0 if ok else 1)
+                    return  # the forking thread ends: so does the child, with status 0
+                wait_child(pid)
+
+        f = threading.Thread(target=forker)
+        f.start()
+        f.join()
+        stop = True
+        for c in churners:
+            c.join()
+        print("done")
+    """, 40)
+
+
+def test_fork_from_main_thread_and_exit_normally_in_child():
+    run("""
+        churners = [threading.Thread(target=churn) for _ in range(3)]
+        for c in churners:
+            c.start()
+        for i in range(ROUNDS):
+            pid = os.fork()
+            if pid == 0:
+                ok = child_checks(churners)
+                # A normal exit: the interpreter's shutdown must not wait
+                # for the churners, which exist only in the parent.
+                sys.exit(0 if ok else 1)
+            wait_child(pid)
+        stop = True
+        for c in churners:
+            c.join()
+        print("done")
+    """, 40)
