@@ -153,6 +153,10 @@ func (s *Semaphore) Release(n int) error {
 	return cweft.Weft_semaphore_release(s.c(), int64(n))
 }
 
+// Value is the semaphore's current value (Python's Semaphore._value), for
+// reports: it may change as soon as it is read.
+func (s *Semaphore) Value() int { return count(&s.handle, cweft.Weft_semaphore_value) }
+
 // Event is threading.Event.
 type Event struct{ handle }
 

@@ -143,7 +143,13 @@ func TestSemaphores(t *testing.T) {
 	if ok, _ := s.Acquire(0); ok {
 		t.Fatal("third permit")
 	}
+	if s.Value() != 0 {
+		t.Fatalf("value after two acquires: %d", s.Value())
+	}
 	s.Release(2)
+	if s.Value() != 2 {
+		t.Fatalf("value after release: %d", s.Value())
+	}
 	b := must(NewBoundedSemaphore(1))
 	if err := b.Release(1); !errors.Is(err, ErrEinval) {
 		t.Fatalf("bounded over-release: %v", err)

@@ -114,3 +114,11 @@ weft_status weft_semaphore_release(weft_semaphore *sem, size_t n)
         weft__unpark(&sem->value, n > INT32_MAX ? INT32_MAX : (int)n);
     return WEFT_OK;
 }
+
+weft_status weft_semaphore_value(weft_semaphore *sem, size_t *out)
+{
+    WEFT__OPEN(sem, weft__semaphore_type);
+    WEFT__OUT(out);
+    *out = atomic_load_explicit(&sem->value, memory_order_relaxed);
+    return WEFT_OK;
+}

@@ -146,3 +146,19 @@ Test(semaphore, bounded_pool_limits_concurrency)
     WEFT_ASSERT_STATUS(weft_semaphore_release(p.s, 1), WEFT_EINVAL);
     WEFT_ASSERT_OK(weft_semaphore_free(p.s));
 }
+
+Test(semaphore, value_reports_the_permits)
+{
+    weft_semaphore *s;
+    size_t v = 99;
+    WEFT_ASSERT_OK(weft_semaphore_new_bounded(&s, 2));
+    WEFT_ASSERT_OK(weft_semaphore_value(s, &v));
+    cr_assert_eq(v, 2);
+    WEFT_ASSERT_OK(weft_semaphore_acquire(s, 0));
+    WEFT_ASSERT_OK(weft_semaphore_value(s, &v));
+    cr_assert_eq(v, 1);
+    WEFT_ASSERT_STATUS(weft_semaphore_value(s, NULL), WEFT_EINVAL);
+    WEFT_ASSERT_STATUS(weft_semaphore_value(NULL, &v), WEFT_EINVAL);
+    weft_semaphore_free(s);
+    WEFT_ASSERT_STATUS(weft_semaphore_value(s, &v), WEFT_EINVAL);
+}

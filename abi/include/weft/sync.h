@@ -324,6 +324,19 @@ WEFT_API weft_status weft_semaphore_acquire(weft_semaphore *sem, double timeout)
  */
 WEFT_API weft_status weft_semaphore_release(weft_semaphore *sem, size_t n);
 
+/**
+ * @brief The semaphore's current value: the permits an acquire would find
+ *        (Python's `Semaphore._value`, shown by its repr).
+ *
+ * The value may change as soon as it is read; it is for reports, not for
+ * deciding whether an acquire will block.
+ * @param sem the semaphore.
+ * @param out receives the value.
+ * @return `WEFT_OK`; `WEFT_EINVAL` for a bad handle or a NULL @p out.
+ * @since 1.1
+ */
+WEFT_API weft_status weft_semaphore_value(weft_semaphore *sem, size_t *out);
+
 /* ---- Event ----------------------------------------------------------------- */
 
 /**

@@ -67,6 +67,7 @@ return function(M, core)
   M.BoundedSemaphore = function(value) return core.weft_semaphore_new_bounded(value or 1) end
   local sem = M.classes.semaphore
   sem.release = function(self, n) return core.weft_semaphore_release(self, n or 1) end
+  sem.value = function(self) return core.weft_semaphore_value(self) end
 
   M.Event = function() return core.weft_event_new() end
   M._booleans("event", {"is_set"})

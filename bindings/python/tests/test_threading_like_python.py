@@ -65,6 +65,16 @@ def test_event_and_barrier_reprs():
     assert re.fullmatch(r"<(weft\.)?threading\.Barrier at 0x[0-9a-f]+: broken>", repr(b))
 
 
+def test_semaphore_reprs_show_the_value():
+    s = wt.Semaphore(2)
+    assert re.fullmatch(r"<(weft\.)?threading\.Semaphore at 0x[0-9a-f]+: value=2>", repr(s))
+    s.acquire()
+    assert re.fullmatch(r"<(weft\.)?threading\.Semaphore at 0x[0-9a-f]+: value=1>", repr(s))
+    b = wt.BoundedSemaphore(3)
+    b.acquire()
+    assert re.fullmatch(r"<(weft\.)?threading\.BoundedSemaphore at 0x[0-9a-f]+: value=2/3>", repr(b))
+
+
 def test_thread_repr_daemon_and_stopped():
     t = wt.Thread(target=lambda: None, name="r1", daemon=True)
     assert repr(t) == "<Thread(r1, initial daemon)>"

@@ -424,11 +424,26 @@ class Semaphore:
     def __exit__(self, *exc):
         self.release()
 
+    @property
+    def _value(self):
+        return _c.weft_semaphore_value(self._h)
+
+    def __repr__(self):
+        extra = ""
+        if isinstance(self, BoundedSemaphore):
+            extra = "/%d" % self._initial_value
+        return "<%s.%s at %#x: value=%d%s>" % (type(self).__module__, type(self).__qualname__, id(self),
+                                              self._value, extra)
+
 
 class BoundedSemaphore(Semaphore):
     """A Semaphore whose counter may not exceed its initial value (ValueError)."""
 
     _new = staticmethod(_c.weft_semaphore_new_bounded)
+
+    def __init__(self, value=1):
+        super().__init__(value)
+        self._initial_value = value
 
     def _release(self, n):
         try:
