@@ -45,17 +45,24 @@ const weft__type weft__dead_type = { "freed object", NULL };
 #define WEFT__CHUNK (64 * 1024)
 #define WEFT__BATCH 16 /* slots moved between a thread and its class at once */
 
-/* A free slot: the header, then the link. */
+/* A free slot: the header, then the links. Free slots travel between a
+ * class and the threads' caches in batches: a batch is a list through
+ * `next`, and its first slot also holds the next batch and its length, so
+ * that a batch moves in one step, without walking slots that other threads
+ * freed (each would be a cache miss). */
 typedef struct weft__slot {
     weft__obj hdr;
     struct weft__slot *next;
+    struct weft__slot *next_batch;
+    struct weft__slot *batch_tail;
+    unsigned batch_len;
 } weft__slot;
 
 #define WEFT__LINK_END (sizeof(weft__slot))
 
 typedef struct weft__class {
     pthread_mutex_t mu;
-    weft__slot *free;     /* slots ready for reuse, generation already advanced */
+    weft__slot *batches;  /* free slots, generation already advanced */
     size_t size;
 } weft__class;
 
@@ -145,10 +152,22 @@ static bool weft__class_grow(weft__class *c)
     /* Release: a thread that sees the larger bound sees initialised headers. */
     atomic_store_explicit(&weft__region.committed, off + bytes, memory_order_release);
     pthread_mutex_unlock(&weft__region_mu);
+    weft__slot *batch = NULL;
     for (size_t at = 0; at + c->size <= bytes; at += c->size) {
         weft__slot *s = (weft__slot *)(chunk + at);
-        s->next = c->free;
-        c->free = s;
+        if (batch == NULL || batch->batch_len == WEFT__BATCH) {
+            s->next = NULL;
+            s->batch_len = 1;
+            s->batch_tail = s;
+            s->next_batch = c->batches;
+        } else { /* s becomes the batch's head */
+            s->next = batch;
+            s->batch_len = batch->batch_len + 1;
+            s->batch_tail = batch->batch_tail;
+            s->next_batch = batch->next_batch;
+        }
+        c->batches = s;
+        batch = s;
         WEFT__POISON(chunk + at + WEFT__LINK_END, c->size - WEFT__LINK_END);
     }
     return true;
@@ -157,7 +176,8 @@ static bool weft__class_grow(weft__class *c)
 /* ---- per-thread caches ----------------------------------------------------- */
 
 typedef struct weft__cache {
-    weft__slot *head[WEFT__CLASSES];
+    weft__slot *head[WEFT__CLASSES]; /* newest first */
+    weft__slot *tail[WEFT__CLASSES]; /* oldest */
     unsigned n[WEFT__CLASSES];
 } weft__cache;
 
@@ -168,32 +188,44 @@ static _Thread_local int weft__tcache_mode;
 static pthread_key_t weft__tcache_key;
 static pthread_once_t weft__tcache_once = PTHREAD_ONCE_INIT;
 
-/* Moves up to `n` slots from the cache's list of class `ci` to the class. */
-static void weft__cache_spill(int ci, unsigned n)
+/* Hands a list of `n` slots (`first` .. `last`) to class `ci` as one batch. */
+static void weft__class_put_batch(int ci, weft__slot *first, weft__slot *last, unsigned n)
 {
     weft__class *c = &weft__classes[ci];
-    weft__slot *first = weft__tcache.head[ci], *last = NULL, *s = first;
-    unsigned moved = 0;
-    while (s != NULL && moved < n) {
-        last = s;
-        s = s->next;
-        moved++;
-    }
-    if (moved == 0)
-        return;
-    weft__tcache.head[ci] = s;
-    weft__tcache.n[ci] -= moved;
+    last->next = NULL;
+    first->batch_len = n;
+    first->batch_tail = last;
     pthread_mutex_lock(&c->mu);
-    last->next = c->free;
-    c->free = first;
+    first->next_batch = c->batches;
+    c->batches = first;
     pthread_mutex_unlock(&c->mu);
+}
+
+/* Takes one batch from class `ci` (growing it if it has none); NULL when
+ * memory ran out. */
+static weft__slot *weft__class_take_batch(int ci)
+{
+    weft__class *c = &weft__classes[ci];
+    pthread_mutex_lock(&c->mu);
+    if (c->batches == NULL && !weft__class_grow(c)) {
+        pthread_mutex_unlock(&c->mu);
+        return NULL;
+    }
+    weft__slot *b = c->batches;
+    c->batches = b->next_batch;
+    pthread_mutex_unlock(&c->mu);
+    return b;
 }
 
 static void weft__cache_flush(void *unused)
 {
     (void)unused;
-    for (int i = 0; i < WEFT__CLASSES; i++)
-        weft__cache_spill(i, UINT_MAX);
+    for (int i = 0; i < WEFT__CLASSES; i++) {
+        if (weft__tcache.head[i] != NULL)
+            weft__class_put_batch(i, weft__tcache.head[i], weft__tcache.tail[i], weft__tcache.n[i]);
+        weft__tcache.head[i] = weft__tcache.tail[i] = NULL;
+        weft__tcache.n[i] = 0;
+    }
     weft__tcache_mode = 2;
 }
 
@@ -211,71 +243,48 @@ static void weft__cache_arm(void)
 
 static weft__slot *weft__slot_take(int ci)
 {
-    weft__class *c = &weft__classes[ci];
     if (weft__tcache_mode == 0)
         weft__cache_arm();
-    if (weft__tcache_mode == 2) { /* an exiting thread keeps no cache */
-        pthread_mutex_lock(&c->mu);
-        if (c->free == NULL && !weft__class_grow(c)) {
-            pthread_mutex_unlock(&c->mu);
-            return NULL;
-        }
-        weft__slot *s = c->free;
-        c->free = s->next;
-        pthread_mutex_unlock(&c->mu);
-        return s;
-    }
     if (weft__tcache.head[ci] == NULL) {
-        pthread_mutex_lock(&c->mu);
-        if (c->free == NULL && !weft__class_grow(c)) {
-            pthread_mutex_unlock(&c->mu);
+        weft__slot *b = weft__class_take_batch(ci);
+        if (b == NULL)
             return NULL;
+        if (weft__tcache_mode == 2) { /* an exiting thread keeps no cache */
+            if (b->batch_len > 1)
+                weft__class_put_batch(ci, b->next, b->batch_tail, b->batch_len - 1);
+            return b;
         }
-        for (unsigned i = 0; i < WEFT__BATCH && c->free != NULL; i++) {
-            weft__slot *s = c->free;
-            c->free = s->next;
-            s->next = weft__tcache.head[ci];
-            weft__tcache.head[ci] = s;
-            weft__tcache.n[ci]++;
-        }
-        pthread_mutex_unlock(&c->mu);
+        weft__tcache.head[ci] = b;
+        weft__tcache.tail[ci] = b->batch_tail;
+        weft__tcache.n[ci] = b->batch_len;
     }
     weft__slot *s = weft__tcache.head[ci];
     weft__tcache.head[ci] = s->next;
-    weft__tcache.n[ci]--;
+    if (--weft__tcache.n[ci] == 0)
+        weft__tcache.tail[ci] = NULL;
     return s;
 }
 
 static void weft__slot_give(int ci, weft__slot *s)
 {
     if (weft__tcache_mode != 1) {
-        weft__class *c = &weft__classes[ci];
-        pthread_mutex_lock(&c->mu);
-        s->next = c->free;
-        c->free = s;
-        pthread_mutex_unlock(&c->mu);
+        weft__class_put_batch(ci, s, s, 1);
         return;
     }
     s->next = weft__tcache.head[ci];
     weft__tcache.head[ci] = s;
-    if (++weft__tcache.n[ci] > 2 * WEFT__BATCH) {
-        /* Keep the newest BATCH (warm in cache); send the rest back. */
-        weft__slot *keep = weft__tcache.head[ci];
+    if (weft__tcache.n[ci]++ == 0)
+        weft__tcache.tail[ci] = s;
+    if (weft__tcache.n[ci] > 2 * WEFT__BATCH) {
+        /* Keep the newest WEFT__BATCH (warm in this CPU's cache, and a walk
+         * over them costs no misses); the older ones go back as one batch. */
+        weft__slot *keep_last = weft__tcache.head[ci];
         for (unsigned i = 1; i < WEFT__BATCH; i++)
-            keep = keep->next;
-        weft__slot *rest = keep->next;
-        keep->next = NULL;
-        unsigned moved = weft__tcache.n[ci] - WEFT__BATCH;
+            keep_last = keep_last->next;
+        weft__class_put_batch(ci, keep_last->next, weft__tcache.tail[ci], weft__tcache.n[ci] - WEFT__BATCH);
+        keep_last->next = NULL;
+        weft__tcache.tail[ci] = keep_last;
         weft__tcache.n[ci] = WEFT__BATCH;
-        weft__slot *last = rest;
-        while (last->next != NULL)
-            last = last->next;
-        weft__class *c = &weft__classes[ci];
-        pthread_mutex_lock(&c->mu);
-        last->next = c->free;
-        c->free = rest;
-        pthread_mutex_unlock(&c->mu);
-        (void)moved;
     }
 }
 
