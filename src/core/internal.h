@@ -303,6 +303,13 @@ weft_status weft__fail_interrupted(const char *fn);
  * EINTR is absorbed. */
 int weft__park(atomic_uint *addr, unsigned expected, const weft__deadline *d);
 
+/* Parks with `park` for at most `max_ns` of what is left of `d` (NULL: no
+ * limit), for a word whose wakes may not reach this sleeper (another
+ * process's, or a release without its fence). Returns ETIMEDOUT when `d`
+ * passed or a signal ended an interruptible wait, 0 otherwise (re-check). */
+int weft__park_slice(int (*park)(atomic_uint *, unsigned, const weft__deadline *), atomic_uint *addr,
+                     unsigned expected, const weft__deadline *d, int64_t max_ns);
+
 /* Wakes up to `n` threads parked on `addr` (INT32_MAX: all). */
 void weft__unpark(atomic_uint *addr, int n);
 

@@ -46,6 +46,27 @@ weft_status weft__deadline_init(weft__deadline *d, double timeout, const char *w
     return WEFT_OK;
 }
 
+int weft__park_slice(int (*park)(atomic_uint *, unsigned, const weft__deadline *), atomic_uint *addr,
+                     unsigned expected, const weft__deadline *d, int64_t max_ns)
+{
+    int64_t left = d != NULL ? weft__deadline_left_ns(d) : INT64_MAX;
+    if (left == 0 || (d != NULL && d->once))
+        return ETIMEDOUT;
+    int64_t ns = left < max_ns ? left : max_ns;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t at = (int64_t)now.tv_nsec + ns;
+    weft__deadline slice = { .forever = false, .once = false };
+    slice.at.tv_sec = now.tv_sec + (time_t)(at / WEFT__NS);
+    slice.at.tv_nsec = (long)(at % WEFT__NS);
+    if (park(addr, expected, &slice) == ETIMEDOUT && weft__interrupted) {
+        if (d != NULL)
+            return ETIMEDOUT; /* a signal ends the whole of an interruptible wait */
+        weft__interrupted = false; /* a wait without a deadline is never one */
+    }
+    return d != NULL && weft__deadline_left_ns(d) == 0 ? ETIMEDOUT : 0;
+}
+
 int64_t weft__deadline_left_ns(const weft__deadline *d)
 {
     if (d->forever)

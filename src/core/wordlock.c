@@ -29,14 +29,8 @@ static int weft__wordlock_sleep(weft__wordlock *l, int mode, const weft__deadlin
 {
     if (WEFT__LIKELY(fenced))
         return weft__wordlock_park(l, mode, d);
-    int64_t left = d != NULL ? weft__deadline_left_ns(d) : INT64_MAX;
-    if (left == 0)
-        return ETIMEDOUT;
-    weft__deadline slice;
-    int64_t ns = left < WEFT__FENCELESS_SLICE_NS ? left : WEFT__FENCELESS_SLICE_NS;
-    (void)weft__deadline_init(&slice, 1e-9 * (double)ns, "lock");
-    (void)weft__wordlock_park(l, mode, &slice);
-    return 0; /* the caller re-checks; the next call sees a passed deadline */
+    return weft__park_slice(mode == WEFT__WL_SHARED ? weft__park_shared : weft__park, &l->word, WEFT__WL_LOCKED, d,
+                            WEFT__FENCELESS_SLICE_NS);
 }
 
 int weft__wordlock_lock_slow(weft__wordlock *l, int mode, weft__spin *spin, const weft__deadline *d)
