@@ -60,6 +60,11 @@ MODULE_PAGES = [
      "Python's `subprocess` module in C. Popen's keyword arguments are setters on "
      "a `weft_popen_opts` object; exceptions are status codes whose data is read "
      "from a `weft_completed_process` (see @ref guide-subprocess \"the guide\")."),
+    ("multiprocessing.connection", "names-multiprocessing-connection", "multiprocessing.connection",
+     "Python's `multiprocessing.connection` in C, wire-compatible with CPython: "
+     "byte messages in CPython's framing, listeners and clients with both "
+     "generations of its handshake. Receives and accepts take timeouts; objects "
+     "cross as bytes (see @ref guide-connection \"the guide\")."),
 ]
 BINDING_PAGES = [
     ("python", "names-python", "weft", "the Python binding",

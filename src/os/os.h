@@ -241,4 +241,48 @@ void weft__os_buf_prefault(weft__os_buf *b, size_t upcoming);
  * with errno. EINTR is absorbed. */
 int weft__os_wait_readable(int fd, const weft__deadline *d);
 
+/* ---- sockets -------------------------------------------------------------
+ * Stream sockets born close-on-exec (sock.c, sock.linux.c, sock.posix.c). */
+
+struct iovec;
+struct sockaddr;
+struct sockaddr_un;
+
+/* socketpair(AF_UNIX, SOCK_STREAM), both ends close-on-exec; -1 with errno. */
+int weft__os_socketpair(int fds[2]);
+
+/* A close-on-exec stream socket of `domain`; -1 with errno. */
+int weft__os_socket(int domain);
+
+/* accept() whose new descriptor is close-on-exec; -1 with errno. */
+int weft__os_accept(int fd, struct sockaddr *sa, socklen_t *len);
+
+/* True when `fd` is a socket. */
+bool weft__os_is_socket(int fd);
+
+/* writev() that raises no SIGPIPE on a socket (`sock`); on anything else
+ * the caller blocks SIGPIPE around it (weft__os_sigpipe_block). */
+ssize_t weft__os_sendv(int fd, const struct iovec *iov, int n, bool sock);
+
+/* Fills a Unix-domain address: a path, or (where the system has them) an
+ * abstract name, whose first byte is NUL. -1 with errno: EAFNOSUPPORT for
+ * an abstract name where there are none, ENAMETOOLONG, EINVAL when empty. */
+int weft__os_unix_addr(struct sockaddr_un *sa, socklen_t *len, const char *name, size_t name_len);
+
+/* The name in a Unix-domain address of `len` bytes, copied NUL-terminated
+ * into name[cap]; returns its length (an abstract name keeps its leading
+ * NUL; an unnamed peer gives 0). */
+size_t weft__os_unix_name(const struct sockaddr_un *sa, socklen_t len, char *name, size_t cap);
+
+/* Writing to a pipe whose reader is gone raises SIGPIPE; a library must not
+ * kill its host, so a writer blocks the signal in its thread and, if its
+ * writes met EPIPE, consumes the SIGPIPE it caused before unblocking. */
+typedef struct weft__os_sigpipe_guard {
+    sigset_t old;
+    bool was_pending;
+    bool armed;
+} weft__os_sigpipe_guard;
+void weft__os_sigpipe_block(weft__os_sigpipe_guard *g);
+void weft__os_sigpipe_restore(weft__os_sigpipe_guard *g, bool got_epipe);
+
 #endif /* WEFT__OS_H */

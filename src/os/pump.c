@@ -81,16 +81,8 @@ static weft_status weft__stream_write(weft__os_stream *s, bool *epipe, const cha
     return st;
 }
 
-/* Writing to a pipe whose reader is gone raises SIGPIPE; a library must not
- * kill its host, so the signal is blocked in this thread and a SIGPIPE this
- * thread caused is consumed before it is unblocked. */
-typedef struct weft__sigpipe_guard {
-    sigset_t old;
-    bool was_pending;
-    bool armed;
-} weft__sigpipe_guard;
-
-static void weft__sigpipe_block(weft__sigpipe_guard *g)
+/* The SIGPIPE guard (declared in os.h; connections use it too). */
+void weft__os_sigpipe_block(weft__os_sigpipe_guard *g)
 {
     sigset_t pipe_set, pending;
     sigemptyset(&pipe_set);
@@ -101,7 +93,7 @@ static void weft__sigpipe_block(weft__sigpipe_guard *g)
     g->armed = true;
 }
 
-static void weft__sigpipe_restore(weft__sigpipe_guard *g, bool got_epipe)
+void weft__os_sigpipe_restore(weft__os_sigpipe_guard *g, bool got_epipe)
 {
     if (!g->armed)
         return;
@@ -129,13 +121,13 @@ weft_status weft__os_pump(weft__os_stream *s, size_t n, weft__os_watch *watch, c
 {
     if (n + 1 > WEFT__PUMP_MAX)
         return weft__fail(WEFT_EINVAL, "%s: %zu streams are more than the pump takes", fn, n);
-    weft__sigpipe_guard guard = { .armed = false };
+    weft__os_sigpipe_guard guard = { .armed = false };
     bool epipe = false;
     weft_status st = WEFT_OK;
     for (size_t i = 0; i < n; i++) {
         if (s[i].fd >= 0 && s[i].in == NULL) {
             if (!guard.armed)
-                weft__sigpipe_block(&guard);
+                weft__os_sigpipe_block(&guard);
             weft__os_set_nonblocking(s[i].fd);
         }
     }
@@ -196,6 +188,6 @@ weft_status weft__os_pump(weft__os_stream *s, size_t n, weft__os_watch *watch, c
             break;
         }
     }
-    weft__sigpipe_restore(&guard, epipe);
+    weft__os_sigpipe_restore(&guard, epipe);
     return st;
 }
