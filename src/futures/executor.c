@@ -42,16 +42,19 @@ weft_status weft_executor_shutdown(weft_executor *ex, int wait, int cancel_futur
     return ex->ops->shutdown(ex, wait != 0, cancel_futures != 0, __func__);
 }
 
-weft_status weft_executor_free(weft_executor *ex)
+weft_status weft_executor_free(weft_executor *handle)
 {
-    if (ex == NULL)
+    if (handle == NULL)
         return WEFT_OK;
-    WEFT__OPEN(ex, weft__executor_type);
+    weft_status st;
+    weft_executor *ex = weft__open(handle, &weft__executor_type, __func__, &st);
+    if (ex == NULL)
+        return st;
     /* From one of its own tasks the pool cannot wait for itself: it is shut
      * down without waiting, and lives on until its last worker leaves. */
     (void)ex->ops->shutdown(ex, true, false, __func__);
-    weft__unref(ex);
-    return WEFT_OK;
+    /* The caller's reference, never a worker's: a second free is refused. */
+    return weft__free_handle(handle, &weft__executor_type, __func__);
 }
 
 /* ---- map --------------------------------------------------------------- */

@@ -307,25 +307,29 @@ out:
 }
 
 /* Joins every worker once; concurrent callers wait for the first. */
-static void weft__join_all(weft__pool *p)
+/* Joins every worker; WEFT_INTERRUPTED, with the pool left to be joined
+ * again, when a signal cut an interruptible wait short. */
+static weft_status weft__join_all(weft__pool *p)
 {
     pthread_mutex_lock(&p->mu);
     while (p->joining)
         pthread_cond_wait(&p->joined_cv, &p->mu);
     if (p->joined) {
         pthread_mutex_unlock(&p->mu);
-        return;
+        return WEFT_OK;
     }
     p->joining = true;
     size_t n = p->nstarted;
     pthread_mutex_unlock(&p->mu);
-    for (size_t i = 0; i < n; i++)
-        (void)weft_thread_join(p->threads[i], -1);
+    weft_status st = WEFT_OK;
+    for (size_t i = 0; i < n && st != WEFT_INTERRUPTED; i++)
+        st = weft_thread_join(p->threads[i], -1);
     pthread_mutex_lock(&p->mu);
     p->joining = false;
-    p->joined = true;
+    p->joined = st != WEFT_INTERRUPTED;
     pthread_cond_broadcast(&p->joined_cv);
     pthread_mutex_unlock(&p->mu);
+    return st == WEFT_INTERRUPTED ? st : WEFT_OK;
 }
 
 /* ---- the vtable -------------------------------------------------------- */
@@ -388,8 +392,7 @@ static weft_status weft__pool_shutdown(weft_executor *ex, bool wait, bool cancel
     if (weft__current_pool == p)
         return weft__fail(WEFT_RUNTIME, "%s: cannot join current thread (called from a task of this executor)",
                           fn);
-    weft__join_all(p);
-    return WEFT_OK;
+    return weft__join_all(p);
 }
 
 static void weft__pool_destroy(weft_executor *ex)

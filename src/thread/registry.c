@@ -314,7 +314,9 @@ void weft_threading_shutdown(void)
     weft_thread *self = weft__current;
     weft_thread *t;
     while ((t = weft__next_to_join(self)) != NULL) {
-        (void)weft_thread_join(t, -1);
+        /* A signal that interrupts the wait ends it for this thread, as an
+         * exception raised in Python's shutdown would. */
+        (void)weft_thread_join(weft__handle(t), -1);
         weft__unref(t);
     }
     if (weft__os_is_main_thread()) {

@@ -232,3 +232,15 @@ Test(handles, ref_races_with_the_creators_free)
         WEFT_ASSERT_STATUS(weft_lock_acquire(l, 0), WEFT_EINVAL);
     }
 }
+
+Test(handles, double_free_of_an_executor_with_workers)
+{
+    weft_executor *ex;
+    WEFT_ASSERT_OK(weft_thread_pool_executor_new(&ex, NULL));
+    weft_future *f;
+    WEFT_ASSERT_OK(weft_executor_submit(ex, wait_for_event, NULL, NULL, &f)); /* NULL event: returns at once */
+    WEFT_ASSERT_OK(weft_future_result(f, 10, NULL));
+    WEFT_ASSERT_OK(weft_future_free(f));
+    WEFT_ASSERT_OK(weft_executor_free(ex));
+    WEFT_ASSERT_STATUS(weft_executor_free(ex), WEFT_EINVAL);
+}

@@ -215,3 +215,26 @@ Test(interrupt, off_by_default_waits_run_their_course)
     WEFT_ASSERT_OK(weft_threading_set_interruptible(0, &old));
     cr_assert_eq(old, 0);
 }
+
+Test(interrupt, executor_shutdown_can_be_waited_for_again)
+{
+    interruptible();
+    weft_event *go;
+    WEFT_ASSERT_OK(weft_event_new(&go));
+    weft_executor *ex;
+    WEFT_ASSERT_OK(weft_thread_pool_executor_new(&ex, NULL));
+    weft_future *f;
+    WEFT_ASSERT_OK(weft_executor_submit(ex, wait_event, go, NULL, &f));
+    pester p;
+    pester_start(&p);
+    WEFT_ASSERT_STATUS(weft_executor_shutdown(ex, 1, 0), WEFT_INTERRUPTED);
+    pester_stop(&p);
+    WEFT_ASSERT_OK(weft_event_set(go));
+    WEFT_ASSERT_OK(weft_executor_shutdown(ex, 1, 0)); /* waits for the rest */
+    int done = 0;
+    WEFT_ASSERT_OK(weft_future_done(f, &done));
+    cr_assert(done);
+    weft_future_free(f);
+    weft_executor_free(ex);
+    weft_event_free(go);
+}

@@ -371,6 +371,26 @@ Test(module, interrupt_main_other_signals_and_errors)
     cr_assert(signal_in_main);
 }
 
+static atomic_int late_done;
+
+static void late_worker(void *arg, weft_outcome *o)
+{
+    (void)arg;
+    (void)o;
+    nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);
+    atomic_store(&late_done, 1);
+}
+
+Test(module, shutdown_waits_for_non_daemon_threads)
+{
+    weft_thread *t;
+    WEFT_ASSERT_OK(weft_thread_new(&t, "late", late_worker, NULL, NULL));
+    WEFT_ASSERT_OK(weft_thread_start(t));
+    weft_thread_free(t); /* the thread runs on; shutdown must wait for it */
+    weft_threading_shutdown();
+    cr_assert_eq(atomic_load(&late_done), 1, "shutdown returned before a non-daemon thread ended");
+}
+
 Test(module, shutdown_marks_the_main_thread_ended)
 {
     weft_thread *main;
