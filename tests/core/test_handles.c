@@ -118,9 +118,15 @@ Test(handles, double_free_of_a_running_thread_keeps_it_alive)
     WEFT_ASSERT_OK(weft_thread_is_alive(t, &alive));
     cr_assert(alive);
     WEFT_ASSERT_OK(weft_event_set(go));
-    /* Once it ends the thread's reference goes, and the handle is stale. */
-    for (int i = 0; i < 2000 && weft_thread_is_alive(t, &alive) == WEFT_OK; i++)
+    /* Once it ends the thread's reference goes, and the handle is stale.
+     * Watching for that takes a reference each time, as any thread must
+     * that uses a handle another may free: only the reference's own word is
+     * read, never the object while the thread takes it apart. */
+    for (int i = 0; i < 2000 && weft_handle_ref(t) == WEFT_OK; i++) {
+        WEFT_ASSERT_OK(weft_handle_unref(t));
         nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+    }
+    WEFT_ASSERT_STATUS(weft_handle_ref(t), WEFT_EINVAL);
     WEFT_ASSERT_STATUS(weft_thread_is_alive(t, &alive), WEFT_EINVAL);
     WEFT_ASSERT_OK(weft_event_free(go));
 }
