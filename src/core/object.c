@@ -110,6 +110,24 @@ static void weft__region_reserve(void)
     }
 }
 
+/* fork() copies whatever lock another thread held at that instant: the
+ * allocator's locks are taken around it (classes first, then the region,
+ * the order in which weft__class_grow nests them), so the child starts with
+ * consistent lists and free locks. */
+static void weft__alloc_prefork(void)
+{
+    for (int i = 0; i < WEFT__CLASSES; i++)
+        pthread_mutex_lock(&weft__classes[i].mu);
+    pthread_mutex_lock(&weft__region_mu);
+}
+
+static void weft__alloc_postfork(void)
+{
+    pthread_mutex_unlock(&weft__region_mu);
+    for (int i = WEFT__CLASSES - 1; i >= 0; i--)
+        pthread_mutex_unlock(&weft__classes[i].mu);
+}
+
 static void weft__classes_init(void)
 {
     for (int i = 0; i < WEFT__CLASSES; i++) {
@@ -118,6 +136,7 @@ static void weft__classes_init(void)
             i < WEFT__SMALL_CLASSES ? (size_t)(i + 1) * 64 : (size_t)2048 << (i - WEFT__SMALL_CLASSES);
     }
     weft__region_reserve();
+    (void)pthread_atfork(weft__alloc_prefork, weft__alloc_postfork, weft__alloc_postfork);
 }
 
 static int weft__class_of(size_t size)

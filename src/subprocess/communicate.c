@@ -144,3 +144,16 @@ weft_status weft__popen_take_output(weft_popen *p, int i, char **data, size_t *l
 {
     return weft__hand_out(p, i, data, len, fn);
 }
+
+weft_status weft_popen_read_so_far(weft_popen *p, int stream, const char **data, size_t *len)
+{
+    WEFT__OPEN(p, weft__popen_type);
+    WEFT__OUT(data);
+    if (stream != 1 && stream != 2)
+        return weft__fail(WEFT_EINVAL, "%s: stream is %d, not 1 (stdout) or 2 (stderr)", __func__, stream);
+    const weft__os_buf *b = &p->out[stream - 1];
+    *data = b->len > 0 ? b->data : NULL;
+    if (len != NULL)
+        *len = b->len;
+    return WEFT_OK;
+}

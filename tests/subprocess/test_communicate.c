@@ -86,6 +86,18 @@ Test(communicate, timeout_keeps_output_and_continues)
     cr_assert_geq(weft_test_now() - t0, 0.25);
     cr_assert_str_eq(out, "untouched");
     cr_assert_eq(olen, 99);
+    /* What was read so far, as TimeoutExpired carries it. */
+    const char *so_far;
+    size_t so_far_len = 0;
+    WEFT_ASSERT_OK(weft_popen_read_so_far(p, 1, &so_far, &so_far_len));
+    cr_assert_eq(so_far_len, 6);
+    cr_assert(memcmp(so_far, "first\n", 6) == 0);
+    WEFT_ASSERT_OK(weft_popen_read_so_far(p, 2, &so_far, &so_far_len));
+    cr_assert_null(so_far);
+    cr_assert_eq(so_far_len, 0);
+    WEFT_ASSERT_STATUS(weft_popen_read_so_far(p, 3, &so_far, NULL), WEFT_EINVAL);
+    WEFT_ASSERT_STATUS(weft_popen_read_so_far(p, 1, NULL, NULL), WEFT_EINVAL);
+    WEFT_ASSERT_STATUS(weft_popen_read_so_far(NULL, 1, &so_far, NULL), WEFT_EINVAL);
     char *err;
     WEFT_ASSERT_OK(weft_popen_communicate(p, NULL, 0, -1, &out, &olen, &err, NULL));
     cr_assert_str_eq(out, "first\nsecond\n");

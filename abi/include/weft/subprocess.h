@@ -481,6 +481,24 @@ WEFT_API weft_status weft_popen_communicate(weft_popen *p, const void *input, si
                                             char **out, size_t *out_len, char **err, size_t *err_len);
 
 /**
+ * @brief What weft_popen_communicate() has read so far from the child's
+ *        stdout or stderr, for a communicate that timed out (Python's
+ *        `TimeoutExpired.output` and `stderr`).
+ *
+ * A later communicate goes on from there and hands out all of it.
+ * @param p the Popen.
+ * @param stream 1 for stdout, 2 for stderr.
+ * @param data receives the bytes (not NUL-terminated: use @p len), owned
+ *        by @p p and valid until the next call on it; NULL when nothing was
+ *        read (or the stream is not a pipe), as Python's `None`.
+ * @param len receives their length; may be NULL.
+ * @return `WEFT_OK`; `WEFT_EINVAL` for a bad handle, a NULL @p data or a
+ *         stream other than 1 or 2.
+ * @since 1.1
+ */
+WEFT_API weft_status weft_popen_read_so_far(weft_popen *p, int stream, const char **data, size_t *len);
+
+/**
  * @brief Sends a signal to the child, or to its group with the kill_group
  *        option (Python's `send_signal()`). Does nothing once the child has
  *        been reaped, so a recycled pid is never signalled.

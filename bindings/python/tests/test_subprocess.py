@@ -95,6 +95,22 @@ def test_communicate_timeout_then_continue():
         assert out.endswith(b"end\n") and err is None
 
 
+def test_communicate_timeout_carries_what_was_read():
+    for mod in MODULES:
+        p = mod.Popen(["sh", "-c", "echo out; echo err >&2; exec sleep 5"], stdout=mod.PIPE, stderr=mod.PIPE)
+        deadline = time.monotonic() + 5
+        while True:  # until both lines have come (the child may be slow to start)
+            with pytest.raises(mod.TimeoutExpired) as info:
+                p.communicate(timeout=0.2)
+            if info.value.output and info.value.stderr or time.monotonic() > deadline:
+                break
+        assert info.value.output == b"out\n" and info.value.stdout == b"out\n"
+        assert info.value.stderr == b"err\n"
+        p.kill()
+        out, err = p.communicate()
+        assert (out, err) == (b"out\n", b"err\n")
+
+
 def test_pass_fds_and_close_fds():
     r, w = os.pipe()
     try:

@@ -326,7 +326,10 @@ class Popen:
         try:
             out, err = _c.weft_popen_communicate(self._h, input, t)
         except TimeoutError:
-            raise TimeoutExpired(self.args, timeout) from None
+            # As CPython's: the exception carries what was read so far
+            # (bytes, or None), and a later communicate() goes on from there.
+            raise TimeoutExpired(self.args, timeout, output=_c.weft_popen_read_so_far(self._h, 1),
+                                 stderr=_c.weft_popen_read_so_far(self._h, 2)) from None
         # weft has written, read and closed the pipes: close the file objects.
         for f in (self.stdin, self.stdout, self.stderr):
             if f is not None:
