@@ -16,6 +16,24 @@ static void need_python(void)
         cr_skip_test("no %s", PYTHON);
 }
 
+/* Starts the peer `args` against listener `l`, accepts it (expecting
+ * `want`), exchanges messages when it got in, checks the peer's exit (3:
+ * it failed authentication too) and frees the listener. */
+static void accept_peer(weft_listener *l, const char *const *args, weft_status want)
+{
+    weft_popen *p = conn_peer(args, false);
+    weft_connection *c = NULL;
+    WEFT_ASSERT_STATUS(weft_listener_accept(l, 30, &c), want);
+    if (want == WEFT_OK) {
+        conn_exchange(c);
+        WEFT_ASSERT_OK(weft_connection_free(c));
+        cr_assert_eq(conn_peer_exit(p), 0);
+    } else {
+        cr_assert_eq(conn_peer_exit(p), 3, "the peer should fail authentication too");
+    }
+    WEFT_ASSERT_OK(weft_listener_free(l));
+}
+
 /* A weft Listener, a CPython Client. */
 static void cpython_client(int family, const char *fam, const char *keyhex, weft_status want)
 {
@@ -29,18 +47,8 @@ static void cpython_client(int family, const char *fam, const char *keyhex, weft
     char portbuf[16];
     snprintf(portbuf, sizeof portbuf, "%d", port);
     const char *args[] = { "cpython-client", fam, where, portbuf, keyhex, NULL };
-    weft_popen *p = conn_peer(args, false);
-    weft_connection *c = NULL;
-    WEFT_ASSERT_STATUS(weft_listener_accept(l, 30, &c), want);
-    if (want == WEFT_OK) {
-        conn_exchange(c);
-        WEFT_ASSERT_OK(weft_connection_free(c));
-        cr_assert_eq(conn_peer_exit(p), 0);
-    } else {
-        cr_assert_eq(conn_peer_exit(p), 3, "CPython should fail authentication too");
-    }
+    accept_peer(l, args, want);
     weft_free(where);
-    WEFT_ASSERT_OK(weft_listener_free(l));
 }
 
 Test(interop, cpython_client_unix)
@@ -124,18 +132,8 @@ static void spec_client(const char *digest, const char *keyhex, weft_status want
     char *where;
     WEFT_ASSERT_OK(weft_listener_address(l, NULL, &where, NULL, NULL));
     const char *args[] = { "spec-client", "unix", where, "0", keyhex, digest, NULL };
-    weft_popen *p = conn_peer(args, false);
-    weft_connection *c = NULL;
-    WEFT_ASSERT_STATUS(weft_listener_accept(l, 30, &c), want);
-    if (want == WEFT_OK) {
-        conn_exchange(c);
-        WEFT_ASSERT_OK(weft_connection_free(c));
-        cr_assert_eq(conn_peer_exit(p), 0);
-    } else {
-        cr_assert_eq(conn_peer_exit(p), 3);
-    }
+    accept_peer(l, args, want);
     weft_free(where);
-    WEFT_ASSERT_OK(weft_listener_free(l));
 }
 
 Test(interop, spec_client_sha256)
