@@ -48,7 +48,8 @@
     XX(BUFFER_TOO_SHORT, 23, "multiprocessing.BufferTooShort", "buffer too short")               \
     XX(PROCESS, 24, "multiprocessing.ProcessError", "process error")                             \
     XX(OVERFLOW, 25, "OverflowError", "value out of range")                                      \
-    XX(INTERRUPTED, 26, "InterruptedError", "interrupted by a signal")
+    XX(INTERRUPTED, 26, "InterruptedError", "interrupted by a signal")                            \
+    XX(NOT_FOUND, 27, "ImportError", "shared object or symbol not found")
 
 /** @brief Expands one row of #WEFT_STATUS_MAP into an enumerator `WEFT_<NAME> = value`. */
 #define WEFT_STATUS_ENUM_ROW(name, value, pyexc, message) WEFT_##name = value,
