@@ -260,7 +260,14 @@ func TestWaitReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { a.Close(); b.Close(); r.Close(); w.Close(); pr.Close(); pw.Close() }()
+	defer func() {
+		a.Close()
+		b.Close()
+		r.Close()
+		w.Close()
+		pr.Close()
+		pw.Close()
+	}()
 	fd, _ := r.Fileno()
 	objects := []any{b, fd, pr}
 	if got, err := WaitReady(objects, 0); len(got) != 0 || err != nil {
