@@ -234,6 +234,15 @@ func (l *Listener) LastAccepted() (Addr, bool) {
 	return Addr{Family: l.Address().Family, Name: string(takeBytes(p, n)), Port: int(port)}, true
 }
 
+// Fileno gives the listening socket's descriptor (to wait on it with
+// WaitReady or poll), which stays the listener's.
+func (l *Listener) Fileno() (int, error) {
+	defer runtime.KeepAlive(l)
+	var fd int32
+	err := cweft.Weft_listener_fileno(l.c(), &fd)
+	return int(fd), err
+}
+
 // Dial connects to a listener, as multiprocessing.connection.Client;
 // with authkey (nil: none) both sides authenticate. timeout bounds the
 // connect and the handshake together.

@@ -241,6 +241,13 @@ func TestWrongKey(t *testing.T) {
 	if _, err := l.Accept(10 * time.Millisecond); !errors.Is(err, ErrTimeout) {
 		t.Fatal(err)
 	}
+	// A connection waiting to be accepted makes the listening socket ready.
+	lfd := must(l.Fileno())
+	go func() { _, err := Dial(l.Address(), nil, 10*time.Second); done <- err }()
+	if got, err := WaitReady([]any{lfd}, 10*time.Second); len(got) != 1 || err != nil {
+		t.Fatal(got, err)
+	}
+	<-done
 	a, b := must2(NewPipe(true))
 	defer a.Close()
 	defer b.Close()
