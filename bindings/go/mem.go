@@ -32,12 +32,15 @@ func cStrings(ss []string) (vec uintptr, free func()) {
 	}
 }
 
-// goBytes copies n bytes at p (nil for a NULL p).
+// goBytes copies n bytes at p (nil for a NULL p), however many: a
+// connection's message may pass C.GoBytes's int limit.
 func goBytes(p uintptr, n uint64) []byte {
 	if p == 0 {
 		return nil
 	}
-	return C.GoBytes(unsafe.Pointer(p), C.int(n))
+	b := make([]byte, n)
+	copy(b, unsafe.Slice((*byte)(unsafe.Pointer(p)), n))
+	return b
 }
 
 // takeBytes copies bytes weft allocated for the caller and frees them.

@@ -210,9 +210,9 @@ WEFT_GO_OUT(weft_status, int32)
 
 /* Arrays going in are C or Go memory holding no Go pointers, built by the
  * package weft (string vectors in C memory, handle arrays as []uintptr). */
-%typemap(gotype) const char *const *, weft_future *const * "uintptr"
-%typemap(imtype) const char *const *, weft_future *const * "uintptr"
-%typemap(in) const char *const *, weft_future *const * %{ $1 = ($1_ltype)$input; %}
+%typemap(gotype) const char *const *, weft_future *const *, weft_connection *const * "uintptr"
+%typemap(imtype) const char *const *, weft_future *const *, weft_connection *const * "uintptr"
+%typemap(in) const char *const *, weft_future *const *, weft_connection *const * %{ $1 = ($1_ltype)$input; %}
 %typemap(gotype) const int *fds "*int32"
 %typemap(imtype) const int *fds "*int32"
 %typemap(in) const int *fds %{ $1 = ($1_ltype)$input; %}
@@ -226,11 +226,26 @@ WEFT_GO_OUT(weft_status, int32)
 %typemap(imtype) unsigned char *done "*byte"
 %typemap(in) unsigned char *done %{ $1 = ($1_ltype)$input; %}
 
-/* Bytes going in: a pointer to the first byte of a Go []byte (nil for none),
+/* Bytes going in (an input, a message, a key) and a buffer a message is
+ * received into: a pointer to the first byte of a Go []byte (nil for none),
  * which cgo keeps in place for the call. */
-%typemap(gotype) const void *input "*byte"
-%typemap(imtype) const void *input "*byte"
-%typemap(in) const void *input %{ $1 = (const void *)$input; %}
+%typemap(gotype) const void *input, const void *buf, const void *authkey, void *buf "*byte"
+%typemap(imtype) const void *input, const void *buf, const void *authkey, void *buf "*byte"
+%typemap(in) const void *input, const void *buf, const void *authkey, void *buf %{ $1 = ($1_ltype)$input; %}
+
+/* An address: Go has no NULL string, so an empty one stands for NULL (a
+ * listener's fresh path, or localhost); its length goes beside it, so an
+ * abstract name's leading NUL byte survives. */
+%typemap(in) const char *address %{
+    if ($input.n == 0) {
+        $1 = NULL;
+    } else {
+        $1 = ($1_ltype)malloc($input.n + 1);
+        memcpy($1, $input.p, $input.n);
+        $1[$input.n] = '\0';
+    }
+%}
+%typemap(freearg) const char *address %{ free($1); %}
 
 /* C-only hooks (comparators, clocks) are NULL, the library's default. */
 %typemap(in, numinputs=0) (weft_queue_compare_fn cmp, void *cmp_arg) %{ $1 = NULL; $2 = NULL; %}
