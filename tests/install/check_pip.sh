@@ -23,3 +23,10 @@ CFLAGS="-O0 -g0" PKG_CONFIG_PATH=$(dirname "$(find "$work/prefix" -name weft.pc)
 cd "$work"
 PYTHONDONTWRITEBYTECODE=1 "$work/venv/bin/python" "$top/tests/install/consumer.py" | tee "$work/out"
 grep -q "from $work/venv/lib/" "$work/out"
+# The installed stubs (py.typed): a program typed against the standard
+# modules' types checks with mypy against them, and runs.
+if command -v mypy >/dev/null; then
+  cp "$top/bindings/python/tests/typed_client.py" "$work/"
+  mypy --strict --no-incremental --cache-dir=/dev/null --python-executable "$work/venv/bin/python" "$work/typed_client.py"
+  PYTHONDONTWRITEBYTECODE=1 "$work/venv/bin/python" "$work/typed_client.py" >/dev/null
+fi
