@@ -62,6 +62,10 @@ int weft__os_shm_unlink(const char *name)
 
 void *weft__os_map_shared(int fd, size_t *size)
 {
+    if (*size != 0) {
+        void *p = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
     struct stat st;
     if (fstat(fd, &st) != 0)
         return NULL;

@@ -75,9 +75,10 @@ int weft__os_shm_attach(const char *name);
  * library's shm_unlink is (glibc 2.34+: it only builds a path and unlinks). */
 int weft__os_shm_unlink(const char *name);
 
-/* Maps all of the object behind `fd` read-write and shared; *size receives
- * its size. NULL with errno (EINVAL for an empty object, EFBIG for one
- * larger than the address space). */
+/* Maps the object behind `fd` read-write and shared: its first *size bytes
+ * when *size is not 0 (a segment just sized), else all of it, and *size
+ * receives its size. NULL with errno (EINVAL for an empty object, EFBIG for
+ * one larger than the address space). */
 void *weft__os_map_shared(int fd, size_t *size);
 
 /* Fills buf[0..n) with random bytes from the system (n <= 256); 0 or -1

@@ -5,6 +5,7 @@
  * or a read of the buffer unmaps exactly once. */
 #include "shm/internal.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +39,37 @@ static char *weft__shm_path(const char *name)
     return p;
 }
 
+/* Generated names: 32 bits of a counter mixed with a per-process key from
+ * the system's random source (splitmix64's finaliser), so a name costs no
+ * system call after the first and cannot be guessed without the key. A
+ * child of fork draws a new key, or it would make its parent's names. */
+static _Atomic uint64_t weft__name_key, weft__name_seq;
+static _Atomic pid_t weft__name_pid;
+
+static int weft__shm_name_bits(uint32_t *out)
+{
+    pid_t me = getpid();
+    if (atomic_load_explicit(&weft__name_pid, memory_order_acquire) != me) {
+        uint64_t key;
+        if (weft__os_random(&key, sizeof key) != 0)
+            return -1;
+        atomic_store(&weft__name_key, key);
+        atomic_store_explicit(&weft__name_pid, me, memory_order_release);
+    }
+    uint64_t z = atomic_load(&weft__name_key) + atomic_fetch_add(&weft__name_seq, 1) * UINT64_C(0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    *out = (uint32_t)((z ^ (z >> 31)) >> 32);
+    return 0;
+}
+
 static int weft__shm_create_generated(char *path, size_t size)
 {
     for (;;) {
-        unsigned char r[4];
-        if (weft__os_random(r, sizeof r) != 0)
+        uint32_t r;
+        if (weft__shm_name_bits(&r) != 0)
             return -1;
-        snprintf(path, sizeof WEFT__SHM_PREFIX + 8, WEFT__SHM_PREFIX "%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
+        snprintf(path, sizeof WEFT__SHM_PREFIX + 8, WEFT__SHM_PREFIX "%08" PRIx32, r);
         int fd = weft__os_shm_create(path, size);
         if (fd >= 0 || errno != EEXIST)
             return fd;
@@ -76,7 +101,7 @@ weft_status weft__shm_open(weft_shared_memory **out, const char *name, bool crea
         free(path);
         return st;
     }
-    size_t mapped = 0;
+    size_t mapped = create ? size : 0; /* attach: the segment's own size */
     void *p = weft__os_map_shared(fd, &mapped);
     int err = errno;
     close(fd);

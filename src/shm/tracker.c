@@ -36,7 +36,16 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+/* How long the tracker lets messages gather between reads. */
+#define WEFT__TRACKER_BATCH_NS (1000 * 1000)
+
+/* The send buffer asked for: each message takes a buffer of its own in an
+ * AF_UNIX stream (about 1 KiB of accounting), so the default would fill
+ * with a few hundred messages; the system caps this at its maximum. */
+#define WEFT__TRACKER_SNDBUF (4 << 20)
 
 static pthread_mutex_t weft__tracker_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t weft__tracker_once = PTHREAD_ONCE_INIT;
@@ -154,6 +163,16 @@ __attribute__((noreturn)) static void weft__tracker_main(int rfd, int fd_limit)
             start = have; /* no message is this long: drop the garbage */
         memmove(buf, buf + start, have - start);
         have -= start;
+        /* Let messages gather before the next read: a writer wakes the
+         * tracker only while it sleeps in read(), so reading at most once
+         * a millisecond keeps a busy program's create/unlink loop from
+         * paying a wake-up (and, on a loaded machine, a context switch) per
+         * message. The socket holds what arrives meanwhile (its send buffer
+         * is raised for that); the end of the program is noticed at most
+         * that much later. */
+        struct timespec pause = { 0, WEFT__TRACKER_BATCH_NS };
+        while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+        }
     }
     for (size_t i = 0; i < t.n; i++)
         (void)weft__os_shm_unlink(t.v[i].path);
@@ -204,6 +223,8 @@ static int weft__tracker_spawn(void)
     if (weft__os_socketpair(fds) != 0)
         return -1;
     (void)shutdown(fds[0], SHUT_WR);
+    int sndbuf = WEFT__TRACKER_SNDBUF;
+    (void)setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     int limit = weft__os_fd_limit();
     pid_t mid = fork();
     if (mid < 0) {
