@@ -88,7 +88,7 @@ weft_status weft__shm_open(weft_shared_memory **out, const char *name, bool crea
     char *path = name != NULL ? weft__shm_path(name) : malloc(sizeof WEFT__SHM_PREFIX + 8);
     if (path == NULL)
         return weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
-    if (strlen(path) > WEFT__SHM_NAME_MAX) {
+    if (name != NULL && strlen(path) > WEFT__SHM_NAME_MAX) {
         weft_status st = weft__fail_os(ENAMETOOLONG, "%s: %s", fn, path);
         free(path);
         return st;
