@@ -85,7 +85,7 @@ weft_status weft__shm_open(weft_shared_memory **out, const char *name, bool crea
         return weft__fail(WEFT_EINVAL, "%s: 'size' must be a positive number different from zero", fn);
     if (create && (uintmax_t)size > (uintmax_t)INT64_MAX)
         return weft__fail(WEFT_OVERFLOW, "%s: size %zu is too large for a segment", fn, size);
-    char *path = name != NULL ? weft__shm_path(name) : malloc(sizeof WEFT__SHM_PREFIX + 8);
+    char *path = name != NULL ? weft__shm_path(name) : calloc(1, sizeof WEFT__SHM_PREFIX + 8);
     if (path == NULL)
         return weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
     if (name != NULL && strlen(path) > WEFT__SHM_NAME_MAX) {

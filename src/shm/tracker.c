@@ -8,7 +8,10 @@
  * Because the program may have threads, the forked code does nothing but
  * async-signal-safe system calls and plain memory work: no malloc, no
  * stdio, no locks. It never execs, so it needs no installed helper; its
- * copy of the program's memory is copy-on-write and never touched.
+ * copy of the program's memory is copy-on-write and never touched, but it
+ * does keep the shared mappings the program had at that moment, so the
+ * memory (not the name) of a segment mapped before the first tracked
+ * create lives until the tracker exits.
  *
  * The channel is an AF_UNIX stream socket rather than a pipe so that a
  * writer whose tracker was killed gets EPIPE from send(MSG_NOSIGNAL) in the
