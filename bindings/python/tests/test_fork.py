@@ -111,3 +111,65 @@ def test_fork_from_main_thread_and_exit_normally_in_child():
         print("done")
     """, 40)
 
+
+def futures_module():
+    """The name of the concurrent.futures under test (skips without it)."""
+    if STDLIB:
+        return "concurrent.futures"
+    pytest.importorskip("weft.concurrent.futures")
+    return "weft.concurrent.futures"
+
+
+def test_thread_pool_made_in_a_forked_child():
+    # The parent's pools are busy at each fork. A child makes its own pools
+    # and uses them, drops one with work queued, keeps one to the end and
+    # exits: at once (forked from a thread) or normally (forked from the
+    # main thread), when the interpreter shuts its live pools down and
+    # collects the rest. Neither the parent's pools nor their workers may be
+    # waited for there; the parent, too, exits with a pool still alive.
+    run("""
+        futures = importlib.import_module(%r)
+        busy = futures.ThreadPoolExecutor(4)
+        dropped = futures.ThreadPoolExecutor(1)
+        dropped.submit(sum, [1])
+        del dropped
+
+        def spin():
+            while not stop:
+                busy.submit(int).result()
+
+        spinners = [threading.Thread(target=spin) for _ in range(2)]
+        for s in spinners:
+            s.start()
+
+        def child_pools():
+            global kept
+            kept = futures.ThreadPoolExecutor(2)
+            ok = kept.submit(pow, 2, 10).result(timeout=60) == 1024
+            with futures.ThreadPoolExecutor(2) as ex:
+                ok = ok and list(ex.map(abs, range(-5, 0))) == [5, 4, 3, 2, 1]
+            left = futures.ThreadPoolExecutor(1)
+            left.submit(sum, [1, 2])
+            del left
+            return ok
+
+        def forker():
+            for i in range(ROUNDS):
+                pid = os.fork()
+                if pid == 0:
+                    os._exit(0 if child_pools() else 1)
+                wait_child(pid)
+
+        f = threading.Thread(target=forker)
+        f.start()
+        f.join()
+        for i in range(ROUNDS):
+            pid = os.fork()
+            if pid == 0:
+                sys.exit(0 if child_pools() else 1)
+            wait_child(pid)
+        stop = True
+        for s in spinners:
+            s.join()
+        print("done")
+    """ % futures_module(), 10)
