@@ -112,6 +112,46 @@ def test_fork_from_main_thread_and_exit_normally_in_child():
     """, 40)
 
 
+def test_forked_child_sees_the_forking_thread_as_a_real_main_thread():
+    # Forked from a Thread, or from a thread of _thread.start_new_thread that
+    # never asked for its Thread object: in the child, the standard module
+    # and the one under test both see the forking thread as their main
+    # thread, a thread of their own (a Thread keeps its name), not a dummy.
+    run("""
+        import threading as std
+        _thread = importlib.import_module(%r)
+
+        def check(name):
+            for mod in (std, threading):
+                me = mod.current_thread()
+                if isinstance(me, mod._DummyThread) or mod.main_thread() is not me or me.name != name:
+                    print(mod.__name__, repr(me), repr(mod.main_thread()), file=sys.stderr, flush=True)
+                    return 1
+            return 0
+
+        def fork_here(name):
+            for i in range(ROUNDS):
+                pid = os.fork()
+                if pid == 0:
+                    os._exit(check(name))
+                wait_child(pid)
+
+        t = threading.Thread(target=fork_here, args=("forker",), name="forker")
+        t.start()
+        t.join()
+        done = _thread.allocate_lock()
+        done.acquire()
+
+        def from_raw_thread():
+            fork_here("MainThread")
+            done.release()
+
+        _thread.start_new_thread(from_raw_thread, ())
+        done.acquire()
+        print("done")
+    """ % ("_thread" if STDLIB else "weft._thread"), 5)
+
+
 def futures_module():
     """The name of the concurrent.futures under test (skips without it)."""
     if STDLIB:
