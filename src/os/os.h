@@ -29,6 +29,11 @@ extern const unsigned weft__os_features;
 
 /* ---- threads ------------------------------------------------------------- */
 
+/* pthread_create for every thread the library starts, never at the same
+ * instant as a fork() in another thread (src/os/thread.c says why). Returns
+ * 0 or an errno value, as pthread_create. */
+int weft__os_thread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
+
 /* The kernel's id of the calling thread (Python's get_native_id). */
 uint64_t weft__os_thread_native_id(void);
 
