@@ -22,5 +22,6 @@
 #include "weft/subprocess.h"
 #include "weft/connection.h"
 #include "weft/task.h"
+#include "weft/mpsync.h"
 
 #endif /* WEFT_H */

@@ -1,0 +1,159 @@
+/* Helpers shared by the multiprocessing synchronisation suites: children
+ * made with fork() that report through their exit status, shared scratch
+ * memory, a signal pester for interruptible waits, and waiting for a child
+ * to block. */
+#ifndef MP_TEST_H
+#define MP_TEST_H
+
+#include "weft_test.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A child's exit codes: 0 for success, MP_FAIL_BASE + n for check n. */
+#define MP_FAIL_BASE 10
+
+/* In a child: exits with MP_FAIL_BASE + line % 100 unless `cond` holds. */
+#define MP_CHILD_CHECK(cond)                                      \
+    do {                                                          \
+        if (!(cond))                                              \
+            _exit(MP_FAIL_BASE + (__LINE__ % 100));               \
+    } while (0)
+
+/* Runs fn(arg) in a child of fork, which exits with what it returns. */
+static inline pid_t mp_fork(int (*fn)(void *), void *arg)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork failed");
+    if (pid == 0)
+        _exit(fn(arg));
+    return pid;
+}
+
+/* Waits for the child; returns its exit code, or 128 + signal. */
+static inline int mp_wait(pid_t pid)
+{
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        cr_assert_eq(errno, EINTR);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static inline void mp_join_ok(pid_t pid)
+{
+    int code = mp_wait(pid);
+    cr_assert_eq(code, 0, "child %d exited with %d", (int)pid, code);
+}
+
+static inline void mp_kill(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    cr_assert_eq(mp_wait(pid), 128 + SIGKILL);
+}
+
+/* Zeroed memory shared with children made after it. */
+static inline void *mp_shared(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(p, MAP_FAILED);
+    return p;
+}
+
+static inline void mp_nap(double seconds)
+{
+    struct timespec ts = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* Waits until `*flag` reaches `want` (set by another process). */
+static inline void mp_await(atomic_int *flag, int want)
+{
+    while (atomic_load(flag) < want)
+        mp_nap(0.001);
+}
+
+/* True when process `pid` is asleep (state S in /proc), so a test can let a
+ * child reach its blocking call before acting; correctness never depends
+ * on it. */
+static inline bool mp_sleeping(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    return p != NULL && p[1] == ' ' && p[2] == 'S';
+}
+
+/* Gives a child time to block: until it sleeps (up to about a second). */
+static inline void mp_let_block(pid_t pid)
+{
+    for (int i = 0; i < 1000 && !mp_sleeping(pid); i++)
+        mp_nap(0.001);
+    mp_nap(0.02);
+}
+
+/* ---- interrupting a wait with a signal (Linux builds) ----------------------- */
+
+static atomic_int mp_handled;
+
+static void mp_on_usr1(int sig)
+{
+    (void)sig;
+    atomic_fetch_add(&mp_handled, 1);
+}
+
+typedef struct {
+    pthread_t target;
+    atomic_bool stop;
+    pthread_t th;
+} mp_pester;
+
+static void *mp_pester_run(void *arg)
+{
+    mp_pester *p = arg;
+    while (!atomic_load(&p->stop)) {
+        mp_nap(0.02);
+        if (!atomic_load(&p->stop))
+            pthread_kill(p->target, SIGUSR1);
+    }
+    return NULL;
+}
+
+static inline void mp_pester_start(mp_pester *p)
+{
+    WEFT_TEST_LINUX_ONLY("waits on condition variables are not interrupted by signals");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = mp_on_usr1; /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    WEFT_ASSERT_OK(weft_threading_set_interruptible(1, NULL));
+    p->target = pthread_self();
+    atomic_init(&p->stop, false);
+    pthread_create(&p->th, NULL, mp_pester_run, p);
+}
+
+static inline void mp_pester_stop(mp_pester *p)
+{
+    atomic_store(&p->stop, true);
+    pthread_join(p->th, NULL);
+    WEFT_ASSERT_OK(weft_threading_set_interruptible(0, NULL));
+}
+
+#endif
