@@ -100,12 +100,13 @@ static inline bool mp_sleeping(pid_t pid)
     return p != NULL && p[1] == ' ' && p[2] == 'S';
 }
 
-/* Gives a child time to block: until it sleeps (up to about a second). */
+/* Waits until a child sleeps: a child whose only blocking call is the one
+ * under test is then in it. Tests that need this are bounded by their
+ * Criterion timeout, not by a guess at how long the child takes. */
 static inline void mp_let_block(pid_t pid)
 {
-    for (int i = 0; i < 1000 && !mp_sleeping(pid); i++)
+    while (!mp_sleeping(pid))
         mp_nap(0.001);
-    mp_nap(0.02);
 }
 
 /* ---- interrupting a wait with a signal (Linux builds) ----------------------- */
