@@ -150,7 +150,7 @@ static int run_rounds(void *p)
     return 0;
 }
 
-Test(mp_barrier, rounds_across_processes, .timeout = 120)
+Test(mp_barrier, rounds_across_processes)
 {
     atomic_int *runs = mp_shared(sizeof(atomic_int));
     round_arg a = { NULL, mp_shared(ROUNDS * PARTIES * sizeof(atomic_int)), NULL };
@@ -193,7 +193,7 @@ static int wait_then_exit(void *p)
     return 0;
 }
 
-Test(mp_barrier, killed_party, .timeout = 60)
+Test(mp_barrier, killed_party)
 {
     round_arg a = { NULL, NULL, mp_shared(sizeof(atomic_int)) };
     size_t n;
@@ -224,7 +224,7 @@ Test(mp_barrier, killed_party, .timeout = 60)
     WEFT_ASSERT_OK(weft_mp_barrier_free(a.b));
 }
 
-Test(mp_barrier, party_dead_before_the_last_arrives, .timeout = 60)
+Test(mp_barrier, party_dead_before_the_last_arrives)
 {
     /* The dead party's slot is found by the next arrival, who breaks it. */
     round_arg a = { NULL, NULL, mp_shared(sizeof(atomic_int)) };

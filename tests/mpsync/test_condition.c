@@ -180,7 +180,7 @@ static int produce(void *p)
     return 0;
 }
 
-Test(mp_condition, producers_and_consumers, .timeout = 120)
+Test(mp_condition, producers_and_consumers)
 {
     pc_arg a = { NULL, mp_shared(sizeof(long)), mp_shared(sizeof(long)), NULL };
     WEFT_ASSERT_OK(weft_mp_condition_new(&a.c));
@@ -206,7 +206,7 @@ static int wait_once(void *p)
     return 0;
 }
 
-Test(mp_condition, notify_counts, .timeout = 60)
+Test(mp_condition, notify_counts)
 {
     pc_arg a = { NULL, NULL, NULL, mp_shared(sizeof(atomic_int)) };
     WEFT_ASSERT_OK(weft_mp_condition_new(&a.c));
@@ -270,7 +270,7 @@ static int wait_expect_died(void *p)
     return 0;
 }
 
-Test(mp_condition, killed_lock_holder, .timeout = 60)
+Test(mp_condition, killed_lock_holder)
 {
     death_arg a = { NULL, mp_shared(sizeof(atomic_int)) };
     WEFT_ASSERT_OK(weft_mp_condition_new(&a.c));
@@ -289,7 +289,7 @@ Test(mp_condition, killed_lock_holder, .timeout = 60)
     WEFT_ASSERT_OK(weft_mp_condition_free(a.c));
 }
 
-Test(mp_condition, killed_holder_of_a_given_lock, .timeout = 60)
+Test(mp_condition, killed_holder_of_a_given_lock)
 {
     weft_mp_lock *l;
     death_arg a = { NULL, mp_shared(sizeof(atomic_int)) };

@@ -69,7 +69,7 @@ static int wait_event(void *p)
     return weft_mp_event_wait(p, -1) == WEFT_OK ? 0 : 1;
 }
 
-Test(mp_event, across_processes, .timeout = 60)
+Test(mp_event, across_processes)
 {
     weft_mp_event *e;
     WEFT_ASSERT_OK(weft_mp_event_new(&e));

@@ -121,7 +121,7 @@ static int count_up(void *p)
     return 0;
 }
 
-Test(mp_lock, counter_across_processes, .timeout = 120)
+Test(mp_lock, counter_across_processes)
 {
     enum { PROCS = 4, ROUNDS = 5000 };
     counter_arg a = { NULL, mp_shared(sizeof(long)), ROUNDS };
@@ -183,7 +183,7 @@ static int acquire_expect_died(void *p)
     return 0;
 }
 
-Test(mp_lock, killed_holder, .timeout = 60)
+Test(mp_lock, killed_holder)
 {
     hold_arg a = { NULL, mp_shared(sizeof(atomic_int)) };
     WEFT_ASSERT_OK(weft_mp_lock_new(&a.lock));
@@ -202,7 +202,7 @@ Test(mp_lock, killed_holder, .timeout = 60)
     WEFT_ASSERT_OK(weft_mp_lock_free(a.lock));
 }
 
-Test(mp_lock, killed_holder_not_yet_reaped, .timeout = 60)
+Test(mp_lock, killed_holder_not_yet_reaped)
 {
     /* A zombie still has its pid and /proc entry: it must count as dead. */
     hold_arg a = { NULL, mp_shared(sizeof(atomic_int)) };
@@ -217,7 +217,7 @@ Test(mp_lock, killed_holder_not_yet_reaped, .timeout = 60)
     WEFT_ASSERT_OK(weft_mp_lock_free(a.lock));
 }
 
-Test(mp_lock, sleepers_woken_by_the_watcher, .timeout = 60)
+Test(mp_lock, sleepers_woken_by_the_watcher)
 {
     /* Two processes are already asleep in acquire when the holder dies: the
      * watchers wake them, and exactly one gets the lock first; the other
@@ -252,7 +252,7 @@ static void *acquire_in_thread(void *p)
     return (void *)(intptr_t)weft_mp_lock_acquire(p, -1);
 }
 
-Test(mp_lock, parent_thread_and_child_asleep_when_holder_dies, .timeout = 60)
+Test(mp_lock, parent_thread_and_child_asleep_when_holder_dies)
 {
     hold_arg a = { NULL, mp_shared(sizeof(atomic_int)) };
     WEFT_ASSERT_OK(weft_mp_lock_new(&a.lock));
@@ -299,7 +299,7 @@ static uint64_t start_time_of(pid_t pid)
     return strtoull(p, NULL, 10);
 }
 
-Test(mp_lock, reused_pid_counts_as_dead, .timeout = 60)
+Test(mp_lock, reused_pid_counts_as_dead)
 {
     /* A word naming a live process with another start time names a process
      * that is gone (its pid was reused). */

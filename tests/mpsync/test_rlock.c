@@ -142,7 +142,7 @@ static int acquire_after_death(void *p)
     return 0;
 }
 
-Test(mp_rlock, killed_owner, .timeout = 60)
+Test(mp_rlock, killed_owner)
 {
     hold_arg a = { NULL, mp_shared(sizeof(atomic_int)) };
     WEFT_ASSERT_OK(weft_mp_rlock_new(&a.r));
@@ -187,7 +187,7 @@ static int count_nested(void *p)
     return 0;
 }
 
-Test(mp_rlock, counter_across_processes, .timeout = 120)
+Test(mp_rlock, counter_across_processes)
 {
     counter_arg a = { NULL, mp_shared(sizeof(long)) };
     WEFT_ASSERT_OK(weft_mp_rlock_new(&a.r));

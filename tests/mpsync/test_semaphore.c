@@ -117,7 +117,7 @@ static int consume(void *p)
     return 0;
 }
 
-Test(mp_semaphore, producer_consumer, .timeout = 120)
+Test(mp_semaphore, producer_consumer)
 {
     pc_arg a = { NULL, NULL, mp_shared(RING * sizeof(long)), mp_shared(sizeof(long)), NULL };
     WEFT_ASSERT_OK(weft_mp_semaphore_new(&a.items, 0));
@@ -136,7 +136,7 @@ static int acquire_one(void *p)
     return weft_mp_semaphore_acquire(p, -1) == WEFT_OK ? 0 : 1;
 }
 
-Test(mp_semaphore, release_wakes_sleepers, .timeout = 60)
+Test(mp_semaphore, release_wakes_sleepers)
 {
     weft_mp_semaphore *s;
     WEFT_ASSERT_OK(weft_mp_semaphore_new(&s, 0));

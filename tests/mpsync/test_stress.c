@@ -77,7 +77,7 @@ static int worker(void *p)
     return 0;
 }
 
-Test(mp_stress, random_kills, .timeout = 300)
+Test(mp_stress, random_kills)
 {
     shared_data *d = mp_shared(sizeof *d);
     weft_mp_lock *lock;
