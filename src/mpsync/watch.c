@@ -124,6 +124,11 @@ static void *weft__mp_watcher_main(void *arg)
             if (nf != NULL && nh != NULL)
                 cap = n;
         }
+        if (cap == 0) { /* no memory even for the pipe: look again shortly */
+            pthread_mutex_unlock(&weft__mp_w.lock);
+            poll(NULL, 0, WEFT__MP_WATCH_PERIOD_MS);
+            continue;
+        }
         size_t k = 0;
         fds[k++] = (struct pollfd){ .fd = weft__mp_w.pipe[0], .events = POLLIN };
         for (weft__mp_proc *p = weft__mp_w.procs; p != NULL && k < cap; p = p->next) {
@@ -254,6 +259,7 @@ bool weft__mp_watch_begin(weft__mp_watch *w, uint64_t holder, int action, void *
         return false;
     }
     if (p == NULL) {
+        errno = 0; /* the portable pidfd_open fails without setting it */
         int fd = weft__os_pidfd_open((pid_t)(holder & WEFT__MP_PID_MASK));
         if ((fd < 0 && errno == ESRCH) || !weft__mp_alive(holder)) {
             weft__os_close(&fd);
