@@ -10,6 +10,7 @@
 #ifndef MP_TEST_H
 #define MP_TEST_H
 
+#include "weft_pester.h"
 #include "weft_test.h"
 
 #include <errno.h>
@@ -116,49 +117,17 @@ static inline void mp_let_block(pid_t pid)
 
 /* ---- interrupting a wait with a signal (Linux builds) ----------------------- */
 
-static atomic_int mp_handled;
-
-static void mp_on_usr1(int sig)
-{
-    (void)sig;
-    atomic_fetch_add(&mp_handled, 1);
-}
-
-typedef struct {
-    pthread_t target;
-    atomic_bool stop;
-    pthread_t th;
-} mp_pester;
-
-static void *mp_pester_run(void *arg)
-{
-    mp_pester *p = arg;
-    while (!atomic_load(&p->stop)) {
-        mp_nap(0.02);
-        if (!atomic_load(&p->stop))
-            pthread_kill(p->target, SIGUSR1);
-    }
-    return NULL;
-}
-
-static inline void mp_pester_start(mp_pester *p)
+/* Turns interruptible waits on and starts signalling the calling thread. */
+static inline void mp_pester_start(pester *p)
 {
     WEFT_TEST_LINUX_ONLY("waits on condition variables are not interrupted by signals");
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = mp_on_usr1; /* no SA_RESTART */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR1, &sa, NULL);
     WEFT_ASSERT_OK(weft_threading_set_interruptible(1, NULL));
-    p->target = pthread_self();
-    atomic_init(&p->stop, false);
-    pthread_create(&p->th, NULL, mp_pester_run, p);
+    pester_start(p);
 }
 
-static inline void mp_pester_stop(mp_pester *p)
+static inline void mp_pester_stop(pester *p)
 {
-    atomic_store(&p->stop, true);
-    pthread_join(p->th, NULL);
+    pester_stop(p);
     WEFT_ASSERT_OK(weft_threading_set_interruptible(0, NULL));
 }
 

@@ -246,7 +246,7 @@ Test(mp_barrier, interrupted_wait)
     weft_mp_barrier *b;
     int broken;
     WEFT_ASSERT_OK(weft_mp_barrier_new(&b, 2, NULL, NULL, NULL, -1));
-    mp_pester p;
+    pester p;
     mp_pester_start(&p);
     WEFT_ASSERT_STATUS(weft_mp_barrier_wait(b, -1, NULL), WEFT_INTERRUPTED);
     mp_pester_stop(&p);

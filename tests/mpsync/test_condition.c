@@ -314,7 +314,7 @@ Test(mp_condition, interrupted_wait)
     weft_mp_condition *c;
     WEFT_ASSERT_OK(weft_mp_condition_new(&c));
     WEFT_ASSERT_OK(weft_mp_condition_acquire(c, -1));
-    mp_pester p;
+    pester p;
     mp_pester_start(&p);
     WEFT_ASSERT_STATUS(weft_mp_condition_wait(c, -1), WEFT_INTERRUPTED);
     int r = -1;

@@ -90,7 +90,7 @@ Test(mp_event, interrupted_wait)
 {
     weft_mp_event *e;
     WEFT_ASSERT_OK(weft_mp_event_new(&e));
-    mp_pester p;
+    pester p;
     mp_pester_start(&p);
     WEFT_ASSERT_STATUS(weft_mp_event_wait(e, -1), WEFT_INTERRUPTED);
     mp_pester_stop(&p);

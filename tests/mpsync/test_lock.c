@@ -333,7 +333,7 @@ Test(mp_lock, interrupted_wait)
     weft_mp_lock *l;
     WEFT_ASSERT_OK(weft_mp_lock_new(&l));
     WEFT_ASSERT_OK(weft_mp_lock_acquire(l, -1));
-    mp_pester p;
+    pester p;
     mp_pester_start(&p);
     WEFT_ASSERT_STATUS(weft_mp_lock_acquire(l, -1), WEFT_INTERRUPTED);
     WEFT_ASSERT_STATUS(weft_mp_lock_acquire(l, 30), WEFT_INTERRUPTED);

@@ -209,7 +209,7 @@ Test(mp_rlock, interrupted_wait)
     hold_arg a = { r, flag };
     holder = mp_fork(hold_nested_forever, &a);
     mp_await(flag, 1);
-    mp_pester p;
+    pester p;
     mp_pester_start(&p);
     WEFT_ASSERT_STATUS(weft_mp_rlock_acquire(r, -1), WEFT_INTERRUPTED);
     mp_pester_stop(&p);

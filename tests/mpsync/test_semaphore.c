@@ -158,7 +158,7 @@ Test(mp_semaphore, interrupted_wait)
 {
     weft_mp_semaphore *s;
     WEFT_ASSERT_OK(weft_mp_semaphore_new(&s, 0));
-    mp_pester p;
+    pester p;
     mp_pester_start(&p);
     WEFT_ASSERT_STATUS(weft_mp_semaphore_acquire(s, -1), WEFT_INTERRUPTED);
     mp_pester_stop(&p);

@@ -1,6 +1,7 @@
 /* weft_threading_set_interruptible: a signal handler that runs during a
  * blocking call ends the call with WEFT_INTERRUPTED, the wait undone as a
  * timeout would undo it; with interruption off, waits run their course. */
+#include "weft_pester.h"
 #include "weft_test.h"
 
 #include <pthread.h>
@@ -8,51 +9,6 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
-
-static atomic_int handled;
-
-static void on_usr1(int sig)
-{
-    (void)sig;
-    atomic_fetch_add(&handled, 1);
-}
-
-/* Signals the target thread every 20 ms until told to stop, so a signal
- * that lands before the wait began is followed by one that lands in it. */
-typedef struct {
-    pthread_t target;
-    atomic_bool stop;
-    pthread_t th;
-} pester;
-
-static void *pester_run(void *arg)
-{
-    pester *p = arg;
-    while (!atomic_load(&p->stop)) {
-        nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
-        if (!atomic_load(&p->stop))
-            pthread_kill(p->target, SIGUSR1);
-    }
-    return NULL;
-}
-
-static void pester_start(pester *p)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1; /* no SA_RESTART: as Python installs its handlers */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR1, &sa, NULL);
-    p->target = pthread_self();
-    atomic_init(&p->stop, false);
-    pthread_create(&p->th, NULL, pester_run, p);
-}
-
-static void pester_stop(pester *p)
-{
-    atomic_store(&p->stop, true);
-    pthread_join(p->th, NULL);
-}
 
 static void interruptible(void)
 {
