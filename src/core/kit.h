@@ -336,6 +336,22 @@ static inline void weft__evword_clear(atomic_uint *word)
  * since the call began, or `d` passes. Returns 0 or ETIMEDOUT. */
 int weft__evword_wait(atomic_uint *word, weft__spin *spin, const weft__deadline *d, bool shared);
 
+/* ---- Condition.wait_for ---------------------------------------------------------
+ * Python's loop, for the threading and the multiprocessing conditions:
+ * calls pred(arg) and, while it is false, waits once through ops->wait
+ * (until `d`; WEFT_OK when notified, else the failure, whose message the
+ * loop writes), until the predicate holds or a wait fails. A predicate that
+ * holds after a timed-out or interrupted wait wins, as in Python; a lock
+ * whose owner died (WEFT_OWNER_DIED) is reported even then. `timeout` and
+ * `fn` are for messages. */
+typedef struct weft__wait_for_ops {
+    bool (*owned)(void *cond);
+    weft_status (*wait)(void *cond, const weft__deadline *d);
+} weft__wait_for_ops;
+
+weft_status weft__wait_for(void *cond, const weft__wait_for_ops *ops, weft_pred_fn pred, void *arg,
+                           const weft__deadline *d, double timeout, int *result, const char *fn);
+
 /* ---- the stable binary min-heap -------------------------------------------------
  * Ordered by (key, comparator, insertion order): the insertion counter makes
  * it stable, so equal items come out first-in, first-out, which Python gets

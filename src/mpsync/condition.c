@@ -257,6 +257,16 @@ weft_status weft_mp_condition_wait(weft_mp_condition *cond, double timeout)
     return weft__mp_cond_wait(cond, &d, timeout, __func__);
 }
 
+static bool weft__mp_cond_owned_op(void *c)
+{
+    return weft__mp_cond_owned(c);
+}
+
+static weft_status weft__mp_cond_wait_op(void *c, const weft__deadline *d)
+{
+    return weft__mp_cond_wait(c, d, -1, "weft_mp_condition_wait_for");
+}
+
 weft_status weft_mp_condition_wait_for(weft_mp_condition *cond, weft_pred_fn pred, void *arg, double timeout,
                                        int *result)
 {
@@ -266,21 +276,8 @@ weft_status weft_mp_condition_wait_for(weft_mp_condition *cond, weft_pred_fn pre
     weft_status st = weft__deadline_init(&d, timeout, __func__);
     if (st != WEFT_OK)
         return st;
-    /* One deadline for the whole call, as Python computes one end time. */
-    int r = pred(arg);
-    while (!r) {
-        if (!weft__mp_cond_owned(cond))
-            return weft__fail(WEFT_RUNTIME, "%s: cannot wait on un-acquired lock", __func__);
-        st = weft__mp_cond_wait(cond, &d, timeout, __func__);
-        r = pred(arg);
-        if (st != WEFT_OK)
-            break;
-    }
-    if (result != NULL)
-        *result = r;
-    if (r && st != WEFT_OWNER_DIED)
-        return WEFT_OK;
-    return st;
+    static const weft__wait_for_ops ops = { weft__mp_cond_owned_op, weft__mp_cond_wait_op };
+    return weft__wait_for(cond, &ops, pred, arg, &d, timeout, result, __func__);
 }
 
 static weft_status weft__mp_cond_notify(weft_mp_condition *cond, size_t n, const char *fn)
