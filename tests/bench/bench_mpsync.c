@@ -5,9 +5,10 @@
  *    weft_lock takes no locked instruction at all) and with two;
  *  - the same loop in CPython's multiprocessing.Lock, run by
  *    /usr/bin/python3 as a child of this run (skipped if it cannot run);
- *  - two processes taking turns on one lock as fast as they can, against a
- *    process-shared robust pthread mutex (the C peer that also reports a
- *    holder's death) and a plain process-shared one;
+ *  - two processes both taking and releasing one lock in a loop (contended
+ *    whenever they run at the same time; nothing forces strict turns),
+ *    against a process-shared robust pthread mutex (the C peer that also
+ *    reports a holder's death) and a plain process-shared one;
  *
  * and prints the shared memory one Lock takes. */
 #include "bench.h"
@@ -172,7 +173,7 @@ int main(void)
         printf("CPython multiprocessing.Lock: /usr/bin/python3 did not run; skipped\n");
     }
 
-    printf("-- two processes taking turns on one lock\n");
+    printf("-- two processes taking and releasing one lock in a loop\n");
     pingpong_shared *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
