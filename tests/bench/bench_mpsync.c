@@ -52,7 +52,7 @@ static void *idle_thread(void *arg)
     return NULL;
 }
 
-/* ---- two processes in turns ---------------------------------------------------- */
+/* ---- two processes on one lock --------------------------------------------------- */
 
 typedef struct {
     atomic_int ready, go;
