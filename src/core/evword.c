@@ -1,23 +1,5 @@
-/* The event word (kit.h): Python's Event, in-process or process-shared. */
+/* The event word's wait (kit.h): Python's Event, in-process or process-shared. */
 #include "core/kit.h"
-
-void weft__evword_set(atomic_uint *word, bool shared)
-{
-    unsigned v = atomic_load_explicit(word, memory_order_relaxed);
-    unsigned nv;
-    do {
-        if (v & WEFT__EV_SET)
-            return;
-        /* Everyone asleep is woken now, so the sleepers bit starts afresh. */
-        nv = ((v & ~WEFT__EV_SLEEPERS) + WEFT__EV_GEN) | WEFT__EV_SET;
-    } while (!atomic_compare_exchange_weak_explicit(word, &v, nv, memory_order_release, memory_order_relaxed));
-    if (v & WEFT__EV_SLEEPERS) {
-        if (shared)
-            weft__unpark_shared(word, INT32_MAX);
-        else
-            weft__unpark(word, INT32_MAX);
-    }
-}
 
 /* True once the flag is set or a set happened since `gen` was read. */
 static inline bool weft__evword_fired(unsigned v, unsigned gen)

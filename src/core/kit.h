@@ -324,8 +324,25 @@ static inline bool weft__evword_is_set(atomic_uint *word)
     return (atomic_load_explicit(word, memory_order_acquire) & WEFT__EV_SET) != 0;
 }
 
-/* Sets the flag and wakes every sleeper. */
-void weft__evword_set(atomic_uint *word, bool shared);
+/* Sets the flag and wakes every sleeper. Inline, as threading.Event.set
+ * was before the word moved here. */
+static inline void weft__evword_set(atomic_uint *word, bool shared)
+{
+    unsigned v = atomic_load_explicit(word, memory_order_relaxed);
+    unsigned nv;
+    do {
+        if (v & WEFT__EV_SET)
+            return;
+        /* Everyone asleep is woken now, so the sleepers bit starts afresh. */
+        nv = ((v & ~WEFT__EV_SLEEPERS) + WEFT__EV_GEN) | WEFT__EV_SET;
+    } while (!atomic_compare_exchange_weak_explicit(word, &v, nv, memory_order_release, memory_order_relaxed));
+    if (v & WEFT__EV_SLEEPERS) {
+        if (shared)
+            weft__unpark_shared(word, INT32_MAX);
+        else
+            weft__unpark(word, INT32_MAX);
+    }
+}
 
 static inline void weft__evword_clear(atomic_uint *word)
 {
