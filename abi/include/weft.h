@@ -23,5 +23,6 @@
 #include "weft/connection.h"
 #include "weft/task.h"
 #include "weft/shm.h"
+#include "weft/mpsync.h"
 
 #endif /* WEFT_H */

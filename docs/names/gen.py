@@ -70,6 +70,14 @@ MODULE_PAGES = [
      "same segment names and the same ShareableList layout, so a weft process and "
      "a CPython process share segments and lists. Attaching never registers a "
      "segment for unlinking (see @ref guide-shm \"the guide\")."),
+    ("multiprocessing.synchronize", "names-multiprocessing-synchronize", "multiprocessing synchronisation",
+     "The synchronisation primitives of Python's `multiprocessing` (the classes of "
+     "`multiprocessing.synchronize`, which `multiprocessing.Lock()` and its siblings "
+     "make), declared in `weft/mpsync.h`. Their state lives in shared memory: weft's "
+     "own arena, inherited by `fork`, or memory the caller shares "
+     "(`weft_mp_<prim>_new_at`, `weft_mp_<prim>_attach`). A holder's death is "
+     "reported as `WEFT_OWNER_DIED` instead of hanging everyone (see "
+     "@ref guide-mpsync \"the guide\")."),
 ]
 BINDING_PAGES = [
     ("python", "names-python", "weft", "the Python binding",

@@ -41,6 +41,19 @@ weft_status weft__timeout_fail(double timeout, const char *fn);
 int weft__park_shared(atomic_uint *addr, unsigned expected, const weft__deadline *d);
 void weft__unpark_shared(atomic_uint *addr, int n);
 
+/* The 32-bit half of a 64-bit atomic word that holds its low-order bits,
+ * whichever the byte order: futexes are 32-bit, so a 64-bit word whose low
+ * half is what changes (the multiprocessing locks' holder word) is parked
+ * on and woken through this half. Only the kernel reads through it. */
+static inline atomic_uint *weft__word64_low(_Atomic uint64_t *w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (atomic_uint *)(void *)w + 1;
+#else
+    return (atomic_uint *)(void *)w;
+#endif
+}
+
 /* ---- the asymmetric fence ---------------------------------------------------- */
 
 /* True when sleepers pay for the store-load fence that a release would
@@ -295,6 +308,66 @@ static inline bool weft__wait_any(weft__waitlist *wl)
 {
     return atomic_load_explicit(&wl->count, memory_order_seq_cst) != 0;
 }
+
+/* ---- the event word ---------------------------------------------------------------
+ * Python's Event on one futex word: bit 0 is the flag, bit 1 says someone
+ * may be asleep, the remaining bits count the sets. A waiter that saw the
+ * count move was set at some point while it waited, and succeeds even if
+ * the flag was cleared again before it ran, as Python's waiters do. The
+ * threading Event parks privately, the multiprocessing one `shared`. */
+#define WEFT__EV_SET 1u
+#define WEFT__EV_SLEEPERS 2u
+#define WEFT__EV_GEN 4u
+
+static inline bool weft__evword_is_set(atomic_uint *word)
+{
+    return (atomic_load_explicit(word, memory_order_acquire) & WEFT__EV_SET) != 0;
+}
+
+/* Sets the flag and wakes every sleeper. Inline, as threading.Event.set
+ * was before the word moved here. */
+static inline void weft__evword_set(atomic_uint *word, bool shared)
+{
+    unsigned v = atomic_load_explicit(word, memory_order_relaxed);
+    unsigned nv;
+    do {
+        if (v & WEFT__EV_SET)
+            return;
+        /* Everyone asleep is woken now, so the sleepers bit starts afresh. */
+        nv = ((v & ~WEFT__EV_SLEEPERS) + WEFT__EV_GEN) | WEFT__EV_SET;
+    } while (!atomic_compare_exchange_weak_explicit(word, &v, nv, memory_order_release, memory_order_relaxed));
+    if (v & WEFT__EV_SLEEPERS) {
+        if (shared)
+            weft__unpark_shared(word, INT32_MAX);
+        else
+            weft__unpark(word, INT32_MAX);
+    }
+}
+
+static inline void weft__evword_clear(atomic_uint *word)
+{
+    atomic_fetch_and_explicit(word, ~WEFT__EV_SET, memory_order_relaxed);
+}
+
+/* Waits (spinning first, adapting `spin`) until the flag is set or was set
+ * since the call began, or `d` passes. Returns 0 or ETIMEDOUT. */
+int weft__evword_wait(atomic_uint *word, weft__spin *spin, const weft__deadline *d, bool shared);
+
+/* ---- Condition.wait_for ---------------------------------------------------------
+ * Python's loop, for the threading and the multiprocessing conditions:
+ * calls pred(arg) and, while it is false, waits once through ops->wait
+ * (until `d`; WEFT_OK when notified, else the failure, whose message the
+ * loop writes), until the predicate holds or a wait fails. A predicate that
+ * holds after a timed-out or interrupted wait wins, as in Python; a lock
+ * whose owner died (WEFT_OWNER_DIED) is reported even then. `timeout` and
+ * `fn` are for messages. */
+typedef struct weft__wait_for_ops {
+    bool (*owned)(void *cond);
+    weft_status (*wait)(void *cond, const weft__deadline *d);
+} weft__wait_for_ops;
+
+weft_status weft__wait_for(void *cond, const weft__wait_for_ops *ops, weft_pred_fn pred, void *arg,
+                           const weft__deadline *d, double timeout, int *result, const char *fn);
 
 /* ---- the stable binary min-heap -------------------------------------------------
  * Ordered by (key, comparator, insertion order): the insertion counter makes

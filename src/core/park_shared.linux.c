@@ -20,6 +20,8 @@ int weft__park_shared(atomic_uint *addr, unsigned expected, const weft__deadline
     long rc = syscall(SYS_futex, addr, FUTEX_WAIT_BITSET, expected, at, NULL, FUTEX_BITSET_MATCH_ANY);
     if (rc == -1 && errno == ETIMEDOUT)
         return ETIMEDOUT;
+    if (rc == -1 && errno == EINTR && weft__note_interrupt(d))
+        return ETIMEDOUT; /* an interruptible wait ends with the signal, as in weft__park */
     return 0; /* woken, value changed (EAGAIN) or interrupted (EINTR): re-check */
 }
 

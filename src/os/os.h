@@ -224,6 +224,15 @@ void weft__os_reap_pending(void);
 /* pidfd_open (close-on-exec), or -1 when the system has none. */
 int weft__os_pidfd_open(pid_t pid);
 
+/* What /proc says of process `pid` (any process, not only a child):
+ * `*state` is its state letter (Z for a zombie) and `*start` its start time
+ * in clock ticks since boot (field 22 of /proc/<pid>/stat), which with the
+ * pid names one process even after the pid is reused. 0 when read; -1 with
+ * errno ENOENT when the process does not exist (or /proc has no entry for
+ * it), ENOSYS where the system has no such /proc. pid 0 reads the calling
+ * process. */
+int weft__os_proc_stat(pid_t pid, char *state, uint64_t *start);
+
 /* pidfd_send_signal; -1 with errno on failure. */
 int weft__os_pidfd_signal(int pidfd, int sig);
 

@@ -144,6 +144,16 @@ weft_status weft_condition_wait(weft_condition *cond, double timeout)
     return WEFT_OK;
 }
 
+static bool weft__condition_owned_op(void *c)
+{
+    return weft__condition_owned(c);
+}
+
+static weft_status weft__condition_wait_op(void *c, const weft__deadline *d)
+{
+    return weft__condition_wait(c, d) ? WEFT_OK : WEFT_TIMEOUT;
+}
+
 weft_status weft_condition_wait_for(weft_condition *cond, weft_pred_fn pred, void *arg, double timeout,
                                     int *result)
 {
@@ -153,21 +163,8 @@ weft_status weft_condition_wait_for(weft_condition *cond, weft_pred_fn pred, voi
     weft_status st = weft__deadline_init(&d, timeout, __func__);
     if (st != WEFT_OK)
         return st;
-    /* One deadline for the whole call, as Python computes one end time. */
-    int r = pred(arg);
-    while (!r) {
-        if (!weft__condition_owned(cond))
-            return weft__fail(WEFT_RUNTIME, "%s: cannot wait on un-acquired lock", __func__);
-        bool notified = weft__condition_wait(cond, &d);
-        r = pred(arg);
-        if (!notified)
-            break;
-    }
-    if (result != NULL)
-        *result = r;
-    if (!r)
-        return WEFT__WAIT_FAILED(__func__, WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
-    return WEFT_OK;
+    static const weft__wait_for_ops ops = { weft__condition_owned_op, weft__condition_wait_op };
+    return weft__wait_for(cond, &ops, pred, arg, &d, timeout, result, __func__);
 }
 
 /* Notifies a sleeping waiter by moving it onto the re-entrant lock's word,

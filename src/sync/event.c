@@ -1,12 +1,5 @@
-/* threading.Event on one futex word: bit 0 is the flag, bit 1 says someone
- * may be asleep, the remaining bits count the sets. A waiter that saw the
- * count move was set at some point while it waited, and returns WEFT_OK even
- * if the flag was cleared again before it ran, as Python's waiters do. */
+/* threading.Event: the kit's event word (core/kit.h), parked on privately. */
 #include "sync/internal.h"
-
-#define WEFT__EV_SET 1u
-#define WEFT__EV_SLEEPERS 2u
-#define WEFT__EV_GEN 4u
 
 struct weft_event {
     weft__obj hdr;
@@ -37,74 +30,34 @@ weft_status weft_event_is_set(weft_event *event, int *out)
 {
     WEFT__OPEN(event, weft__event_type);
     WEFT__OUT(out);
-    *out = (atomic_load_explicit(&event->word, memory_order_acquire) & WEFT__EV_SET) != 0;
+    *out = weft__evword_is_set(&event->word);
     return WEFT_OK;
 }
 
 weft_status weft_event_set(weft_event *event)
 {
     WEFT__OPEN(event, weft__event_type);
-    unsigned v = atomic_load_explicit(&event->word, memory_order_relaxed);
-    unsigned nv;
-    do {
-        if (v & WEFT__EV_SET)
-            return WEFT_OK;
-        /* Everyone asleep is woken now, so the sleepers bit starts afresh. */
-        nv = ((v & ~WEFT__EV_SLEEPERS) + WEFT__EV_GEN) | WEFT__EV_SET;
-    } while (!atomic_compare_exchange_weak_explicit(&event->word, &v, nv, memory_order_release,
-                                                    memory_order_relaxed));
-    if (v & WEFT__EV_SLEEPERS)
-        weft__unpark(&event->word, INT32_MAX);
+    weft__evword_set(&event->word, false);
     return WEFT_OK;
 }
 
 weft_status weft_event_clear(weft_event *event)
 {
     WEFT__OPEN(event, weft__event_type);
-    atomic_fetch_and_explicit(&event->word, ~WEFT__EV_SET, memory_order_relaxed);
+    weft__evword_clear(&event->word);
     return WEFT_OK;
-}
-
-/* True once the flag is set or a set happened since `gen` was read. */
-static inline bool weft__event_fired(unsigned v, unsigned gen)
-{
-    return (v & WEFT__EV_SET) || (v & ~(WEFT__EV_SET | WEFT__EV_SLEEPERS)) != gen;
 }
 
 weft_status weft_event_wait(weft_event *event, double timeout)
 {
     WEFT__OPEN(event, weft__event_type);
-    unsigned v = atomic_load_explicit(&event->word, memory_order_acquire);
-    if (WEFT__LIKELY(!weft__timeout_bad(timeout)) && (v & WEFT__EV_SET))
+    if (WEFT__LIKELY(!weft__timeout_bad(timeout)) && weft__evword_is_set(&event->word))
         return WEFT_OK;
     weft__deadline d;
     weft_status st = weft__deadline_init(&d, timeout, __func__);
     if (st != WEFT_OK)
         return st;
-    unsigned gen = v & ~(WEFT__EV_SET | WEFT__EV_SLEEPERS);
-    if (!d.once) {
-        unsigned budget = weft__spin_budget(&event->spin);
-        for (unsigned i = 0; i < budget; i++) {
-            if (weft__event_fired(atomic_load_explicit(&event->word, memory_order_acquire), gen)) {
-                weft__spin_result(&event->spin, true);
-                return WEFT_OK;
-            }
-            weft__cpu_relax();
-        }
-        weft__spin_result(&event->spin, false);
-        for (;;) {
-            v = atomic_load_explicit(&event->word, memory_order_acquire);
-            if (weft__event_fired(v, gen))
-                return WEFT_OK;
-            if (!(v & WEFT__EV_SLEEPERS) &&
-                !atomic_compare_exchange_weak_explicit(&event->word, &v, v | WEFT__EV_SLEEPERS,
-                                                       memory_order_acquire, memory_order_relaxed))
-                continue;
-            if (weft__park(&event->word, v | WEFT__EV_SLEEPERS, &d) == ETIMEDOUT)
-                break;
-        }
-    }
-    if (weft__event_fired(atomic_load_explicit(&event->word, memory_order_acquire), gen))
+    if (weft__evword_wait(&event->word, &event->spin, &d, false) == 0)
         return WEFT_OK;
     return WEFT__WAIT_FAILED(__func__, WEFT_TIMEOUT, "%s: timed out after %g s", __func__, timeout);
 }

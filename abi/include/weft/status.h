@@ -49,7 +49,8 @@
     XX(PROCESS, 24, "multiprocessing.ProcessError", "process error")                             \
     XX(OVERFLOW, 25, "OverflowError", "value out of range")                                      \
     XX(INTERRUPTED, 26, "InterruptedError", "interrupted by a signal")                            \
-    XX(NOT_FOUND, 27, "ImportError", "shared object or symbol not found")
+    XX(NOT_FOUND, 27, "ImportError", "shared object or symbol not found")                        \
+    XX(OWNER_DIED, 28, "multiprocessing.ProcessError", "the previous owner died while holding it")
 
 /** @brief Expands one row of #WEFT_STATUS_MAP into an enumerator `WEFT_<NAME> = value`. */
 #define WEFT_STATUS_ENUM_ROW(name, value, pyexc, message) WEFT_##name = value,
