@@ -270,19 +270,24 @@ fail:
     return st;
 }
 
-/* Reads the exit code if it is there; with p->lock held. */
+/* Reads the exit code if it is there; with p->lock held. It is peeked,
+ * not consumed, so that the sentinel stays readable whether or not the
+ * server has closed its end yet. */
 static void weft__take_status(struct weft_process *p)
 {
     if (p->exitcode != WEFT_PROCESS_NO_EXITCODE)
         return;
-    struct pollfd pfd = { .fd = p->sentinel, .events = POLLIN };
-    if (poll(&pfd, 1, 0) <= 0)
-        return;
     int64_t code;
-    int r = weft__read_i64(p->sentinel, &code);
-    /* End of file without a code: the server itself was killed (CPython
-     * reports 255 then too). */
-    p->exitcode = r > 0 ? (int)code : 255;
+    ssize_t r;
+    do
+        r = recv(p->sentinel, &code, sizeof code, MSG_PEEK | MSG_DONTWAIT);
+    while (r < 0 && errno == EINTR);
+    if (r == (ssize_t)sizeof code)
+        p->exitcode = (int)code;
+    else if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+        p->exitcode = 255; /* no code: the server itself was killed (CPython says 255 too) */
+    else
+        return;
     weft__os_close(&p->fs_pidfd);
 }
 
