@@ -4,6 +4,7 @@
 #include "process/internal.h"
 
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -161,36 +162,49 @@ weft_status weft_multiprocessing_set_executable(const char *path)
     return WEFT_OK;
 }
 
-/* The library's own directory, to tell a build tree from an installation. */
-static bool weft__library_in(const char *dir)
+/* The directory of the object this library's code is in (the shared
+ * library, or the program that linked it statically), malloc'd; NULL if
+ * unknown. */
+static char *weft__library_dir(void)
 {
     Dl_info info;
     if (dladdr((void *)weft_multiprocessing_set_executable, &info) == 0 || info.dli_fname == NULL)
-        return false;
+        return NULL;
     const char *slash = strrchr(info.dli_fname, '/');
-    size_t n = strlen(dir);
-    return slash != NULL && (size_t)(slash - info.dli_fname) == n && strncmp(info.dli_fname, dir, n) == 0;
+    return slash != NULL ? strndup(info.dli_fname, (size_t)(slash - info.dli_fname)) : NULL;
 }
 
+/* The worker: set_executable's, else $WEFT_WORKER_EXECUTABLE, else the one
+ * built beside the library in a build tree, else the installed one, found
+ * relative to the library (an installed tree may have moved) or where it
+ * was installed. */
 char *weft__worker_path(const char *fn)
 {
-    const char *path = NULL;
     weft__mp_lock();
-    char *copy = weft__executable != NULL ? strdup(weft__executable) : NULL;
+    char *path = weft__executable != NULL ? strdup(weft__executable) : NULL;
+    bool set = weft__executable != NULL;
     weft__mp_unlock();
-    if (copy != NULL)
-        return copy;
-    const char *env = getenv("WEFT_WORKER_EXECUTABLE");
-    if (env != NULL && env[0] != '\0')
-        path = env;
-    else if (weft__library_in(WEFT_BUILD_DIR) || access(WEFT_WORKER_INSTALLED, X_OK) != 0)
-        path = WEFT_BUILD_DIR "/weft-worker";
-    else
-        path = WEFT_WORKER_INSTALLED;
-    copy = strdup(path);
-    if (copy == NULL)
+    if (!set) {
+        const char *env = getenv("WEFT_WORKER_EXECUTABLE");
+        char *dir = weft__library_dir();
+        if (env != NULL && env[0] != '\0') {
+            path = strdup(env);
+        } else if (dir != NULL && strcmp(dir, WEFT_BUILD_DIR) == 0) {
+            path = strdup(WEFT_BUILD_DIR "/weft-worker");
+        } else {
+            if (dir != NULL && asprintf(&path, "%s/%s", dir, WEFT_WORKER_FROM_LIBDIR) < 0)
+                path = NULL;
+            if (path == NULL || access(path, X_OK) != 0) {
+                free(path);
+                path = strdup(access(WEFT_WORKER_INSTALLED, X_OK) == 0 ? WEFT_WORKER_INSTALLED
+                                                                       : WEFT_BUILD_DIR "/weft-worker");
+            }
+        }
+        free(dir);
+    }
+    if (path == NULL)
         weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
-    return copy;
+    return path;
 }
 
 /* ---- the forkserver's preload list -------------------------------------------- */

@@ -133,5 +133,6 @@ int pt_write_after(const void *path, size_t n, int ms)
     char *p = str(path, n);
     usleep((useconds_t)ms * 1000);
     write_file(p, "done");
+    free(p);
     return 0;
 }

@@ -15,6 +15,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Under AddressSanitizer a segmentation fault is caught and reported, and
+ * the child exits through the sanitizer (1, or SIGABRT with
+ * abort_on_error) instead of dying of SIGSEGV. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PROC_SEGV_CAUGHT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PROC_SEGV_CAUGHT 1
+#endif
+#endif
+#ifndef PROC_SEGV_CAUGHT
+#define PROC_SEGV_CAUGHT 0
+#endif
+
 #define TASKS WEFT_TEST_TASKS_LIB
 #define PTASKS WEFT_TEST_PROC_TASKS_LIB
 

@@ -186,5 +186,11 @@ int weft__worker_forkserver(int ctl, int alive, char *const *preload, int nprelo
         weft__send_i64(chan, pid);
         served[nserved++] = (weft__served){ pid, chan };
     }
+    /* The parent is gone; so will the children be (they watch the server). */
+    for (size_t i = 0; i < nserved; i++)
+        close(served[i].chan);
+    free(served);
+    close(sig[0]);
+    close(sig[1]);
     return 0;
 }
