@@ -209,15 +209,10 @@ __attribute__((noreturn)) static void weft__fork_child(struct weft_process *p, i
 weft_status weft__fork_start(struct weft_process *p, const char *fn)
 {
     pthread_once(&weft__fork_once, weft__fork_init);
-    weft__mp_lock();
-    struct weft_process *cur;
-    weft_status st = weft__current_locked(&cur);
-    char *parent_name = st == WEFT_OK ? strdup(cur->name) : NULL;
-    weft__mp_unlock();
-    if (st != WEFT_OK)
-        return st;
+    weft_status st;
+    char *parent_name = weft__current_name(&st, fn);
     if (parent_name == NULL)
-        return weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
+        return st;
     bool pdeath = weft__pdeathsig_usable();
     pid_t parent = getpid();
     int sig = weft__death_signal(p->daemon);

@@ -39,12 +39,6 @@ void weft__forkserver_after_fork(void)
     weft__fs.alive_in_server = -1;
 }
 
-static int weft__cmp_int(const void *a, const void *b)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
-}
-
 /* With weft__fs.lock held. */
 static weft_status weft__server_start(const char *fn)
 {
@@ -92,22 +86,8 @@ static weft_status weft__server_start(const char *fn)
             argv[4 + i] = pre[i];
         const char *paths[] = { path, NULL };
         int pass[2] = { ctl[1], alive };
-        qsort(pass, 2, sizeof pass[0], weft__cmp_int);
         weft__os_child_plan pl;
-        memset(&pl, 0, sizeof pl);
-        pl.fn = fn;
-        pl.argv = argv;
-        pl.envp = environ;
-        pl.paths = paths;
-        pl.display = path;
-        pl.std[0] = devnull;
-        pl.std[1] = pl.std[2] = -1;
-        pl.pass_fds = pass;
-        pl.npass_fds = 2;
-        pl.close_fds = true;
-        pl.process_group = -1;
-        pl.restore_signals = true;
-        pl.umask = -1;
+        weft__worker_plan(&pl, fn, argv, environ, paths, devnull, pass, 2);
         /* No parent-death signal: it would follow this thread, not the
          * process. The server watches the alive pipe instead. */
         st = weft__os_spawn(&pl, &pid);
@@ -194,15 +174,10 @@ weft_status weft__forkserver_start(struct weft_process *p, const char *fn)
                               "task in a shared object)",
                               fn);
     }
-    weft__mp_lock();
-    struct weft_process *cur;
-    weft_status st = weft__current_locked(&cur);
-    char *parent_name = st == WEFT_OK ? strdup(cur->name) : NULL;
-    weft__mp_unlock();
-    if (st != WEFT_OK)
-        return st;
+    weft_status st;
+    char *parent_name = weft__current_name(&st, fn);
     if (parent_name == NULL)
-        return weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
+        return st;
 
     int ch[2] = { -1, -1 }, wfd = -1;
     void *prep = NULL;

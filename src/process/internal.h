@@ -129,6 +129,10 @@ void weft__mp_lock_reinit(void);
  * module lock held: WEFT_NOMEM, or WEFT_OS without random bytes for its key. */
 weft_status weft__current_locked(struct weft_process **out);
 
+/* A copy of the current process's name (the parent's name its children
+ * learn); NULL with *st set on failure. Takes the module lock. */
+char *weft__current_name(weft_status *st, const char *fn);
+
 /* The next child's identity and default name, from the current process. */
 weft_status weft__next_identity(char **identity, char **name, const char *fn);
 
@@ -162,6 +166,12 @@ bool weft__process_poll(struct weft_process *p);
 weft_status weft__fork_start(struct weft_process *p, const char *fn);
 weft_status weft__spawn_start(struct weft_process *p, const char *fn);
 weft_status weft__forkserver_start(struct weft_process *p, const char *fn);
+
+/* Fills a plan for a worker executable: standard input from `devnull`,
+ * the descriptors `pass` (sorted here) kept, everything else closed, the
+ * parent's signals not inherited. */
+void weft__worker_plan(weft__os_child_plan *pl, const char *fn, char *const *argv, char *const *envp,
+                       const char *const *paths, int devnull, int *pass, size_t npass);
 
 /* The forkserver child's exit status, read from its channel within `d`;
  * WEFT_TIMEOUT (no message) when it has not arrived. */

@@ -62,6 +62,18 @@ weft_status weft__current_locked(struct weft_process **out)
     return WEFT_OK;
 }
 
+char *weft__current_name(weft_status *st, const char *fn)
+{
+    weft__mp_lock();
+    struct weft_process *cur;
+    *st = weft__current_locked(&cur);
+    char *name = *st == WEFT_OK ? strdup(cur->name) : NULL;
+    weft__mp_unlock();
+    if (*st == WEFT_OK && name == NULL)
+        *st = weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
+    return name;
+}
+
 weft_status weft__next_identity(char **identity, char **name, const char *fn)
 {
     weft__mp_lock();

@@ -104,6 +104,15 @@ static weft_status weft__check_closed(struct weft_process *p, const char *fn)
     return WEFT_OK;
 }
 
+/* The prologue of the calls that Python refuses on a closed process. */
+#define WEFT__OPEN_UNCLOSED(p)                                                \
+    do {                                                                      \
+        WEFT__OPEN(p, weft__process_type);                                    \
+        weft_status weft__closed_ = weft__check_closed(p, __func__);          \
+        if (weft__closed_ != WEFT_OK)                                         \
+            return weft__closed_;                                             \
+    } while (0)
+
 /* A child this process started (or may start). */
 static weft_status weft__check_child(struct weft_process *p, const char *fn, const char *what)
 {
@@ -143,10 +152,7 @@ bool weft__process_poll(struct weft_process *p)
 
 weft_status weft_process_start(weft_process *p)
 {
-    WEFT__OPEN(p, weft__process_type);
-    weft_status st = weft__check_closed(p, __func__);
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN_UNCLOSED(p);
     if (p->kind != WEFT__PK_CHILD)
         return weft__fail(WEFT_RUNTIME, "%s: cannot start a process twice", __func__);
     if (p->creator != getpid())
@@ -154,7 +160,7 @@ weft_status weft_process_start(weft_process *p)
                           __func__);
     weft__mp_lock();
     struct weft_process *cur;
-    st = weft__current_locked(&cur);
+    weft_status st = weft__current_locked(&cur);
     bool daemonic = st == WEFT_OK && cur->daemon;
     weft__mp_unlock();
     if (st != WEFT_OK)
@@ -204,10 +210,7 @@ weft_status weft_process_start(weft_process *p)
 
 weft_status weft_process_run(weft_process *p)
 {
-    WEFT__OPEN(p, weft__process_type);
-    weft_status st = weft__check_closed(p, __func__);
-    if (st != WEFT_OK)
-        return st;
+    WEFT__OPEN_UNCLOSED(p);
     return weft__target_run(p->target);
 }
 
@@ -249,11 +252,8 @@ weft_status weft_process_join(weft_process *p, double timeout)
 
 weft_status weft_process_is_alive(weft_process *p, int *alive)
 {
-    WEFT__OPEN(p, weft__process_type);
+    WEFT__OPEN_UNCLOSED(p);
     WEFT__OUT(alive);
-    weft_status st = weft__check_closed(p, __func__);
-    if (st != WEFT_OK)
-        return st;
     if (p->kind == WEFT__PK_SELF) {
         *alive = 1;
         return WEFT_OK;
@@ -263,7 +263,8 @@ weft_status weft_process_is_alive(weft_process *p, int *alive)
         *alive = poll(&pfd, 1, 0) == 0;
         return WEFT_OK;
     }
-    if ((st = weft__check_child(p, __func__, "test")) != WEFT_OK)
+    weft_status st = weft__check_child(p, __func__, "test");
+    if (st != WEFT_OK)
         return st;
     *alive = weft__started(p) && !weft__process_poll(p);
     return WEFT_OK;
@@ -318,11 +319,8 @@ weft_status weft_process_close(weft_process *p)
 
 weft_status weft_process_exitcode(weft_process *p, int *code)
 {
-    WEFT__OPEN(p, weft__process_type);
+    WEFT__OPEN_UNCLOSED(p);
     WEFT__OUT(code);
-    weft_status st = weft__check_closed(p, __func__);
-    if (st != WEFT_OK)
-        return st;
     *code = WEFT_PROCESS_NO_EXITCODE;
     if (p->kind != WEFT__PK_CHILD || !weft__started(p))
         return WEFT_OK;
@@ -342,11 +340,8 @@ weft_status weft_process_exitcode(weft_process *p, int *code)
 
 weft_status weft_process_pid(weft_process *p, int *pid)
 {
-    WEFT__OPEN(p, weft__process_type);
+    WEFT__OPEN_UNCLOSED(p);
     WEFT__OUT(pid);
-    weft_status st = weft__check_closed(p, __func__);
-    if (st != WEFT_OK)
-        return st;
     if (p->kind == WEFT__PK_SELF) {
         *pid = (int)getpid();
         return WEFT_OK;
@@ -364,11 +359,8 @@ weft_status weft_process_ident(weft_process *p, int *ident)
 
 weft_status weft_process_sentinel(weft_process *p, int *fd)
 {
-    WEFT__OPEN(p, weft__process_type);
+    WEFT__OPEN_UNCLOSED(p);
     WEFT__OUT(fd);
-    weft_status st = weft__check_closed(p, __func__);
-    if (st != WEFT_OK)
-        return st;
     pthread_mutex_lock(&p->lock);
     int s = p->kind == WEFT__PK_SELF || p->state != WEFT__PS_STARTED ? -1 : p->sentinel;
     pthread_mutex_unlock(&p->lock);

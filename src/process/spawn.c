@@ -85,6 +85,26 @@ static int weft__cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+void weft__worker_plan(weft__os_child_plan *pl, const char *fn, char *const *argv, char *const *envp,
+                       const char *const *paths, int devnull, int *pass, size_t npass)
+{
+    qsort(pass, npass, sizeof pass[0], weft__cmp_int);
+    memset(pl, 0, sizeof *pl);
+    pl->fn = fn;
+    pl->argv = argv;
+    pl->envp = envp;
+    pl->paths = paths;
+    pl->display = paths[0];
+    pl->std[0] = devnull;
+    pl->std[1] = pl->std[2] = -1;
+    pl->pass_fds = pass;
+    pl->npass_fds = npass;
+    pl->close_fds = true;
+    pl->process_group = -1;
+    pl->restore_signals = true;
+    pl->umask = -1;
+}
+
 /* environ with the marker added (pointers borrowed, the marker in `marker`). */
 static char **weft__env_with_marker(const char *marker, const char *fn)
 {
@@ -122,13 +142,8 @@ weft_status weft__spawn_start(struct weft_process *p, const char *fn)
     if (path == NULL)
         return weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
 
-    weft__mp_lock();
-    struct weft_process *cur;
-    weft_status st = weft__current_locked(&cur);
-    char *parent_name = st == WEFT_OK ? strdup(cur->name) : NULL;
-    weft__mp_unlock();
-    if (st == WEFT_OK && parent_name == NULL)
-        st = weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
+    weft_status st;
+    char *parent_name = weft__current_name(&st, fn);
     int devnull = -1, tp[2] = { -1, -1 }, sp[2] = { -1, -1 };
     void *prep = NULL;
     size_t prep_size = 0;
@@ -171,22 +186,8 @@ weft_status weft__spawn_start(struct weft_process *p, const char *fn)
     char *argv[] = { path, (char *)"spawn", fdbuf, NULL };
     const char *paths[] = { path, NULL };
     int pass[3] = { tp[0], sp[1], alive };
-    qsort(pass, 3, sizeof pass[0], weft__cmp_int);
     weft__os_child_plan pl;
-    memset(&pl, 0, sizeof pl);
-    pl.fn = fn;
-    pl.argv = argv;
-    pl.envp = env != NULL ? env : environ;
-    pl.paths = paths;
-    pl.display = path;
-    pl.std[0] = devnull;
-    pl.std[1] = pl.std[2] = -1;
-    pl.pass_fds = pass;
-    pl.npass_fds = 3;
-    pl.close_fds = true;
-    pl.process_group = -1;
-    pl.restore_signals = true;
-    pl.umask = -1;
+    weft__worker_plan(&pl, fn, argv, env != NULL ? env : environ, paths, devnull, pass, 3);
     pl.pdeathsig = pdeath ? weft__death_signal(p->daemon) : 0;
     st = weft__os_spawn(&pl, &pid);
 

@@ -5,7 +5,6 @@
 
 #include "weft_test.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -94,21 +93,6 @@ static inline int proc_run_task(const char *method, weft_task *t)
     return code;
 }
 
-/* Number of descriptors open in this process. */
-static inline int proc_count_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        return -1;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1;
-}
-
 /* True while `pid` exists and is not a zombie. */
 static inline int proc_pid_alive(int pid)
 {
@@ -136,16 +120,6 @@ static inline int proc_wait_gone(int pid, double limit)
         usleep(10000);
     }
     return 1;
-}
-
-/* True if a zombie child of this process exists. */
-static inline int proc_have_zombie_child(void)
-{
-    siginfo_t info;
-    memset(&info, 0, sizeof info);
-    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0)
-        return 0;
-    return info.si_pid != 0;
 }
 
 /* Reads a small file into buf (NUL-terminated); "" when absent. */

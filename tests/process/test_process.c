@@ -704,7 +704,7 @@ Test(process, no_descriptor_leaks)
      * pipe and the forkserver's socket. */
     for (int m = 0; m < PROC_NMETHODS; m++)
         proc_run_task(proc_methods[m], t);
-    int before = proc_count_fds();
+    int before = weft_test_count_fds();
     for (int m = 0; m < PROC_NMETHODS; m++) {
         for (int i = 0; i < 10; i++)
             cr_assert_eq(proc_run_task(proc_methods[m], t), 0);
@@ -716,8 +716,8 @@ Test(process, no_descriptor_leaks)
         WEFT_ASSERT_OK(weft_process_close(p));
         weft_process_free(p);
     }
-    cr_assert_eq(proc_count_fds(), before);
-    cr_assert_not(proc_have_zombie_child());
+    cr_assert_eq(weft_test_count_fds(), before);
+    cr_assert_not(weft_test_have_zombie_child());
     weft_task_free(t);
     weft_task_free(sleep);
 }

@@ -48,7 +48,7 @@ Test(process_stress, start_and_join_from_threads, .timeout = 600)
      * socket) is opened by a first use of each method. */
     for (int m = 0; m < PROC_NMETHODS; m++)
         cr_assert_eq(proc_run_task(proc_methods[m], t), 3);
-    int before = proc_count_fds();
+    int before = weft_test_count_fds();
     for (int m = 0; m < PROC_NMETHODS; m++) {
         pthread_t th[THREADS];
         worker w[THREADS];
@@ -62,8 +62,8 @@ Test(process_stress, start_and_join_from_threads, .timeout = 600)
                          w[i].failures, PER_THREAD, i);
         }
     }
-    cr_assert_eq(proc_count_fds(), before, "descriptors were left open");
-    cr_assert_not(proc_have_zombie_child(), "a zombie was left");
+    cr_assert_eq(weft_test_count_fds(), before, "descriptors were left open");
+    cr_assert_not(weft_test_have_zombie_child(), "a zombie was left");
     weft_process **list;
     size_t n;
     WEFT_ASSERT_OK(weft_multiprocessing_active_children(&list, &n));
