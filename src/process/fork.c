@@ -15,6 +15,10 @@ static pthread_rwlock_t weft__fork_rw;
 static pthread_once_t weft__fork_once = PTHREAD_ONCE_INIT;
 /* This thread holds the fork lock for writing around a fork of its own. */
 static _Thread_local bool weft__forking;
+/* This thread holds the fork lock for reading: a fork it makes meanwhile is
+ * the child it is starting (vfork turned into fork, as sanitizers do), which
+ * execs at once and keeps only the descriptors it is given. */
+static _Thread_local unsigned weft__sharing;
 
 /* Guarded by the fork lock (any mode) plus the module lock for changes. */
 static int weft__alive[2] = { -1, -1 };
@@ -40,7 +44,7 @@ static void weft__fork_rw_init(void)
  * free. */
 static void weft__atfork_prepare(void)
 {
-    if (!weft__forking)
+    if (!weft__forking && weft__sharing == 0)
         pthread_rwlock_wrlock(&weft__fork_rw);
     weft__mp_lock();
 }
@@ -48,7 +52,7 @@ static void weft__atfork_prepare(void)
 static void weft__atfork_parent(void)
 {
     weft__mp_unlock();
-    if (!weft__forking)
+    if (!weft__forking && weft__sharing == 0)
         pthread_rwlock_unlock(&weft__fork_rw);
 }
 
@@ -61,6 +65,8 @@ static void weft__atfork_child(void)
 {
     weft__mp_lock_reinit();
     weft__fork_rw_init();
+    if (weft__sharing > 0)
+        return; /* a child being started, about to exec with what it is given */
     weft__os_close(&weft__alive[1]);
     if (weft__forking)
         weft__inherited_alive = weft__alive[0];
@@ -82,10 +88,12 @@ void weft__fork_lock_shared(void)
 {
     pthread_once(&weft__fork_once, weft__fork_init);
     pthread_rwlock_rdlock(&weft__fork_rw);
+    weft__sharing++;
 }
 
 void weft__fork_unlock_shared(void)
 {
+    weft__sharing--;
     pthread_rwlock_unlock(&weft__fork_rw);
 }
 

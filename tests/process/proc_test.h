@@ -14,18 +14,33 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Under AddressSanitizer a segmentation fault is caught and reported, and
- * the child exits through the sanitizer (1, or SIGABRT with
- * abort_on_error) instead of dying of SIGSEGV. */
-#if defined(__SANITIZE_ADDRESS__)
+/* Under AddressSanitizer and ThreadSanitizer a segmentation fault is caught
+ * and reported, and the child exits through the sanitizer (1, or SIGABRT
+ * with abort_on_error) instead of dying of SIGSEGV. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define PROC_SEGV_CAUGHT 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define PROC_SEGV_CAUGHT 1
 #endif
 #endif
 #ifndef PROC_SEGV_CAUGHT
 #define PROC_SEGV_CAUGHT 0
+#endif
+
+/* ThreadSanitizer ends a child that starts a thread after a fork of a
+ * threaded process ("starting new threads after multi-threaded fork is not
+ * supported"): a fork child started from a thread other than the main one
+ * watches its parent with a thread, so those cases are skipped under it. */
+#if defined(__SANITIZE_THREAD__)
+#define PROC_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PROC_TSAN 1
+#endif
+#endif
+#ifndef PROC_TSAN
+#define PROC_TSAN 0
 #endif
 
 #define TASKS WEFT_TEST_TASKS_LIB
