@@ -119,14 +119,32 @@
 /* A token's old value, or a flag that there was none (Token.MISSING). */
 %apply (void **OLD_VALUE, int *MISSING) { (void **old_value, int *missing) };
 
-/* Bytes going in; bytes handed back that the caller frees (weft_free);
- * bytes handed back that the object keeps. */
-%apply (const void *BYTES, size_t BYTES_LEN) { (const void *input, size_t input_len) };
+/* Bytes going in (an input, a key, an address; none for NULL); bytes
+ * handed back that the caller frees (weft_free); bytes handed back that
+ * the object keeps. */
+%apply (const void *BYTES, size_t BYTES_LEN) {
+    (const void *input, size_t input_len),
+    (const void *authkey, size_t authkey_len),
+    (const char *address, size_t address_len) };
 %apply (char **BYTES_OUT, size_t *BYTES_OUT_LEN) {
     (char **out, size_t *out_len),
     (char **err, size_t *err_len),
-    (char **output, size_t *output_len) };
+    (char **output, size_t *output_len),
+    (char **address, size_t *address_len),
+    (void **buf, size_t *len) };
 %apply (const char **BYTES_VIEW, size_t *BYTES_VIEW_LEN) { (const char **data, size_t *len) };
+/* A message going out from part of a buffer: the language passes one
+ * bytes-like value whole (offset 0, its length) and its own layer slices
+ * it first, as a memoryview or a substring. */
+%apply (const void *BYTES_AT, size_t BYTES_AT_OFFSET, size_t BYTES_AT_LEN) {
+    (const void *buf, size_t offset, size_t size) };
+/* Writable memory lent for the call, that a message is received into. */
+%apply (void *BUFFER, size_t BUFFER_LEN) { (void *buf, size_t buflen) };
+/* What weft_connection_wait() waits on: one list of connections and
+ * descriptors side by side, and one ready flag handed back for each. */
+%apply (weft_connection *const *WAIT_ENTRIES, const int *WAIT_FDS, size_t WAIT_N) {
+    (weft_connection *const *conns, const int *fds, size_t n) };
+%apply (int *READY_FLAGS, size_t *READY_COUNT) { (int *ready, size_t *nready) };
 #endif
 
 /* Values handed back, by the names core.h gives them, in all three
@@ -154,3 +172,4 @@
 %include "weft/sched.h"
 %include "weft/context.h"
 %include "weft/subprocess.h"
+%include "weft/connection.h"

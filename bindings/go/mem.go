@@ -32,12 +32,15 @@ func cStrings(ss []string) (vec uintptr, free func()) {
 	}
 }
 
-// goBytes copies n bytes at p (nil for a NULL p).
+// goBytes copies n bytes at p (nil for a NULL p), however many: a
+// connection's message may pass C.GoBytes's int limit.
 func goBytes(p uintptr, n uint64) []byte {
 	if p == 0 {
 		return nil
 	}
-	return C.GoBytes(unsafe.Pointer(p), C.int(n))
+	b := make([]byte, n)
+	copy(b, unsafe.Slice((*byte)(cweft.CPointer(p)), n))
+	return b
 }
 
 // takeBytes copies bytes weft allocated for the caller and frees them.
@@ -54,7 +57,7 @@ func goStrings(p uintptr, n uint64) []string {
 	if p == 0 {
 		return nil
 	}
-	arr := unsafe.Slice((**C.char)(unsafe.Pointer(p)), n)
+	arr := unsafe.Slice((**C.char)(cweft.CPointer(p)), n)
 	out := make([]string, n)
 	for i := range out {
 		out[i] = C.GoString(arr[i])
@@ -67,7 +70,7 @@ func pointers(p uintptr, n uint64) []uintptr {
 	if p == 0 || n == 0 {
 		return nil
 	}
-	return append([]uintptr(nil), unsafe.Slice((*uintptr)(unsafe.Pointer(p)), n)...)
+	return append([]uintptr(nil), unsafe.Slice((*uintptr)(cweft.CPointer(p)), n)...)
 }
 
 // firstByte gives the pointer weft takes for bytes going in (nil when empty).
@@ -83,7 +86,7 @@ func goBytesZ(p uintptr) []byte {
 	if p == 0 {
 		return nil
 	}
-	return []byte(C.GoString((*C.char)(unsafe.Pointer(p))))
+	return []byte(C.GoString((*C.char)(cweft.CPointer(p))))
 }
 
 // unsafePointer gives the address of Go memory holding no Go pointers, for
@@ -91,4 +94,4 @@ func goBytesZ(p uintptr) []byte {
 func unsafePointer(p *uintptr) unsafe.Pointer { return unsafe.Pointer(p) }
 
 // unsafePointerU views C memory weft allocated as a pointer.
-func unsafePointerU(p uintptr) unsafe.Pointer { return unsafe.Pointer(p) }
+func unsafePointerU(p uintptr) unsafe.Pointer { return cweft.CPointer(p) }

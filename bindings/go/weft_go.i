@@ -17,6 +17,13 @@
 
 %insert(cgo_comment_typedefs) %{
 #include <stdlib.h>
+#include <stdint.h>
+
+// The pointer behind an address C handed to Go as a uintptr (C memory,
+// which Go's collector neither moves nor frees): converted on the C side,
+// where the address came from, so Go never turns a uintptr into an
+// unsafe.Pointer. (Line comments: this text sits inside a Go comment.)
+static inline void *weft_go_pointer(uintptr_t p) { return (void *)p; }
 %}
 
 %include <stdint.i>
@@ -117,13 +124,41 @@ func takeStatus(p uintptr) error {
 	if p == 1 {
 		return &Error{Code: int(WEFT_NOMEM)}
 	}
-	ints := (*[2]C.int)(unsafe.Pointer(p))
+	f := CPointer(p)
+	ints := (*[2]C.int)(f)
 	code, errnum := int(ints[0]), int(ints[1])
-	msg := C.GoString((*C.char)(unsafe.Pointer(p + 2*unsafe.Sizeof(C.int(0)))))
-	C.free(unsafe.Pointer(p))
+	msg := C.GoString((*C.char)(unsafe.Add(f, 2*unsafe.Sizeof(C.int(0)))))
+	C.free(f)
 	return &Error{Code: code, Message: msg, Errno: errnum}
 }
+
+// CPointer gives the pointer behind the address of C memory that weft handed
+// back as a uintptr (a string, a byte buffer, an array it allocated).
+func CPointer(p uintptr) unsafe.Pointer {
+	return C.weft_go_pointer(C.uintptr_t(p))
+}
+
+// A Go string header whose bytes are C memory.
+type weftCString struct {
+	p unsafe.Pointer
+	n int
+}
+
+// weftCopyString copies a string the C wrapper allocated (SWIG's
+// Swig_AllocateString, made on the thread of the call, so a thread-local
+// message such as weft_errmsg() is read before the goroutine can move) into
+// Go memory and frees the C copy.
+func weftCopyString(s string) string {
+	r := strings.Clone(s)
+	C.free((*weftCString)(unsafe.Pointer(&s)).p)
+	return r
+}
 %}
+
+/* Strings coming back: SWIG's own copy in Go (swigCopyString) turns a uintptr
+ * into a pointer, which go vet rightly questions; this one does not. */
+%typemap(goout) char *, const char * %{ $result = weftCopyString($1) %}
+%go_import("strings")
 
 /* ---- scalar and handle out-parameters ------------------------------------ */
 
@@ -210,9 +245,9 @@ WEFT_GO_OUT(weft_status, int32)
 
 /* Arrays going in are C or Go memory holding no Go pointers, built by the
  * package weft (string vectors in C memory, handle arrays as []uintptr). */
-%typemap(gotype) const char *const *, weft_future *const * "uintptr"
-%typemap(imtype) const char *const *, weft_future *const * "uintptr"
-%typemap(in) const char *const *, weft_future *const * %{ $1 = ($1_ltype)$input; %}
+%typemap(gotype) const char *const *, weft_future *const *, weft_connection *const * "uintptr"
+%typemap(imtype) const char *const *, weft_future *const *, weft_connection *const * "uintptr"
+%typemap(in) const char *const *, weft_future *const *, weft_connection *const * %{ $1 = ($1_ltype)$input; %}
 %typemap(gotype) const int *fds "*int32"
 %typemap(imtype) const int *fds "*int32"
 %typemap(in) const int *fds %{ $1 = ($1_ltype)$input; %}
@@ -226,11 +261,26 @@ WEFT_GO_OUT(weft_status, int32)
 %typemap(imtype) unsigned char *done "*byte"
 %typemap(in) unsigned char *done %{ $1 = ($1_ltype)$input; %}
 
-/* Bytes going in: a pointer to the first byte of a Go []byte (nil for none),
+/* Bytes going in (an input, a message, a key) and a buffer a message is
+ * received into: a pointer to the first byte of a Go []byte (nil for none),
  * which cgo keeps in place for the call. */
-%typemap(gotype) const void *input "*byte"
-%typemap(imtype) const void *input "*byte"
-%typemap(in) const void *input %{ $1 = (const void *)$input; %}
+%typemap(gotype) const void *input, const void *buf, const void *authkey, void *buf "*byte"
+%typemap(imtype) const void *input, const void *buf, const void *authkey, void *buf "*byte"
+%typemap(in) const void *input, const void *buf, const void *authkey, void *buf %{ $1 = ($1_ltype)$input; %}
+
+/* An address: Go has no NULL string, so an empty one stands for NULL (a
+ * listener's fresh path, or localhost); its length goes beside it, so an
+ * abstract name's leading NUL byte survives. */
+%typemap(in) const char *address %{
+    if ($input.n == 0) {
+        $1 = NULL;
+    } else {
+        $1 = ($1_ltype)malloc($input.n + 1);
+        memcpy($1, $input.p, $input.n);
+        $1[$input.n] = '\0';
+    }
+%}
+%typemap(freearg) const char *address %{ free($1); %}
 
 /* C-only hooks (comparators, clocks) are NULL, the library's default. */
 %typemap(in, numinputs=0) (weft_queue_compare_fn cmp, void *cmp_arg) %{ $1 = NULL; $2 = NULL; %}
@@ -255,7 +305,9 @@ WEFT_GO_OUT(weft_status, int32)
 %typemap(gotype) void * "uintptr"
 %typemap(imtype) void * "uintptr"
 %typemap(in) void * %{ $1 = (void *)$input; %}
-%typemap(out) void * %{ $result = (uintptr_t)$1; %}
+/* (The C wrapper's result is a void * too; cgo's declaration of it says
+ * uintptr_t, so no integer-pointer conversion happens on either side.) */
+%typemap(out) void * %{ $result = $1; %}
 
 /* ... and the function that frees it deletes the handle. */
 %typemap(in, numinputs=0) weft_free_fn %{ $1 = weft_go_release; %}

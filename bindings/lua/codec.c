@@ -11,7 +11,14 @@
  * each decoded userdata takes another, so a handle outlives the Lua value it
  * was put in as long as the buffer or any copy of it lives.
  * Refused with a Lua error: coroutines, other full userdata, tables with a
- * metatable, C functions no loaded module exports. */
+ * metatable, C functions no loaded module exports.
+ *
+ * A message (weft_lua_encode_message) is a buffer that may leave the
+ * process, over a connection: it holds no handles and no light userdata
+ * (pointers mean nothing elsewhere), and decoding one checks its length and
+ * refuses those tags. It is for a peer of the same build and architecture
+ * (numbers are in this machine's layout) that the receiver trusts, as
+ * Python trusts a pickle: Lua functions travel as bytecode. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +147,7 @@ typedef struct enc {
     int globals; /* the globals table */
     int upvals;  /* table: upvalue id -> function id * 256 + index, first seen */
     lua_Integer next_id;
+    bool message; /* leaves the process: no handles, no pointers */
 } enc;
 
 static void encode_value(enc *e, int idx, int depth);
@@ -332,6 +340,8 @@ static void encode_value(enc *e, int idx, int depth)
             encode_lfunction(e, idx, depth);
         break;
     case LUA_TLIGHTUSERDATA: {
+        if (e->message)
+            luaL_error(L, "weft: cannot send a light userdata to another process");
         void *p = lua_touserdata(L, idx);
         put_byte(L, b, T_LIGHT);
         put(L, b, &p, sizeof p);
@@ -342,6 +352,8 @@ static void encode_value(enc *e, int idx, int depth)
         const void *type;
         if (!weft_lua_handle_info(L, idx, &ptr, &type))
             luaL_error(L, "weft: cannot copy a userdata that is not a weft handle");
+        if (e->message)
+            luaL_error(L, "weft: cannot send a weft handle to another process");
         if (ptr == NULL)
             luaL_error(L, "weft: cannot copy a weft handle that was freed");
         hold(L, b, ptr);
@@ -358,7 +370,7 @@ static void encode_value(enc *e, int idx, int depth)
     }
 }
 
-void *weft_lua_encode(lua_State *L, int first, int n, size_t *len)
+static void *encode(lua_State *L, int first, int n, size_t *len, bool message)
 {
     first = lua_absindex(L, first);
     luaL_checkstack(L, 12, "weft: copying a value");
@@ -371,7 +383,7 @@ void *weft_lua_encode(lua_State *L, int first, int n, size_t *len)
     }
     lua_setmetatable(L, -2);
 
-    enc e = {.L = L, .b = b, .next_id = 0};
+    enc e = {.L = L, .b = b, .next_id = 0, .message = message};
     lua_newtable(L);
     e.seen = lua_gettop(L);
     luaL_getsubtable(L, LUA_REGISTRYINDEX, "weft.codec.cfuncs");
@@ -400,6 +412,16 @@ void *weft_lua_encode(lua_State *L, int first, int n, size_t *len)
     return data;
 }
 
+void *weft_lua_encode(lua_State *L, int first, int n, size_t *len)
+{
+    return encode(L, first, n, len, false);
+}
+
+void *weft_lua_encode_message(lua_State *L, int first, int n, size_t *len)
+{
+    return encode(L, first, n, len, true);
+}
+
 /* ---- decoding ---------------------------------------------------------- */
 
 typedef struct dec {
@@ -407,6 +429,7 @@ typedef struct dec {
     const unsigned char *p, *end;
     int ids; /* table: id -> table or function */
     lua_Integer next_id;
+    bool message; /* from elsewhere: no handles, no pointers */
 } dec;
 
 static void take(dec *d, void *out, size_t n)
@@ -581,6 +604,8 @@ static void decode_value(dec *d, int depth)
         lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
         break;
     case T_HANDLE: {
+        if (d->message)
+            luaL_error(L, "weft: corrupt message (a weft handle)");
         const void *type;
         void *ptr;
         take(d, &type, sizeof type);
@@ -592,6 +617,8 @@ static void decode_value(dec *d, int depth)
         break;
     }
     case T_LIGHT: {
+        if (d->message)
+            luaL_error(L, "weft: corrupt message (a light userdata)");
         void *p;
         take(d, &p, sizeof p);
         lua_pushlightuserdata(L, p);
@@ -602,23 +629,43 @@ static void decode_value(dec *d, int depth)
     }
 }
 
+static int decode(lua_State *L, const void *buf, const header *h, bool message)
+{
+    luaL_checkstack(L, (int)h->count + 8, "weft: too many values");
+    lua_newtable(L);
+    dec d = {.L = L,
+             .p = (const unsigned char *)buf + sizeof *h,
+             .end = (const unsigned char *)buf + h->size,
+             .ids = lua_gettop(L),
+             .next_id = 0,
+             .message = message};
+    for (uint32_t i = 0; i < h->count; i++)
+        decode_value(&d, 0);
+    lua_remove(L, d.ids);
+    return (int)h->count;
+}
+
 int weft_lua_decode(lua_State *L, const void *buf)
 {
     header h;
     memcpy(&h, buf, sizeof h);
     if (h.magic != MAGIC)
         return luaL_error(L, "weft: not a weft value buffer");
-    luaL_checkstack(L, (int)h.count + 8, "weft: too many values");
-    lua_newtable(L);
-    dec d = {.L = L,
-             .p = (const unsigned char *)buf + sizeof h,
-             .end = (const unsigned char *)buf + h.size,
-             .ids = lua_gettop(L),
-             .next_id = 0};
-    for (uint32_t i = 0; i < h.count; i++)
-        decode_value(&d, 0);
-    lua_remove(L, d.ids);
-    return (int)h.count;
+    return decode(L, buf, &h, false);
+}
+
+int weft_lua_decode_message(lua_State *L, const void *buf, size_t len)
+{
+    header h;
+    if (len < sizeof h)
+        return luaL_error(L, "weft: not a weft message (%d bytes)", (int)len);
+    memcpy(&h, buf, sizeof h);
+    if (h.magic != MAGIC)
+        return luaL_error(L, "weft: not a weft message");
+    /* Every value takes a byte at least: a count beyond that is corrupt. */
+    if (h.size < sizeof h || h.size > len || h.nhandles != 0 || h.count > h.size - sizeof h)
+        return luaL_error(L, "weft: corrupt message");
+    return decode(L, buf, &h, true);
 }
 
 void weft_lua_value_free(void *p)

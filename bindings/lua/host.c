@@ -277,6 +277,24 @@ static int l_size(lua_State *L)
     return 1;
 }
 
+/* core._pack(...): the values as one message string, for a connection;
+ * core._unpack(s): the values of such a string. */
+static int l_pack(lua_State *L)
+{
+    size_t len;
+    void *buf = weft_lua_encode_message(L, 1, lua_gettop(L), &len);
+    lua_pushlstring(L, buf, len);
+    weft_lua_value_free(buf);
+    return 1;
+}
+
+static int l_unpack(lua_State *L)
+{
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    return weft_lua_decode_message(L, s, len);
+}
+
 /* ---- arrays ---------------------------------------------------------------- */
 
 /* The strings stay owned by the table, which is on the caller's stack for the
@@ -675,7 +693,8 @@ void weft_lua_init(lua_State *L)
     static const luaL_Reg extra[] = {
         {"error", l_error},     {"_free", l_free},   {"_owned", l_owned},     {"_kind", l_kind},
         {"_methods", l_methods}, {"_copy", l_copy},   {"_anchor", l_anchor},   {"_size", l_size},
-        {"monotonic", l_monotonic}, {"callable", l_callable}, {NULL, NULL},
+        {"monotonic", l_monotonic}, {"callable", l_callable}, {"_pack", l_pack}, {"_unpack", l_unpack},
+        {NULL, NULL},
     };
     for (const luaL_Reg *r = extra; r->name != NULL; r++) {
         lua_pushstring(L, r->name);

@@ -15,7 +15,8 @@ local M = {core = core, Error = core.Error}
 M._areas = {}
 for area, probe in pairs({sync = "weft_lock_new", queue = "weft_queue_new", futures = "weft_future_new",
                           sched = "weft_scheduler_new", subprocess = "weft_popen_new",
-                          context = "weft_context_new", thread = "weft_thread_new"}) do
+                          context = "weft_context_new", thread = "weft_thread_new",
+                          connection = "weft_pipe_new"}) do
   if core[probe] and package.searchpath("weft." .. area, package.path) then
     M._areas[#M._areas + 1] = area
   end

@@ -29,6 +29,14 @@ void *weft_lua_encode(lua_State *L, int first, int n, size_t *len);
 /* Pushes the values of a buffer made by weft_lua_encode; returns how many. */
 int weft_lua_decode(lua_State *L, const void *buf);
 
+/* The same for a message that leaves the process (a connection's): handles
+ * and light userdata are refused with a Lua error, so the buffer holds no
+ * references; free it with weft_lua_value_free. */
+void *weft_lua_encode_message(lua_State *L, int first, int n, size_t *len);
+/* Pushes the values of a message of `len` bytes from anywhere: its length
+ * and tags are checked, a corrupt one raises a Lua error. */
+int weft_lua_decode_message(lua_State *L, const void *buf, size_t len);
+
 /* True when `p` is a buffer made by weft_lua_encode. */
 bool weft_lua_is_value(const void *p, weft_free_fn free_fn);
 

@@ -282,8 +282,15 @@ WEFT_LUA_INT_OUT(weft_status)
     $1 = (void *)lua_tolstring(L, $input, &$2);
 %}
 
+/* Bytes going out from part of a buffer (BYTES_AT, weft.i): a whole string;
+ * the area's Lua layer takes the part first. */
+%typemap(in, checkfn="lua_isstring") (const void *BYTES_AT, size_t BYTES_AT_OFFSET, size_t BYTES_AT_LEN) %{
+    $1 = (void *)lua_tolstring(L, $input, &$3);
+    $2 = 0;
+%}
+
 /* Bytes coming out that the caller frees with weft_free(). */
-%typemap(in, numinputs=0) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) (char *p = NULL, size_t n = 0)
+%typemap(in, numinputs=0) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) ($*1_ltype p = NULL, size_t n = 0)
 %{ $1 = &p; $2 = &n; %}
 %typemap(argout) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) %{
     if (*$1 != NULL) lua_pushlstring(L, *$1, *$2); else lua_pushnil(L);
@@ -337,6 +344,66 @@ WEFT_LUA_INT_OUT(weft_status)
     SWIG_arg++;
 %}
 %typemap(freearg) unsigned char *done %{ free(flags$argnum); %}
+
+/* WAIT_ENTRIES (weft.i): one table of connections and descriptors
+ * (integers), side by side. */
+%typemap(in, checkfn="lua_istable") (weft_connection *const *WAIT_ENTRIES, const int *WAIT_FDS, size_t WAIT_N)
+    (void **conns = NULL, int *fds = NULL) %{
+    {
+        size_t len_ = (size_t)lua_rawlen(L, $input);
+        conns = calloc(len_ > 0 ? len_ : 1, sizeof *conns);
+        fds = calloc(len_ > 0 ? len_ : 1, sizeof *fds);
+        if (conns == NULL || fds == NULL) {
+            weft_lua_push_error(L, WEFT_NOMEM, "weft: out of memory");
+            SWIG_fail;
+        }
+        for (size_t i_ = 0; i_ < len_; i_++) {
+            lua_rawgeti(L, $input, (lua_Integer)i_ + 1);
+            int isint_ = 0;
+            lua_Integer fd_ = lua_tointegerx(L, -1, &isint_);
+            fds[i_] = -1;
+            if (isint_) {
+                fds[i_] = fd_ < 0 || fd_ > INT32_MAX ? -1 : (int)fd_;
+            } else if (lua_isnil(L, -1) || !weft_lua_to_handle(L, -1, &conns[i_], $descriptor(weft_connection *))) {
+                lua_pop(L, 1);
+                weft_lua_push_error(L, WEFT_EINVAL, "$symname: an entry is neither a connection nor a descriptor");
+                SWIG_fail;
+            }
+            lua_pop(L, 1);
+        }
+        $1 = ($1_ltype)conns;
+        $2 = fds;
+        $3 = len_;
+    }
+%}
+%typemap(freearg) (weft_connection *const *WAIT_ENTRIES, const int *WAIT_FDS, size_t WAIT_N) %{
+    free(conns$argnum);
+    free(fds$argnum);
+%}
+%typemap(argout) (weft_connection *const *WAIT_ENTRIES, const int *WAIT_FDS, size_t WAIT_N) "" /* not results */
+
+/* READY_FLAGS (weft.i): a flag per entry of the wait, as a table of
+ * booleans; the entries' count is the call's third argument
+ * (weft_connection_wait). */
+%typemap(in, numinputs=0) (int *READY_FLAGS, size_t *READY_COUNT) (int *flags = NULL, size_t count = 0)
+%{ $2 = &count; %}
+%typemap(check) (int *READY_FLAGS, size_t *READY_COUNT) %{
+    flags$argnum = calloc(arg3 > 0 ? arg3 : 1, sizeof(int));
+    if (flags$argnum == NULL) {
+        weft_lua_push_error(L, WEFT_NOMEM, "weft: out of memory");
+        SWIG_fail;
+    }
+    $1 = flags$argnum;
+%}
+%typemap(argout) (int *READY_FLAGS, size_t *READY_COUNT) %{
+    lua_createtable(L, (int)arg3, 0);
+    for (size_t i_ = 0; i_ < arg3; i_++) {
+        lua_pushboolean(L, $1[i_] != 0);
+        lua_rawseti(L, -2, (lua_Integer)i_ + 1);
+    }
+    SWIG_arg++;
+%}
+%typemap(freearg) (int *READY_FLAGS, size_t *READY_COUNT) %{ free(flags$argnum); %}
 
 /* An array of new references (threading.enumerate): a table of handles
  * that own them; the array itself is freed. */
@@ -438,6 +505,9 @@ WEFT_LUA_INT_OUT(weft_status)
  * their return values and errors, so it is not exposed. */
 %ignore weft_outcome_set_value;
 %ignore weft_outcome_set_error;
+/* Lua strings are immutable: a message is received as a new string
+ * (weft_connection_recv_bytes), never into a caller's buffer. */
+%ignore weft_connection_recv_bytes_into;
 /* weft_free is for memory the typemaps already free. */
 %ignore weft_free;
 /* Read by the scheduler-queue typemap; an array is never handed to Lua. */

@@ -682,10 +682,12 @@ PyObject *weft_py_install_thread_hooks(PyObject *fn)
 
 
 
-/* Raises what a failed call with this code would raise (for tests). */
+/* Raises the class a failed call with this code raises, with the code's
+ * own text: no failure happened, so the thread's last message and errno
+ * (of some earlier call) say nothing about it. */
 PyObject *weft_py_raise_status(int code)
 {
-    weft_py_raise(code);
+    PyErr_SetString(weft_py_exc_class(code), weft_strerror(code));
     return NULL;
 }
 

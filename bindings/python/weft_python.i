@@ -445,26 +445,36 @@ struct TYPE {};
     free((void *)$1);
 }
 
-/* Bytes in: any bytes-like object, or None for no data. */
-%typemap(in) (const void *BYTES, size_t BYTES_LEN) (Py_buffer view) {
+/* Bytes in: any bytes-like object, or None for no data. BYTES_AT (weft.i)
+ * is the same object whole, at offset 0 (the package slices it first);
+ * BUFFER is a writable one (bytearray, array, memoryview, ...). The buffer
+ * is held until the call is over, through which the GIL may be released. */
+%define %weft_py_buffer(PATTERN, FLAGS, NONE_OK, SET)
+%typemap(in) PATTERN (Py_buffer view) {
     view.obj = NULL;
-    if ($input == Py_None) {
+    if (NONE_OK && $input == Py_None) {
         $1 = NULL;
         $2 = 0;
     } else {
-        if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) < 0)
+        if (PyObject_GetBuffer($input, &view, FLAGS) < 0)
             SWIG_fail;
-        $1 = view.buf;
-        $2 = (size_t)view.len;
+        SET;
     }
 }
-%typemap(freearg) (const void *BYTES, size_t BYTES_LEN) {
+%typemap(freearg) PATTERN {
     if (view$argnum.obj != NULL)
         PyBuffer_Release(&view$argnum);
 }
+%enddef
+%weft_py_buffer(%arg((const void *BYTES, size_t BYTES_LEN)), PyBUF_SIMPLE, 1,
+                %arg($1 = view.buf; $2 = (size_t)view.len))
+%weft_py_buffer(%arg((const void *BYTES_AT, size_t BYTES_AT_OFFSET, size_t BYTES_AT_LEN)), PyBUF_SIMPLE, 0,
+                %arg($1 = view.buf; $2 = 0; $3 = (size_t)view.len))
+%weft_py_buffer(%arg((void *BUFFER, size_t BUFFER_LEN)), PyBUF_WRITABLE, 0,
+                %arg($1 = view.buf; $2 = (size_t)view.len))
 
 /* Bytes out that the caller owns (freed with weft_free()): bytes, or None. */
-%typemap(in, numinputs=0) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) (char *buf = NULL, size_t len = 0) {
+%typemap(in, numinputs=0) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) ($*1_ltype buf = NULL, size_t len = 0) {
     $1 = &buf;
     $2 = &len;
 }
@@ -473,6 +483,65 @@ struct TYPE {};
 }
 %typemap(freearg) (char **BYTES_OUT, size_t *BYTES_OUT_LEN) {
     weft_free(*$1);
+}
+
+/* WAIT_ENTRIES (weft.i): one sequence of weft connections and
+ * descriptors (ints or objects with fileno()), side by side. */
+%typemap(in) (weft_connection *const *WAIT_ENTRIES, const int *WAIT_FDS, size_t WAIT_N)
+             (weft_connection **conns = NULL, int *fds = NULL) {
+    PyObject *seq_ = PySequence_Fast($input, "a sequence of connections and descriptors is required");
+    if (seq_ == NULL)
+        SWIG_fail;
+    Py_ssize_t n_ = PySequence_Fast_GET_SIZE(seq_);
+    conns = calloc(n_ > 0 ? (size_t)n_ : 1, sizeof *conns);
+    fds = calloc(n_ > 0 ? (size_t)n_ : 1, sizeof *fds);
+    if (conns == NULL || fds == NULL) {
+        Py_DECREF(seq_);
+        PyErr_NoMemory();
+        SWIG_fail;
+    }
+    for (Py_ssize_t i_ = 0; i_ < n_; i_++) {
+        PyObject *o_ = PySequence_Fast_GET_ITEM(seq_, i_);
+        void *p_ = NULL;
+        fds[i_] = -1;
+        if (o_ != Py_None && SWIG_IsOK(SWIG_ConvertPtr(o_, &p_, $descriptor(weft_connection *), 0))) {
+            conns[i_] = (weft_connection *)p_;
+        } else if ((fds[i_] = PyObject_AsFileDescriptor(o_)) < 0) {
+            Py_DECREF(seq_);
+            SWIG_fail;
+        }
+    }
+    Py_DECREF(seq_);
+    $1 = conns;
+    $2 = fds;
+    $3 = (size_t)n_;
+}
+%typemap(freearg) (weft_connection *const *WAIT_ENTRIES, const int *WAIT_FDS, size_t WAIT_N) {
+    free(conns$argnum);
+    free(fds$argnum);
+}
+%typemap(argout) (weft_connection *const *WAIT_ENTRIES, const int *WAIT_FDS, size_t WAIT_N) ""; /* not results */
+
+/* READY_FLAGS (weft.i): a flag per entry of the wait, a list of bools.
+ * The entries' count is the call's third argument (weft_connection_wait). */
+%typemap(in, numinputs=0) (int *READY_FLAGS, size_t *READY_COUNT) (int *flags = NULL, size_t count = 0) {
+    $2 = &count;
+}
+%typemap(check) (int *READY_FLAGS, size_t *READY_COUNT) {
+    if ((flags$argnum = calloc(arg3 > 0 ? arg3 : 1, sizeof(int))) == NULL) {
+        PyErr_NoMemory();
+        SWIG_fail;
+    }
+    $1 = flags$argnum;
+}
+%typemap(argout) (int *READY_FLAGS, size_t *READY_COUNT) {
+    PyObject *list_ = PyList_New((Py_ssize_t)arg3);
+    for (size_t i_ = 0; list_ != NULL && i_ < arg3; i_++)
+        PyList_SET_ITEM(list_, (Py_ssize_t)i_, PyBool_FromLong($1[i_]));
+    $result = weft_py_append($result, list_);
+}
+%typemap(freearg) (int *READY_FLAGS, size_t *READY_COUNT) {
+    free(flags$argnum);
 }
 
 /* Bytes out borrowed from an object: copied. */

@@ -70,6 +70,11 @@ MODULE_PAGES = [
      "byte messages in CPython's framing, listeners and clients with both "
      "generations of its handshake. Receives and accepts take timeouts; objects "
      "cross as bytes (see @ref guide-connection \"the guide\")."),
+    ("multiprocessing.shared_memory", "names-multiprocessing-shared-memory", "multiprocessing.shared_memory",
+     "Python's `multiprocessing.shared_memory` in C, compatible with CPython: the "
+     "same segment names and the same ShareableList layout, so a weft process and "
+     "a CPython process share segments and lists. Attaching never registers a "
+     "segment for unlinking (see @ref guide-shm \"the guide\")."),
 ]
 BINDING_PAGES = [
     ("python", "names-python", "weft", "the Python binding",

@@ -350,7 +350,9 @@ weft_status weft_listener_accept(weft_listener *l, double timeout, weft_connecti
 
 /* connect() within the deadline: non-blocking, then wait to be writable. A
  * Unix socket whose listener's backlog is full says EAGAIN instead; that one
- * waits in a blocking connect bounded by SO_SNDTIMEO. */
+ * waits in a blocking connect bounded by SO_SNDTIMEO, which a signal ends
+ * with EINTR and leaves unconnected, so it is tried again (or, when the
+ * call is interruptible, reported). */
 static weft_status weft__connect(int fd, const weft__sockaddr *sa, socklen_t len, const weft__deadline *d,
                                  const char *fn)
 {
@@ -360,20 +362,24 @@ static weft_status weft__connect(int fd, const weft__sockaddr *sa, socklen_t len
     int err = r == 0 ? 0 : errno;
     if (err == EAGAIN && sa->sa.sa_family == AF_UNIX) {
         fcntl(fd, F_SETFL, flags);
-        int64_t left = weft__deadline_left_ns(d);
-        struct timeval tv = { 0, 0 };
-        if (!d->forever) {
-            tv.tv_sec = (time_t)(left / 1000000000);
-            tv.tv_usec = (suseconds_t)(left % 1000000000 / 1000);
-            if (tv.tv_sec == 0 && tv.tv_usec == 0)
-                tv.tv_usec = 1;
-        }
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        r = connect(fd, &sa->sa, len);
-        err = r == 0 ? 0 : errno;
+        do {
+            int64_t left = weft__deadline_left_ns(d);
+            struct timeval tv = { 0, 0 };
+            if (!d->forever) {
+                tv.tv_sec = (time_t)(left / 1000000000);
+                tv.tv_usec = (suseconds_t)(left % 1000000000 / 1000);
+                if (tv.tv_sec == 0 && tv.tv_usec == 0)
+                    tv.tv_usec = 1;
+            }
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+            r = connect(fd, &sa->sa, len);
+            err = r == 0 ? 0 : errno;
+        } while (err == EINTR && !weft__note_interrupt(d) && weft__deadline_left_ns(d) > 0);
         struct timeval zero = { 0, 0 };
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &zero, sizeof zero);
-        if (err == EAGAIN || err == EINPROGRESS)
+        if (err == EINTR && weft__interrupted)
+            return weft__fail_interrupted(fn);
+        if (err == EAGAIN || err == EINPROGRESS || err == EINTR)
             return weft__fail(WEFT_TIMEOUT, "%s: the listener did not take the connection in time", fn);
     } else if (err == EINPROGRESS) {
         for (;;) {
@@ -387,6 +393,8 @@ static weft_status weft__connect(int fd, const weft__sockaddr *sa, socklen_t len
                 return weft__fail(WEFT_TIMEOUT, "%s: connect timed out", fn);
             if (p < 0 && errno == EINTR && weft__note_interrupt(d))
                 return weft__fail_interrupted(fn);
+            if (p < 0 && errno != EINTR)
+                return weft__fail_os(errno, "%s: poll", fn);
         }
         socklen_t elen = sizeof err;
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);

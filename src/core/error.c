@@ -58,6 +58,10 @@ weft_status weft__fail(weft_status status, const char *fmt, ...)
     va_start(ap, fmt);
     weft__vset(fmt, ap);
     va_end(ap);
+    /* A WEFT_OS of weft's own (a read-only connection, a truncated message)
+     * carries no errno: an older one must not be read as its cause. */
+    if (status == WEFT_OS)
+        weft__saved_errno = 0;
     return status;
 }
 

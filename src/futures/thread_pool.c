@@ -446,7 +446,7 @@ weft_status weft_thread_pool_executor_new(weft_executor **out, const weft_execut
         p->prefix = weft__strdup(buf);
     }
     if (p->prefix == NULL) {
-        free(p);
+        weft__obj_discard(p); /* a slot of the handle region, never malloc'd */
         return WEFT_NOMEM;
     }
     if (opts != NULL && opts->init != NULL) {

@@ -29,6 +29,11 @@ extern const unsigned weft__os_features;
 
 /* ---- threads ------------------------------------------------------------- */
 
+/* pthread_create for every thread the library starts, never at the same
+ * instant as a fork() in another thread (src/os/thread.c says why). Returns
+ * 0 or an errno value, as pthread_create. */
+int weft__os_thread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
+
 /* The kernel's id of the calling thread (Python's get_native_id). */
 uint64_t weft__os_thread_native_id(void);
 
@@ -56,8 +61,34 @@ void *weft__os_reserve(size_t size);
 /* Makes part of a reservation readable and writable (zero-filled). */
 bool weft__os_commit(void *p, size_t size);
 
-/* Gives a reservation back. */
+/* Gives a reservation back; also unmaps a shared mapping. */
 void weft__os_release(void *p, size_t size);
+
+/* ---- named shared memory ---------------------------------------------------
+ * POSIX shared memory objects (mem.c). `name` starts with '/'. Descriptors
+ * are close-on-exec (shm_open sets FD_CLOEXEC, as POSIX requires). */
+
+/* Creates the object `name` (O_CREAT | O_EXCL, mode 0600) and sizes it to
+ * `size` bytes; the object is removed again when sizing fails. Returns the
+ * descriptor or -1 with errno. */
+int weft__os_shm_create(const char *name, size_t size);
+
+/* Opens the existing object `name` read-write; -1 with errno. */
+int weft__os_shm_attach(const char *name);
+
+/* Removes the name; 0 or -1 with errno. Async-signal-safe where the C
+ * library's shm_unlink is (glibc 2.34+: it only builds a path and unlinks). */
+int weft__os_shm_unlink(const char *name);
+
+/* Maps the object behind `fd` read-write and shared: its first *size bytes
+ * when *size is not 0 (a segment just sized), else all of it, and *size
+ * receives its size. NULL with errno (EINVAL for an empty object, EFBIG for
+ * one larger than the address space). */
+void *weft__os_map_shared(int fd, size_t *size);
+
+/* Fills buf[0..n) with random bytes from the system (n <= 256); 0 or -1
+ * with errno. */
+int weft__os_random(void *buf, size_t n);
 
 /* ---- descriptors ----------------------------------------------------------
  * Every descriptor the library creates is close-on-exec from birth, so a

@@ -99,7 +99,7 @@ static weft_status weft__start_waiter(weft__os_proc *p, void *owner, const char 
     pthread_attr_setstacksize(&attr, 64 * 1024);
     weft__ref(owner);
     pthread_t t;
-    int err = pthread_create(&t, &attr, weft__waiter_main, w);
+    int err = weft__os_thread_create(&t, &attr, weft__waiter_main, w);
     pthread_attr_destroy(&attr);
     if (err != 0) {
         free(w);
@@ -211,7 +211,7 @@ static void weft__reap_later(pid_t pid)
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, 64 * 1024);
         pthread_t t;
-        int err = pthread_create(&t, &attr, weft__reaper_main, (void *)(intptr_t)pid);
+        int err = weft__os_thread_create(&t, &attr, weft__reaper_main, (void *)(intptr_t)pid);
         pthread_attr_destroy(&attr);
         if (err == 0)
             return;

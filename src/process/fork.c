@@ -169,7 +169,7 @@ void weft__watch_parent(int alive_fd, int sig, pid_t pdeath_parent)
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_t t;
-    if (pthread_create(&t, &attr, weft__watcher_main, w) != 0)
+    if (weft__os_thread_create(&t, &attr, weft__watcher_main, w) != 0)
         free(w);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);

@@ -248,7 +248,7 @@ weft_status weft_thread_start(weft_thread *t)
     weft__registry_arm_atexit();
 
     pthread_t th;
-    int rc = pthread_create(&th, &attr, weft__thread_main, t);
+    int rc = weft__os_thread_create(&th, &attr, weft__thread_main, t);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
         weft__registry_lock();

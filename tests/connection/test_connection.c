@@ -413,3 +413,20 @@ Test(connection, interruptible_receive)
     WEFT_ASSERT_OK(weft_connection_free(a));
     WEFT_ASSERT_OK(weft_connection_free(b));
 }
+
+/* A WEFT_OS of weft's own carries no errno: the one an earlier system
+ * failure saved is not reported as its cause (Python would raise
+ * FileNotFoundError for a read-only connection). */
+Test(connection, own_os_failure_clears_the_saved_errno)
+{
+    weft_connection *c = NULL;
+    WEFT_ASSERT_STATUS(weft_client_connect(&c, WEFT_FAMILY_UNIX, "/nonexistent/weft/socket", 0, 0, NULL, 0, 5),
+                       WEFT_OS);
+    cr_assert_eq(weft_errno(), ENOENT);
+    weft_connection *r, *w;
+    WEFT_ASSERT_OK(weft_pipe_new(&r, &w, 0));
+    WEFT_ASSERT_STATUS(weft_connection_send_bytes(r, "x", 0, 1), WEFT_OS);
+    cr_assert_eq(weft_errno(), 0, "%s", weft_errmsg());
+    WEFT_ASSERT_OK(weft_connection_free(r));
+    WEFT_ASSERT_OK(weft_connection_free(w));
+}

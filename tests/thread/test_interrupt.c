@@ -2,57 +2,13 @@
  * blocking call ends the call with WEFT_INTERRUPTED, the wait undone as a
  * timeout would undo it; with interruption off, waits run their course. */
 #include "weft_test.h"
+#include "pester.h"
 
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
-
-static atomic_int handled;
-
-static void on_usr1(int sig)
-{
-    (void)sig;
-    atomic_fetch_add(&handled, 1);
-}
-
-/* Signals the target thread every 20 ms until told to stop, so a signal
- * that lands before the wait began is followed by one that lands in it. */
-typedef struct {
-    pthread_t target;
-    atomic_bool stop;
-    pthread_t th;
-} pester;
-
-static void *pester_run(void *arg)
-{
-    pester *p = arg;
-    while (!atomic_load(&p->stop)) {
-        nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
-        if (!atomic_load(&p->stop))
-            pthread_kill(p->target, SIGUSR1);
-    }
-    return NULL;
-}
-
-static void pester_start(pester *p)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1; /* no SA_RESTART: as Python installs its handlers */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR1, &sa, NULL);
-    p->target = pthread_self();
-    atomic_init(&p->stop, false);
-    pthread_create(&p->th, NULL, pester_run, p);
-}
-
-static void pester_stop(pester *p)
-{
-    atomic_store(&p->stop, true);
-    pthread_join(p->th, NULL);
-}
 
 static void interruptible(void)
 {
@@ -201,14 +157,14 @@ Test(interrupt, off_by_default_waits_run_their_course)
     weft_lock *l;
     WEFT_ASSERT_OK(weft_lock_new(&l));
     WEFT_ASSERT_OK(weft_lock_acquire(l, -1));
-    atomic_store(&handled, 0);
+    atomic_store(&pester_handled, 0);
     pester p;
     pester_start(&p);
     double t0 = weft_test_now();
     WEFT_ASSERT_STATUS(weft_lock_acquire(l, 0.3), WEFT_TIMEOUT);
     cr_assert_geq(weft_test_now() - t0, 0.3);
     pester_stop(&p);
-    cr_assert_gt(atomic_load(&handled), 0, "no signal arrived during the wait");
+    cr_assert_gt(atomic_load(&pester_handled), 0, "no signal arrived during the wait");
     WEFT_ASSERT_OK(weft_lock_release(l));
     weft_lock_free(l);
     int old = -1;

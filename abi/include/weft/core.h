@@ -150,7 +150,8 @@ WEFT_API const char *weft_errmsg(void);
 
 /**
  * @brief The `errno` saved with the last `WEFT_OS` failure in the calling thread.
- * @return the saved errno, 0 if none was saved.
+ * @return the saved errno; 0 if none was saved, or if the last `WEFT_OS`
+ *         came from weft itself rather than from a system call.
  */
 WEFT_API int weft_errno(void);
 

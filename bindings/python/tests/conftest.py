@@ -8,6 +8,9 @@ standard module instead (CTest runs the suite both ways), and tests of
 weft's own machinery (require_weft) are skipped."""
 import importlib
 import os
+import signal
+import threading
+import time
 
 import pytest
 
@@ -34,3 +37,12 @@ def require(module):
         return importlib.import_module("weft." + module)
     except (ImportError, AttributeError) as e:  # the area is not in this build
         pytest.skip("weft.%s not available: %s" % (module, e), allow_module_level=True)
+
+
+def interrupt_soon(delay=0.1):
+    """Sends this process SIGINT (Ctrl-C) from another thread after `delay`
+    seconds, to interrupt a call the main thread is about to block in."""
+    def fire():
+        time.sleep(delay)
+        os.kill(os.getpid(), signal.SIGINT)
+    threading.Thread(target=fire, daemon=True).start()

@@ -248,6 +248,21 @@ def test_import_package_exposes_futures():
     assert r.stdout.strip() == "ThreadPoolExecutor", r.stderr
 
 
+@pytest.mark.parametrize("mod", MODULES, ids=["std", "weft"])
+def test_pools_left_alive_at_interpreter_exit(mod):
+    # Module globals are collected while the interpreter finalizes, when no
+    # new thread can start any more: exit must neither hang nor fail.
+    code = ("import importlib\n"
+            "futures = importlib.import_module(%r)\n"
+            "pool = futures.ThreadPoolExecutor(2)\n"
+            "queued = futures.ThreadPoolExecutor(1)\n"
+            "assert pool.submit(pow, 2, 5).result() == 32\n"
+            "queued.submit(sum, [1, 2])\n"
+            "print('done')\n" % mod.__name__)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "done" and r.stderr == "", r.stderr
+
+
 def _kinds_of_futures(ex):
     """A future of the executor, one made by hand, and one of the standard
     library's own concurrent.futures, completed later by another thread."""

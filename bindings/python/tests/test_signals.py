@@ -8,18 +8,11 @@ import time
 
 import pytest
 
-from conftest import require
+from conftest import interrupt_soon as _interrupt_soon, require
 
 threading = require("threading")
 queue = require("queue")
 futures = require("concurrent.futures")
-
-
-def _interrupt_soon(delay=0.1):
-    def fire():
-        time.sleep(delay)
-        os.kill(os.getpid(), signal.SIGINT)
-    std_threading.Thread(target=fire, daemon=True).start()
 
 
 def _held_lock():

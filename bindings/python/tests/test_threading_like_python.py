@@ -214,6 +214,35 @@ def test_start_new_thread_gets_a_dummy_thread_listed_while_it_runs():
     assert wthread._count() == before
 
 
+def test_standard_threading_sees_a_thread_not_a_dummy():
+    # What the standard module gives for a thread the module under test
+    # started is a started Thread, alive while it runs, that another thread
+    # can join, as for a thread Python started.
+    go = wt.Event()
+    seen = {}
+
+    def body():
+        seen["me"] = std_threading.current_thread()
+        seen["alive"] = seen["me"].is_alive()
+        go.wait(10)
+
+    t = wt.Thread(target=body, name="worker-y")
+    t.start()
+    while "alive" not in seen:
+        time.sleep(0.001)
+    me = seen["me"]
+    assert not isinstance(me, std_threading._DummyThread)
+    assert isinstance(me, std_threading.Thread)
+    assert seen["alive"] and me.is_alive() and me.name == "worker-y" and me.ident == t.ident
+    assert me in std_threading.enumerate()
+    me.join(0.01)
+    assert me.is_alive()
+    go.set()
+    me.join(10)
+    assert not me.is_alive()
+    t.join()
+
+
 def test_allocate_lock_as_a_class_attribute():
     class Holder:
         locktype = wthread.allocate_lock

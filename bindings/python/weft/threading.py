@@ -265,10 +265,14 @@ class Thread:
         return "<%s(%s, %s)>" % (type(self).__name__, self._name, status)
 
 
-class _StdThread(_std._DummyThread):
+class _StdThread(_std.Thread):
     """What the standard threading module lists for a running weft thread
-    (in threading._active, under its ident, as Python's own threads are):
-    a thread it did not start, with the weft thread's name and daemon flag."""
+    (in threading._active, under its ident, as Python's own threads are).
+
+    A started Thread, not a _DummyThread: to the standard module (and code
+    asking it, such as current_thread() in the thread or in a child forked
+    from it) the thread looks as a thread Python started does, with the
+    weft thread's name, daemon flag, liveness and join."""
 
     def __init__(self, thread, ident):
         _std.Thread.__init__(self, name=thread._name, daemon=thread._daemonic)
@@ -286,6 +290,28 @@ class _StdThread(_std._DummyThread):
     @name.setter
     def name(self, name):
         self._weft_thread.name = name
+
+    def start(self):
+        raise RuntimeError("threads can only be started once")
+
+    def is_alive(self):
+        # _is_stopped: forgotten in a forked child (threading._after_fork).
+        return not self._is_stopped and self._weft_thread.is_alive()
+
+    def join(self, timeout=None):
+        if not self._is_stopped:
+            self._weft_thread.join(timeout)
+
+    def _after_fork(self, new_ident=None):
+        # Python 3.12+ calls this in a forked child (3.11 calls
+        # _reset_internal_locks and _stop, which suit this class as they
+        # are): the forking thread stays itself, the others have ended. The
+        # base class would look for a thread handle it never had.
+        self._started._at_fork_reinit()
+        if new_ident is not None:
+            self._ident = new_ident
+        else:
+            self._is_stopped = True
 
 
 def _std_view(thread, ident):

@@ -2,6 +2,7 @@
 import functools as _functools
 import os as _os
 import queue as _queue
+import sys as _sys
 import threading as _std_threading
 import weakref as _weakref
 from concurrent.futures.thread import BrokenThreadPool
@@ -70,6 +71,25 @@ def _drop(h):
             _reaper[0] = t
 
 
+def _after_fork():
+    # In a forked child only the forking thread exists. The parent's
+    # executors are forgotten, as CPython's child forgets them: their
+    # workers, and any submit under way at the fork, were threads of the
+    # parent, so exit must not shut them down (that would wait for them for
+    # ever). The parent's reaper is gone too (an executor dropped here needs
+    # a reaper of its own), another thread may have held its lock at the
+    # fork, and the handles queued for it are the parent's to free.
+    global _dropped, _reaper_lock
+    _live.clear()
+    _dropped = _queue.SimpleQueue()
+    _reaper_lock = _std_threading.Lock()
+    _reaper[0] = None
+
+
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork)
+
+
 class ThreadPoolExecutor(Executor):
     """An executor running calls in a pool of at most max_workers weft threads.
 
@@ -96,6 +116,7 @@ class ThreadPoolExecutor(Executor):
             raise TypeError("initializer must be a callable")
         self._max_workers = max_workers
         self._thread_name_prefix = thread_name_prefix or ("ThreadPoolExecutor-%d" % _next_id())
+        self._pid = _os.getpid()
         opts = _c.weft_executor_opts_new()
         _c.weft_executor_opts_set_max_workers(opts, max_workers)
         _c.weft_executor_opts_set_thread_name_prefix(opts, self._thread_name_prefix)
@@ -132,12 +153,23 @@ class ThreadPoolExecutor(Executor):
     def __del__(self):
         # Dropped: no new work; queued work still runs (as in CPython) and
         # the handle is freed by the reaper, not by the dropping thread.
+        # Once the interpreter is finalizing (a module-level executor
+        # collected at exit) a new thread would never run and starting one
+        # would wait for it for ever; exit has already waited for every
+        # executor's work by then (_shutdown_all), so the handle is freed
+        # here, when `h` goes.
         h = self.__dict__.pop("_h", None)
         if h is None:
             return
+        if self._pid != _os.getpid():
+            # The parent's executor, dropped in a forked child: left alone
+            # (see _after_fork) and its handle never freed here.
+            h.thisown = False
+            return
         try:
             _c.weft_executor_shutdown(h, 0, 0)
-            _drop(h)
+            if not _sys.is_finalizing():
+                _drop(h)
         except Exception:
             pass
 

@@ -1,6 +1,6 @@
 /* Writes the Go source of weft's status codes and sentinel errors from the
  * one status table, WEFT_STATUS_MAP, so Go's errors match C's codes exactly.
- * Usage: gen_status OUTPUT.go */
+ * Usage: gen_status OUTPUT.go (gen/generate.sh builds and runs it) */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
