@@ -580,8 +580,16 @@ static void cb_check_family(void *arg, weft_outcome *o)
         weft_process_pid(par, &pid);
         weft_process_is_alive(par, &alive);
     }
-    if (name == NULL || strcmp(name, "family") != 0 || pid != parent_pid || !alive)
+    /* The child's own children are numbered below it: "Process-N:1". */
+    weft_process *grandchild = NULL;
+    char *gname = NULL;
+    weft_process_new(&grandchild, NULL);
+    weft_process_name(grandchild, &gname);
+    if (name == NULL || strcmp(name, "family") != 0 || pid != parent_pid || !alive || gname == NULL ||
+        strncmp(gname, "Process-", 8) != 0 || strcmp(strchr(gname, ':') ? strchr(gname, ':') : "", ":1") != 0)
         weft_outcome_set_error(o, WEFT_FAILED, "wrong family", NULL, NULL);
+    weft_free(gname);
+    weft_process_free(grandchild);
     weft_free(name);
     weft_process_free(cur);
     weft_process_free(par);
