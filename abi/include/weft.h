@@ -6,7 +6,7 @@
  * this header, link with `pkg-config --libs weft`, and see the area headers
  * for the API: weft/core.h (versions, errors, callables), weft/thread.h,
  * weft/sync.h, weft/queue.h, weft/futures.h, weft/sched.h, weft/context.h,
- * weft/subprocess.h, weft/connection.h, weft/task.h, weft/shm.h.
+ * weft/subprocess.h, weft/connection.h, weft/task.h, weft/shm.h, weft/process.h.
  */
 #ifndef WEFT_H
 #define WEFT_H
@@ -24,5 +24,6 @@
 #include "weft/task.h"
 #include "weft/shm.h"
 #include "weft/mpsync.h"
+#include "weft/process.h"
 
 #endif /* WEFT_H */

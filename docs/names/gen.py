@@ -60,6 +60,11 @@ MODULE_PAGES = [
      "Python's `subprocess` module in C. Popen's keyword arguments are setters on "
      "a `weft_popen_opts` object; exceptions are status codes whose data is read "
      "from a `weft_completed_process` (see @ref guide-subprocess \"the guide\")."),
+    ("multiprocessing", "names-multiprocessing", "multiprocessing",
+     "Python's `multiprocessing` processes in C: `Process` with an options "
+     "object, contexts and the fork, spawn and forkserver start methods. A "
+     "target is a callable (fork) or a native task (any method); see "
+     "@ref guide-process \"the guide\"."),
     ("multiprocessing.connection", "names-multiprocessing-connection", "multiprocessing.connection",
      "Python's `multiprocessing.connection` in C, wire-compatible with CPython: "
      "byte messages in CPython's framing, listeners and clients with both "

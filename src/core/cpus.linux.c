@@ -5,11 +5,16 @@
 #include <sched.h>
 #include <unistd.h>
 
+long weft__cpu_count_online(void)
+{
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 long weft__cpu_count(void)
 {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
         return CPU_COUNT(&set);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long cpus = weft__cpu_count_online();
     return cpus > 0 ? cpus : 1;
 }

@@ -3,8 +3,13 @@
 
 #include <unistd.h>
 
+long weft__cpu_count_online(void)
+{
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 long weft__cpu_count(void)
 {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long cpus = weft__cpu_count_online();
     return cpus > 0 ? cpus : 1;
 }

@@ -69,6 +69,9 @@ bool weft__heavy_fence(void);
 /* CPUs this process may run on (at least 1). */
 long weft__cpu_count(void);
 
+/* CPUs online in the machine (os.cpu_count); <= 0 when the system cannot say. */
+long weft__cpu_count_online(void);
+
 /* ---- adaptive spinning --------------------------------------------------------- */
 
 /* A hand-off between two running threads takes well under a microsecond;

@@ -173,6 +173,10 @@ int weft__os_setgroups(size_t n, const gid_t *groups);
 int weft__os_setregid(gid_t r, gid_t e);
 int weft__os_setreuid(uid_t r, uid_t e);
 
+/* True when the process runs in secure mode (set-user-ID or set-group-ID,
+ * or given capabilities): the environment is then not to be trusted. */
+bool weft__os_secure_mode(void);
+
 /* Copies a NULL-terminated string vector (*n receives its length, when not
  * NULL); NULL with WEFT_NOMEM reported. weft__strv_free frees either. */
 char **weft__strv_dup(const char *const *v, size_t *n);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -156,4 +157,9 @@ void weft__os_buf_prefault(weft__os_buf *b, size_t upcoming)
         b->populated = hi - (uintptr_t)b->data;
     else
         b->populated = b->cap; /* not supported: stop trying */
+}
+
+bool weft__os_secure_mode(void)
+{
+    return getauxval(AT_SECURE) != 0;
 }

@@ -77,3 +77,9 @@ void weft__os_buf_prefault(weft__os_buf *b, size_t upcoming)
     (void)b;
     (void)upcoming;
 }
+
+bool weft__os_secure_mode(void)
+{
+    /* Set-user-ID or set-group-ID: the credentials differ. */
+    return getuid() != geteuid() || getgid() != getegid();
+}

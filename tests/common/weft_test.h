@@ -33,4 +33,32 @@ static inline double weft_test_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Number of descriptors open in this process (Linux's /proc). */
+#include <dirent.h>
+static inline int weft_test_count_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n - 1; /* the directory's own descriptor */
+}
+
+/* True if a zombie child of this process exists. */
+#include <string.h>
+#include <sys/wait.h>
+static inline int weft_test_have_zombie_child(void)
+{
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0)
+        return 0;
+    return info.si_pid != 0;
+}
+
 #endif

@@ -26,6 +26,15 @@ esac
 LD_LIBRARY_PATH="$libdir" "$prefix.work/consumer"
 ok=$((ok + 1))
 
+# 1b. The spawn start method of the installed library runs the installed
+# weft-worker, found beside the library (this prefix is not the configured
+# one); the worker finds libweft by its RUNPATH, not by LD_LIBRARY_PATH.
+# shellcheck disable=SC2046
+"$cc" -o "$prefix.work/spawn_consumer" "$here/spawn_consumer.c" $(pkg-config --cflags --libs weft) \
+  -Wl,-rpath,"$libdir"
+env -u LD_LIBRARY_PATH -u WEFT_WORKER_EXECUTABLE "$prefix.work/spawn_consumer"
+ok=$((ok + 1))
+
 # 2. pkg-config, static library.
 # shellcheck disable=SC2046
 "$cc" -DWEFT_STATIC -o "$prefix.work/consumer_static" "$here/consumer.c" \
