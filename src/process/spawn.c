@@ -2,6 +2,7 @@
  * main program, for a task that lives there) through the OS layer's child
  * plan, then the preparation data and the task over a pipe. */
 #include "process/internal.h"
+#include "shm/tracker.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -105,22 +106,32 @@ void weft__worker_plan(weft__os_child_plan *pl, const char *fn, char *const *arg
     pl->umask = -1;
 }
 
-/* environ with the marker added (pointers borrowed, the marker in `marker`). */
-static char **weft__env_with_marker(const char *marker, const char *fn)
+static bool weft__env_named(const char *entry, const char *name)
+{
+    size_t len = strlen(name);
+    return strncmp(entry, name, len) == 0 && entry[len] == '=';
+}
+
+/* environ with the re-exec marker and the tracker's variable replaced by
+ * `marker` and `tracker` (each NULL to leave out); pointers borrowed. */
+static char **weft__child_env(const char *marker, const char *tracker, const char *fn)
 {
     size_t n = 0;
     while (environ != NULL && environ[n] != NULL)
         n++;
-    char **env = malloc((n + 2) * sizeof *env);
+    char **env = malloc((n + 3) * sizeof *env);
     if (env == NULL) {
         weft__fail(WEFT_NOMEM, "%s: out of memory", fn);
         return NULL;
     }
-    size_t k = 0, mlen = strlen(WEFT__REEXEC_MARKER);
+    size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], WEFT__REEXEC_MARKER, mlen) != 0 || environ[i][mlen] != '=')
+        if (!weft__env_named(environ[i], WEFT__REEXEC_MARKER) && !weft__env_named(environ[i], WEFT__SHM_TRACKER_ENV))
             env[k++] = environ[i];
-    env[k++] = (char *)marker;
+    if (marker != NULL)
+        env[k++] = (char *)marker;
+    if (tracker != NULL)
+        env[k++] = (char *)tracker;
     env[k] = NULL;
     return env;
 }
@@ -148,7 +159,7 @@ weft_status weft__spawn_start(struct weft_process *p, const char *fn)
     void *prep = NULL;
     size_t prep_size = 0;
     char **env = NULL;
-    char fdbuf[16], marker[64];
+    char fdbuf[16], marker[64], tracker_env[96];
     pid_t pid = -1;
     bool locked = false;
     if (st != WEFT_OK)
@@ -179,15 +190,21 @@ weft_status weft__spawn_start(struct weft_process *p, const char *fn)
     }
     snprintf(fdbuf, sizeof fdbuf, "%d", tp[0]);
     snprintf(marker, sizeof marker, "%s=spawn:%d", WEFT__REEXEC_MARKER, tp[0]);
-    if (main_program && (env = weft__env_with_marker(marker, fn)) == NULL) {
+    /* The child shares this program's shared-memory tracker, when there is
+     * one, under the same descriptor number. */
+    int tracker = weft__shm_tracker_running();
+    if (tracker >= 0 && weft__shm_tracker_env(tracker, tracker_env, sizeof tracker_env) < 0)
+        tracker = -1;
+    if ((main_program || tracker >= 0) &&
+        (env = weft__child_env(main_program ? marker : NULL, tracker >= 0 ? tracker_env : NULL, fn)) == NULL) {
         st = WEFT_NOMEM;
         goto out;
     }
     char *argv[] = { path, (char *)"spawn", fdbuf, NULL };
     const char *paths[] = { path, NULL };
-    int pass[3] = { tp[0], sp[1], alive };
+    int pass[4] = { tp[0], sp[1], alive, tracker };
     weft__os_child_plan pl;
-    weft__worker_plan(&pl, fn, argv, env != NULL ? env : environ, paths, devnull, pass, 3);
+    weft__worker_plan(&pl, fn, argv, env != NULL ? env : environ, paths, devnull, pass, tracker >= 0 ? 4 : 3);
     pl.pdeathsig = pdeath ? weft__death_signal(p->daemon) : 0;
     st = weft__os_spawn(&pl, &pid);
 

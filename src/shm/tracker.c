@@ -256,8 +256,9 @@ static int weft__tracker_spawn(void)
 }
 
 /* Starts a tracker in place of `dead` (-1: none yet) unless another thread
- * already did; returns the write end or -1 with errno. */
-static int weft__tracker_ensure(int dead)
+ * already did, or with `spawn` false only takes one over from the
+ * environment; returns the write end or -1 with errno. */
+static int weft__tracker_get(int dead, bool spawn)
 {
     pthread_once(&weft__tracker_once, weft__tracker_atfork);
     pthread_mutex_lock(&weft__tracker_lock);
@@ -269,7 +270,7 @@ static int weft__tracker_ensure(int dead)
         } else {
             fd = -1;
         }
-        if (fd < 0)
+        if (fd < 0 && spawn)
             fd = weft__tracker_spawn();
         if (fd >= 0) {
             /* A dead tracker's end stays open (a forked child may still be
@@ -283,15 +284,26 @@ static int weft__tracker_ensure(int dead)
     return fd;
 }
 
+static int weft__tracker_ensure(int dead)
+{
+    return weft__tracker_get(dead, true);
+}
+
 int weft__shm_tracker_fd(void)
 {
     int fd = atomic_load(&weft__tracker_wfd);
     return fd >= 0 ? fd : weft__tracker_ensure(-1);
 }
 
+int weft__shm_tracker_running(void)
+{
+    int fd = atomic_load(&weft__tracker_wfd);
+    return fd >= 0 ? fd : weft__tracker_get(-1, false);
+}
+
 int weft__shm_tracker_env(int child_fd, char *buf, size_t cap)
 {
-    int fd = weft__shm_tracker_fd();
+    int fd = weft__shm_tracker_running();
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0)
         return -1;

@@ -30,10 +30,16 @@
  * child (for example with pass_fds, or dup2 before exec) and never closes it. */
 int weft__shm_tracker_fd(void);
 
+/* As weft__shm_tracker_fd(), but never starts a tracker: the write end when
+ * this process has one (or inherited one through the environment), else -1.
+ * A spawner passes this one on, so a child shares its parent's tracker when
+ * there is one and starts its own only when it creates a segment itself. */
+int weft__shm_tracker_running(void);
+
 /* Writes "WEFT_SHM_TRACKER_FD=<child_fd>:<inode>" for a child in which the
- * write end will be descriptor `child_fd`, into buf[cap]. Returns the length,
- * or -1 with errno (ERANGE when `cap` is too small) when the tracker cannot
- * be started. */
+ * write end (weft__shm_tracker_running()) will be descriptor `child_fd`, into
+ * buf[cap]. Returns the length, or -1 with errno (ERANGE when `cap` is too
+ * small) when there is no tracker. */
 int weft__shm_tracker_env(int child_fd, char *buf, size_t cap);
 
 #endif

@@ -20,6 +20,7 @@ EXPORT int pt_try_child(void);
 EXPORT int pt_check_identity(const void *name, size_t n, int parent_pid, int daemon);
 EXPORT int pt_watch_parent(const void *path, size_t n);
 EXPORT int pt_write_after(const void *path, size_t n, int ms);
+EXPORT int pt_create_segment(const void *name, size_t n);
 
 static char *str(const void *p, size_t n)
 {
@@ -135,4 +136,17 @@ int pt_write_after(const void *path, size_t n, int ms)
     write_file(p, "done");
     free(p);
     return 0;
+}
+
+/* Creates the tracked shared-memory segment `name` and leaves it (no
+ * unlink): exits 0 when it was made, 1 otherwise. */
+int pt_create_segment(const void *name, size_t n)
+{
+    char *s = str(name, n);
+    weft_shared_memory *m;
+    int rc = weft_shared_memory_new(&m, s, 1, 64, 1) == WEFT_OK ? 0 : 1;
+    if (rc == 0)
+        weft_shared_memory_free(m);
+    free(s);
+    return rc;
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/mman.h>
 
 /* ---- exit codes ------------------------------------------------------------- */
 
@@ -728,4 +729,34 @@ Test(process, no_descriptor_leaks)
     cr_assert_not(weft_test_have_zombie_child());
     weft_task_free(t);
     weft_task_free(sleep);
+}
+
+/* ---- the shared-memory tracker ------------------------------------------------ */
+
+/* A spawned child shares its parent's tracker: a segment the child created
+ * and left outlives the child while the parent lives (a tracker of the
+ * child's own would unlink it when the child exits), and goes when the
+ * program ends. The parent's tracker exists first, from a segment of its own. */
+Test(process, spawned_child_shares_the_shm_tracker)
+{
+    char mine[64], childs[64], path[96];
+    snprintf(mine, sizeof mine, "/weft-tt-parent-%d", (int)getpid());
+    snprintf(childs, sizeof childs, "/weft-tt-child-%d", (int)getpid());
+    weft_shared_memory *m;
+    WEFT_ASSERT_OK(weft_shared_memory_new(&m, mine, 1, 64, 1));
+    weft_task *t;
+    WEFT_ASSERT_OK(weft_task_new(&t, PTASKS, "pt_create_segment", "i(y)"));
+    WEFT_ASSERT_OK(weft_task_add_bytes(t, childs, strlen(childs)));
+    cr_assert_eq(proc_run_task("spawn", t), 0, "the child could not create its segment");
+    weft_task_free(t);
+    snprintf(path, sizeof path, "/dev/shm%s", childs);
+    /* A tracker of the child's own would unlink it moments after the child
+     * ended; watch for a second, well past that. */
+    for (int i = 0; i < 100; i++) {
+        cr_assert_eq(access(path, F_OK), 0, "the child's segment went with the child: it had a tracker of its own");
+        usleep(10 * 1000);
+    }
+    WEFT_ASSERT_OK(weft_shared_memory_unlink(m));
+    WEFT_ASSERT_OK(weft_shared_memory_free(m));
+    cr_assert_eq(shm_unlink(childs), 0);
 }
