@@ -229,7 +229,16 @@ static int weft__tracker_spawn(void)
     int sndbuf = WEFT__TRACKER_SNDBUF;
     (void)setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     int limit = weft__os_fd_limit();
+    /* The tracker must not die of the signals it ignores in the moment
+     * before it ignores them (a Ctrl-C to the group right after the first
+     * tracked create): they stay blocked from the fork until it has set
+     * them to be ignored. */
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved);
     pid_t mid = fork();
+    if (mid != 0)
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
     if (mid < 0) {
         int err = errno;
         close(fds[0]);
