@@ -7,12 +7,15 @@ import weft
 from weft import queue, threading
 from weft.concurrent.futures import ThreadPoolExecutor
 
+# Not the package of the source tree nor the build tree's copy of it (a
+# build directory may sit inside the source tree, as CI's does).
 here = os.path.dirname(os.path.abspath(__file__))
-assert not weft.__file__.startswith(os.path.dirname(os.path.dirname(here))), weft.__file__
+top = os.path.dirname(os.path.dirname(here))
+origin = os.path.abspath(weft.__file__)
+assert not origin.startswith(os.path.join(top, "bindings") + os.sep), origin
+assert os.sep + os.path.join("bindings", "python", "weft") + os.sep not in origin, origin
 with ThreadPoolExecutor(max_workers=2) as pool:
     assert sum(pool.map(pow, range(10), [2] * 10)) == 285
-# Dropped before exit: an executor still referenced when the interpreter
-# shuts down can hang it there (an open problem of the binding).
 del pool
 q = queue.Queue(maxsize=1)
 t = threading.Thread(target=q.put, args=(42,))
