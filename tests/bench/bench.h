@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <weft.h>
 
 #define BENCH_MAX_RUNS 64
 
@@ -209,6 +210,38 @@ static inline void bench_interleaved(const bench_variant *v, bench_result *out, 
         out[k] = r;
     }
     fflush(stdout);
+}
+
+
+/* Runs the Python program `script` `runs` times (at most 16) with Debian's
+ * /usr/bin/python3, the peer the benchmarks compare with; each run prints
+ * its nanoseconds per operation on standard output. Prints the median as
+ * `name` and returns it; a result with median 0 when python3 cannot run it
+ * (a ratio against it is then meaningless: check .median). */
+static inline bench_result bench_python(const char *name, const char *script, long ops, int runs)
+{
+    bench_result r = { .name = name, .ops = ops, .runs = runs };
+    double t[16];
+    if (runs > 16)
+        runs = 16;
+    for (int i = 0; i < runs; i++) {
+        const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
+        char *out = NULL;
+        if (weft_subprocess_check_output(&out, NULL, NULL, argv, NULL, NULL, 0, 900) != WEFT_OK) {
+            fprintf(stderr, "python3: %s\n", weft_errmsg());
+            printf("%-44s skipped: /usr/bin/python3 did not run it\n", name);
+            return r;
+        }
+        t[i] = atof(out);
+        weft_free(out);
+    }
+    qsort(t, (size_t)runs, sizeof t[0], bench_cmp_double);
+    r.median = t[runs / 2];
+    r.min = t[0];
+    r.max = t[runs - 1];
+    printf("%-44s %12.1f ns/op  %14.0f op/s  (median of %d, /usr/bin/python3; min %.1f, max %.1f)\n", name,
+           r.median, 1e9 / r.median, runs, r.min, r.max);
+    return r;
 }
 
 

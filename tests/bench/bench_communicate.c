@@ -128,7 +128,7 @@ static double run_raw(void *arg, long ops)
     return -1;
 }
 
-static double cpython_once(void)
+static bench_result cpython(int runs)
 {
     const char *script = "import subprocess,time\n"
                          "data=bytes(range(256))*(1<<20)\n"
@@ -137,27 +137,7 @@ static double cpython_once(void)
                          "t=time.perf_counter(); out,_=p.communicate(data); t=time.perf_counter()-t\n"
                          "assert len(out)==len(data)\n"
                          "print(t*1e9)\n";
-    const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
-    char *out = NULL;
-    if (weft_subprocess_check_output(&out, NULL, NULL, argv, NULL, NULL, 0, 600) != WEFT_OK) {
-        fprintf(stderr, "python3: %s\n", weft_errmsg());
-        return -1;
-    }
-    double ns = atof(out);
-    weft_free(out);
-    return ns;
-}
-
-static bench_result cpython(int runs)
-{
-    double t[16];
-    for (int i = 0; i < runs; i++)
-        t[i] = cpython_once();
-    qsort(t, (size_t)runs, sizeof t[0], bench_cmp_double);
-    bench_result r = { .name = "CPython Popen.communicate", .median = t[runs / 2], .min = t[0], .max = t[runs - 1], .ops = 1 };
-    printf("%-44s %12.1f ns/op  %14.0f op/s  (median of %d; min %.1f, max %.1f)\n", r.name, r.median,
-           1e9 / r.median, runs, r.min, r.max);
-    return r;
+    return bench_python("CPython Popen.communicate", script, 1, runs);
 }
 
 static void rate(bench_result r)

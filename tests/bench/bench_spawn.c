@@ -89,8 +89,8 @@ static double run_fork(void *ctx, long ops)
     return -1;
 }
 
-/* Runs CPython's loop once and returns its nanoseconds per spawn. */
-static double run_cpython_once(long n)
+/* CPython's loop, printing its nanoseconds per spawn. */
+static bench_result cpython(long n, int runs)
 {
     char script[512];
     snprintf(script, sizeof script,
@@ -101,29 +101,7 @@ static double run_cpython_once(long n)
              "for _ in range(n): subprocess.run(['/bin/true'])\n"
              "print((time.perf_counter()-t)/n*1e9)\n",
              n);
-    const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
-    char *out = NULL;
-    if (weft_subprocess_check_output(&out, NULL, NULL, argv, NULL, NULL, 0, 600) != WEFT_OK) {
-        fprintf(stderr, "python3: %s\n", weft_errmsg());
-        return -1;
-    }
-    double ns = atof(out);
-    weft_free(out);
-    return ns;
-}
-
-static bench_result cpython(long ops, int runs)
-{
-    double t[16];
-    if (runs > 16)
-        runs = 16;
-    for (int i = 0; i < runs; i++)
-        t[i] = run_cpython_once(ops);
-    qsort(t, (size_t)runs, sizeof t[0], bench_cmp_double);
-    bench_result r = { .name = "CPython subprocess.run", .median = t[runs / 2], .min = t[0], .max = t[runs - 1], .ops = ops };
-    printf("%-44s %12.1f ns/op  %14.0f op/s  (median of %d; min %.1f, max %.1f)\n", r.name, r.median,
-           1e9 / r.median, runs, r.min, r.max);
-    return r;
+    return bench_python("CPython subprocess.run", script, n, runs);
 }
 
 /* CPU time (parent and children, user and system) per spawn: less swayed

@@ -61,4 +61,23 @@ static inline int weft_test_have_zombie_child(void)
     return info.si_pid != 0;
 }
 
+/* One line of a peer program's standard output (a Popen made with
+ * WEFT_SUBPROCESS_PIPE for stdout), without its newline: how the suites
+ * that run a CPython peer hear from it. */
+#include <unistd.h>
+static inline void weft_test_peer_line(weft_popen *p, char *line, size_t cap)
+{
+    int fd = -1;
+    WEFT_ASSERT_OK(weft_popen_stdout(p, &fd));
+    size_t n = 0;
+    while (n + 1 < cap) {
+        ssize_t r = read(fd, line + n, 1);
+        cr_assert_eq(r, 1, "the peer said nothing");
+        if (line[n] == '\n')
+            break;
+        n++;
+    }
+    line[n] = '\0';
+}
+
 #endif

@@ -56,21 +56,6 @@ static inline weft_popen *conn_peer(const char *const *args, bool out)
     return p;
 }
 
-/* One line of the peer's stdout, without its newline. */
-static inline void conn_peer_line(weft_popen *p, char *line, size_t cap)
-{
-    int fd = -1;
-    WEFT_ASSERT_OK(weft_popen_stdout(p, &fd));
-    size_t n = 0;
-    while (n + 1 < cap) {
-        ssize_t r = read(fd, line + n, 1);
-        cr_assert_eq(r, 1, "the peer said nothing");
-        if (line[n] == '\n')
-            break;
-        n++;
-    }
-    line[n] = '\0';
-}
 
 static inline int conn_peer_exit(weft_popen *p)
 {

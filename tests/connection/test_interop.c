@@ -93,7 +93,7 @@ static void cpython_listener(int family, const char *fam, const char *key, weft_
     const char *args[] = { "cpython-listener", fam, KEYHEX, NULL };
     weft_popen *p = conn_peer(args, true);
     char line[256];
-    conn_peer_line(p, line, sizeof line);
+    weft_test_peer_line(p, line, sizeof line);
     weft_connection *c = NULL;
     if (family == WEFT_FAMILY_INET)
         WEFT_ASSERT_STATUS(weft_client_connect(&c, family, "127.0.0.1", 0, atoi(line), key, strlen(key), 30), want);
@@ -159,7 +159,7 @@ static void spec_listener(const char *digest, const char *key, weft_status want)
     const char *args[] = { "spec-listener", KEYHEX, digest, NULL };
     weft_popen *p = conn_peer(args, true);
     char line[256];
-    conn_peer_line(p, line, sizeof line);
+    weft_test_peer_line(p, line, sizeof line);
     weft_connection *c = NULL;
     WEFT_ASSERT_STATUS(weft_client_connect(&c, WEFT_FAMILY_UNIX, line, 0, 0, key, strlen(key), 30), want);
     if (want == WEFT_OK) {

@@ -28,21 +28,6 @@ static weft_popen *peer(const char *const *args, bool in)
     return p;
 }
 
-/* One line of the peer's stdout, without its newline. */
-static void peer_line(weft_popen *p, char *line, size_t cap)
-{
-    int fd = -1;
-    WEFT_ASSERT_OK(weft_popen_stdout(p, &fd));
-    size_t n = 0;
-    while (n + 1 < cap) {
-        ssize_t r = read(fd, line + n, 1);
-        cr_assert_eq(r, 1, "the peer said nothing");
-        if (line[n] == '\n')
-            break;
-        n++;
-    }
-    line[n] = '\0';
-}
 
 static void peer_go(weft_popen *p)
 {
@@ -148,7 +133,7 @@ Test(interop, weft_reads_and_changes_a_cpython_list)
     const char *args[] = { "make-list", NULL };
     weft_popen *p = peer(args, true);
     char name[256];
-    peer_line(p, name, sizeof name);
+    weft_test_peer_line(p, name, sizeof name);
     weft_shareable_list *sl;
     WEFT_ASSERT_OK(weft_shareable_list_attach(&sl, name));
     size_t n;
@@ -214,7 +199,7 @@ Test(interop, weft_sees_cpython_bytes)
     const char *args[] = { "make-shm", NULL };
     weft_popen *p = peer(args, true);
     char name[256];
-    peer_line(p, name, sizeof name);
+    weft_test_peer_line(p, name, sizeof name);
     cr_assert_eq(strncmp(name, "psm_", 4), 0, "%s", name);
     weft_shared_memory *shm;
     WEFT_ASSERT_OK(weft_shared_memory_new(&shm, name, 0, 0, 1));
