@@ -13,6 +13,7 @@ out=${1:-$top/build-deb}
 version=$(sed -n '1s/^weft (\([^-)]*\)-.*/\1/p' "$top/packaging/debian/changelog")
 rm -rf "$out"
 mkdir -p "$out/weft-$version"
+out=$(cd "$out" && pwd) # the build below runs in another directory
 (cd "$top" && git ls-files -z | xargs -0 cp --parents -t "$out/weft-$version")
 # The upstream tarball, reproducible from the same commit.
 (cd "$out" && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \

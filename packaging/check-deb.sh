@@ -9,6 +9,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$top/build-deb}
 sh "$top/packaging/build-deb.sh" "$out"
+out=$(cd "$out" && pwd)
 cd "$out"
 changes=$(ls weft_*_"$(dpkg --print-architecture)".changes)
 
